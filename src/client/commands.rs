@@ -1,0 +1,336 @@
+//! The client's commands: one table (name, usage, help) that `help` and the
+//! man-page test read, option parsing for a command's words, and a dispatch
+//! that calls the connection, the local side, or `transfer`.
+
+use std::io::{self, Write};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
+
+use super::conn::Conn;
+use super::transfer;
+use crate::error::Error;
+use crate::fs::{self, Entry, VPath, listing};
+use crate::wire::{Request, escape, words};
+
+/// One client command: name, usage, one line of help.
+pub struct ClientCommand {
+    /// What the user types.
+    pub name: &'static str,
+    /// Arguments, as shown by `help`.
+    pub usage: &'static str,
+    /// One line of help.
+    pub help: &'static str,
+}
+
+const fn c(name: &'static str, usage: &'static str, help: &'static str) -> ClientCommand {
+    ClientCommand { name, usage, help }
+}
+
+/// Every command the client knows.
+pub const COMMANDS: &[ClientCommand] = &[
+    c(
+        "cd",
+        "[DIR]",
+        "change the remote directory (none: the root)",
+    ),
+    c("pwd", "", "print the remote directory"),
+    c("ls", "[-l] [-a] [PATH]", "list remote files, Linux style"),
+    c("dir", "[PATH]", "list remote files, Windows style"),
+    c(
+        "get",
+        "[-f] REMOTE [LOCAL]",
+        "download a file (-f: overwrite)",
+    ),
+    c(
+        "put",
+        "[-f] LOCAL [REMOTE]",
+        "upload a file (-f: overwrite)",
+    ),
+    c("mkdir", "DIR", "make a remote directory"),
+    c("rmdir", "DIR", "remove an empty remote directory"),
+    c("rm", "FILE", "remove a remote file"),
+    c("rename", "OLD NEW", "rename a remote file or directory"),
+    c("lcd", "[DIR]", "change the local directory (none: home)"),
+    c("lpwd", "", "print the local directory"),
+    c("lls", "[-l] [-a] [PATH]", "list local files"),
+    c("help", "[COMMAND]", "show help"),
+    c("quit", "", "log out and exit (also exit, bye)"),
+];
+
+/// What to do after a command.
+pub enum Flow {
+    /// Go on with the next command.
+    Continue,
+    /// Stop: the user asked to quit.
+    Quit,
+}
+
+/// A logged-in client.
+pub struct Client {
+    pub conn: Conn,
+    pub quiet: bool,
+}
+
+/// A command's words after its options: the flags given and the rest.
+struct Args<'a> {
+    flags: Vec<char>,
+    rest: Vec<&'a [u8]>,
+}
+
+impl Args<'_> {
+    fn has(&self, flag: char) -> bool {
+        self.flags.contains(&flag)
+    }
+}
+
+/// Split `words` into flags from `allowed` (grouped like `-la`, ended by
+/// `--`) and between `min` and `max` other arguments.
+fn parse_args<'a>(
+    words: &'a [Vec<u8>],
+    allowed: &str,
+    min: usize,
+    max: usize,
+) -> Result<Args<'a>, Error> {
+    let mut flags = Vec::new();
+    let mut rest = Vec::new();
+    let mut options_done = false;
+    for w in words {
+        if !options_done && w.as_slice() == b"--" {
+            options_done = true;
+        } else if !options_done && w.len() > 1 && w[0] == b'-' {
+            for &b in &w[1..] {
+                let flag = char::from(b);
+                if !allowed.contains(flag) {
+                    return Err(Error::Usage(format!("unknown option '-{}'", escape(&[b]))));
+                }
+                flags.push(flag);
+            }
+        } else {
+            rest.push(w.as_slice());
+        }
+    }
+    if rest.len() < min || rest.len() > max {
+        return Err(Error::Usage(
+            "wrong number of arguments (see 'help')".into(),
+        ));
+    }
+    Ok(Args { flags, rest })
+}
+
+impl Client {
+    /// A client on a logged-in connection.
+    pub fn new(conn: Conn, quiet: bool) -> Client {
+        Client { conn, quiet }
+    }
+
+    /// Log out.
+    pub fn quit(&mut self) {
+        self.conn.quit();
+    }
+
+    /// Run one command given as words.
+    pub fn run(&mut self, words: &[Vec<u8>]) -> Result<Flow, Error> {
+        let Some((name, args)) = words.split_first() else {
+            return Ok(Flow::Continue);
+        };
+        let name = String::from_utf8_lossy(name);
+        match &*name {
+            "cd" => {
+                let a = parse_args(args, "", 0, 1)?;
+                self.conn
+                    .call(&Request::Cwd(a.rest.first().map(|p| p.to_vec())))?;
+            }
+            "pwd" => {
+                parse_args(args, "", 0, 0)?;
+                let reply = self.conn.call(&Request::Pwd)?;
+                let path = unquote(&reply.text)?;
+                print_out(format!("{}\n", escape(&path)).as_bytes())?;
+            }
+            "ls" => {
+                let a = parse_args(args, "la", 0, 1)?;
+                let (entries, _) = self.list(a.rest.first().copied())?;
+                let text = if a.has('l') {
+                    listing::format_long(&entries, a.has('a'))
+                } else {
+                    listing::format_ls(&entries, a.has('a'))
+                };
+                print_out(text.as_bytes())?;
+            }
+            "dir" => {
+                let a = parse_args(args, "", 0, 1)?;
+                let (entries, path) = self.list(a.rest.first().copied())?;
+                print_out(listing::format_dir(&escape(&path), &entries).as_bytes())?;
+            }
+            "get" => {
+                let a = parse_args(args, "f", 1, 2)?;
+                transfer::get(self, a.rest[0], a.rest.get(1).copied(), a.has('f'))?;
+            }
+            "put" => {
+                let a = parse_args(args, "f", 1, 2)?;
+                transfer::put(self, a.rest[0], a.rest.get(1).copied(), a.has('f'))?;
+            }
+            "mkdir" => self.one_path(args, Request::Mkdir)?,
+            "rmdir" => self.one_path(args, Request::Rmdir)?,
+            "rm" => self.one_path(args, Request::Dele)?,
+            "rename" => {
+                let a = parse_args(args, "", 2, 2)?;
+                self.conn
+                    .call(&Request::Rename(a.rest[0].to_vec(), a.rest[1].to_vec()))?;
+            }
+            "lcd" => local_cd(parse_args(args, "", 0, 1)?.rest.first().copied())?,
+            "lpwd" => {
+                parse_args(args, "", 0, 0)?;
+                let dir = std::env::current_dir()
+                    .map_err(|e| Error::Io("cannot read the local directory".into(), e))?;
+                print_out(format!("{}\n", escape(dir.as_os_str().as_bytes())).as_bytes())?;
+            }
+            "lls" => {
+                let a = parse_args(args, "la", 0, 1)?;
+                let entries = local_list(a.rest.first().copied())?;
+                let text = if a.has('l') {
+                    listing::format_long(&entries, a.has('a'))
+                } else {
+                    listing::format_ls(&entries, a.has('a'))
+                };
+                print_out(text.as_bytes())?;
+            }
+            "help" | "?" => {
+                print_out(help_text(parse_args(args, "", 0, 1)?.rest.first().copied())?.as_bytes())?
+            }
+            "quit" | "exit" | "bye" => return Ok(Flow::Quit),
+            other => {
+                return Err(Error::Usage(format!(
+                    "unknown command '{}' (try 'help')",
+                    escape(other.as_bytes())
+                )));
+            }
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn one_path(&mut self, args: &[Vec<u8>], make: fn(Vec<u8>) -> Request) -> Result<(), Error> {
+        let a = parse_args(args, "", 1, 1)?;
+        self.conn.call(&make(a.rest[0].to_vec()))?;
+        Ok(())
+    }
+
+    /// LIST: the entries and the remote path the server listed.
+    pub fn list(&mut self, path: Option<&[u8]>) -> Result<(Vec<Entry>, Vec<u8>), Error> {
+        let (text, done) = self
+            .conn
+            .fetch_text(&Request::List(path.map(<[u8]>::to_vec)))?;
+        let listed = done
+            .text
+            .splitn(3, ' ')
+            .nth(2)
+            .map(unquote)
+            .transpose()?
+            .unwrap_or_else(|| b"/".to_vec());
+        let mut entries = Vec::new();
+        for line in text.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            let entry = Entry::parse(line)
+                .ok_or_else(|| Error::Protocol(format!("bad listing line '{}'", escape(line))))?;
+            entries.push(entry);
+        }
+        Ok((entries, listed))
+    }
+}
+
+/// A quoted path from a reply, as raw bytes.
+fn unquote(text: &str) -> Result<Vec<u8>, Error> {
+    let mut w = words::split(text.as_bytes(), 1)
+        .map_err(|_| Error::Protocol(format!("bad path in reply '{text}'")))?;
+    w.pop()
+        .ok_or_else(|| Error::Protocol("reply without a path".into()))
+}
+
+/// Write data to stdout (a closed pipe is reported as `BrokenPipe`).
+fn print_out(bytes: &[u8]) -> Result<(), Error> {
+    let mut out = io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::Io("cannot write to standard output".into(), e))
+}
+
+fn local_cd(dir: Option<&[u8]>) -> Result<(), Error> {
+    let target = match dir {
+        Some(d) => PathBuf::from(std::ffi::OsString::from_vec(d.to_vec())),
+        None => std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/")),
+    };
+    std::env::set_current_dir(&target)
+        .map_err(|e| Error::io_path(target.as_os_str().as_bytes(), &e))
+}
+
+fn local_list(path: Option<&[u8]>) -> Result<Vec<Entry>, Error> {
+    let path = Path::new(std::ffi::OsStr::from_bytes(path.unwrap_or(b".")));
+    let meta =
+        std::fs::metadata(path).map_err(|e| Error::io_path(path.as_os_str().as_bytes(), &e))?;
+    if meta.is_dir() {
+        return fs::Root::open(path)?.list(&VPath::root());
+    }
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.as_bytes()).unwrap_or(b"");
+    let root = fs::Root::open(parent)?;
+    let v = root.resolve(&VPath::root(), name)?;
+    Ok(vec![root.stat(&v)?])
+}
+
+/// The text of `help` or `help COMMAND`, from the command table.
+fn help_text(command: Option<&[u8]>) -> Result<String, Error> {
+    let line = |c: &ClientCommand| {
+        format!(
+            "{:<32} {}\n",
+            format!("{} {}", c.name, c.usage).trim_end(),
+            c.help
+        )
+    };
+    match command {
+        None => Ok(COMMANDS.iter().map(line).collect()),
+        Some(name) => COMMANDS
+            .iter()
+            .find(|c| c.name.as_bytes() == name)
+            .map(line)
+            .ok_or_else(|| Error::Usage(format!("no command '{}'", escape(name)))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(list: &[&str]) -> Vec<Vec<u8>> {
+        list.iter().map(|s| s.as_bytes().to_vec()).collect()
+    }
+
+    #[test]
+    fn options_and_arguments() {
+        let words = w(&["-la", "dir"]);
+        let a = parse_args(&words, "la", 0, 1).unwrap();
+        assert!(a.has('l') && a.has('a'));
+        assert_eq!(a.rest, [&b"dir"[..]]);
+        let words = w(&["--", "-f"]);
+        assert_eq!(parse_args(&words, "f", 1, 1).unwrap().rest, [&b"-f"[..]]);
+        assert!(parse_args(&w(&["-x"]), "f", 0, 1).is_err());
+        assert!(parse_args(&w(&["a", "b"]), "", 0, 1).is_err());
+        assert!(parse_args(&w(&[]), "", 1, 1).is_err());
+    }
+
+    #[test]
+    fn help_covers_every_command() {
+        let all = help_text(None).unwrap();
+        for c in COMMANDS {
+            assert!(all.contains(c.name));
+        }
+        assert!(
+            help_text(Some(b"get"))
+                .unwrap()
+                .starts_with("get [-f] REMOTE [LOCAL]")
+        );
+        assert!(help_text(Some(b"nope")).is_err());
+    }
+}

@@ -1,0 +1,187 @@
+//! The client's connection: connect, greeting, login, and the request/reply
+//! exchange with bounded reads. Knows the wire, not the local file system.
+
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::time::Duration;
+
+use crate::error::Error;
+use crate::wire::{self, Line, PayloadReader, Reply, Request, code};
+
+/// How long to try each address of the server.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long to wait for the server before giving up on it.
+const NETWORK_TIMEOUT: Duration = Duration::from_secs(300);
+/// Largest listing or help text accepted from the server, in bytes.
+pub const MAX_TEXT_PAYLOAD_BYTES: u64 = 64 * 1024 * 1024;
+/// Socket buffers, in bytes.
+const BUFFER_BYTES: usize = 256 * 1024;
+
+/// A connection to a server.
+pub struct Conn {
+    pub reader: BufReader<TcpStream>,
+    pub writer: BufWriter<TcpStream>,
+    line: Vec<u8>,
+    verbose: bool,
+}
+
+impl Conn {
+    /// Connect to `host:port` and read the greeting.
+    pub fn connect(host: &str, port: u16, verbose: bool) -> Result<Conn, Error> {
+        let target = format!("{host}:{port}");
+        let fail = |why: String| Error::Connect(format!("cannot connect to {target}: {why}"));
+        let addrs = (host, port)
+            .to_socket_addrs()
+            .map_err(|e| fail(e.to_string()))?;
+        let mut last = fail("no address".into());
+        for addr in addrs {
+            match TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT) {
+                Ok(stream) => return Conn::start(stream, verbose).map_err(|e| fail(e.to_string())),
+                Err(e) => last = fail(crate::error::Cause::of(&e).to_string()),
+            }
+        }
+        Err(last)
+    }
+
+    fn start(stream: TcpStream, verbose: bool) -> Result<Conn, Error> {
+        let io_err = |e: io::Error| Error::Connect(crate::error::Cause::of(&e).to_string());
+        stream
+            .set_read_timeout(Some(NETWORK_TIMEOUT))
+            .map_err(io_err)?;
+        stream
+            .set_write_timeout(Some(NETWORK_TIMEOUT))
+            .map_err(io_err)?;
+        let _ = stream.set_nodelay(true);
+        let mut conn = Conn {
+            reader: BufReader::with_capacity(BUFFER_BYTES, stream.try_clone().map_err(io_err)?),
+            writer: BufWriter::with_capacity(BUFFER_BYTES, stream),
+            line: Vec::new(),
+            verbose,
+        };
+        let greeting = conn.reply()?;
+        let version = format!("rftp {} ", wire::PROTOCOL_VERSION);
+        if greeting.code != code::GREETING || !greeting.text.starts_with(&version) {
+            return Err(Error::Connect(format!(
+                "not an rftp {} server: {}",
+                wire::PROTOCOL_VERSION,
+                greeting.text
+            )));
+        }
+        Ok(conn)
+    }
+
+    /// Log in; a refusal is a `Login` error.
+    pub fn login(&mut self, user: &[u8], password: &[u8]) -> Result<(), Error> {
+        let reply = self.exchange(&Request::User(user.to_vec()))?;
+        if reply.code != code::NEED_PASSWORD {
+            return Err(Error::Login(format!("login refused: {}", reply.text)));
+        }
+        let reply = self.exchange(&Request::Pass(password.to_vec()))?;
+        if reply.code != code::LOGGED_IN {
+            return Err(Error::Login(format!("login failed: {}", reply.text)));
+        }
+        Ok(())
+    }
+
+    /// Queue a request; `flush` sends it.
+    pub fn send(&mut self, req: &Request) -> Result<(), Error> {
+        self.writer
+            .write_all(req.to_line().as_bytes())
+            .map_err(lost)
+    }
+
+    /// Send everything queued.
+    pub fn flush(&mut self) -> Result<(), Error> {
+        self.writer.flush().map_err(lost)
+    }
+
+    /// Read one reply line.
+    pub fn reply(&mut self) -> Result<Reply, Error> {
+        match wire::read_line(&mut self.reader, &mut self.line).map_err(lost)? {
+            Line::Whole => {}
+            Line::TooLong => return Err(Error::Protocol("reply line too long".into())),
+            Line::Eof => return Err(Error::Protocol("the server closed the connection".into())),
+        }
+        let reply = Reply::parse(&self.line)
+            .ok_or_else(|| Error::Protocol(format!("bad reply '{}'", wire::escape(&self.line))))?;
+        if self.verbose {
+            eprintln!("rftp: < {} {}", reply.code, reply.text);
+        }
+        Ok(reply)
+    }
+
+    /// Send a request and read its reply, whatever the code.
+    pub fn exchange(&mut self, req: &Request) -> Result<Reply, Error> {
+        self.send(req)?;
+        self.flush()?;
+        self.reply()
+    }
+
+    /// Send a request; a reply that is not 2xx is an error.
+    pub fn call(&mut self, req: &Request) -> Result<Reply, Error> {
+        let reply = self.exchange(req)?;
+        if !reply.is_ok() {
+            return Err(Error::Remote(reply));
+        }
+        Ok(reply)
+    }
+
+    /// Send a request answered by a text payload (LIST, HELP) and return the
+    /// checked payload and the final reply.
+    pub fn fetch_text(&mut self, req: &Request) -> Result<(Vec<u8>, Reply), Error> {
+        let length = self.expect_payload(req)?;
+        if length > MAX_TEXT_PAYLOAD_BYTES {
+            return Err(Error::Protocol(format!(
+                "listing of {length} bytes is too large"
+            )));
+        }
+        let mut payload = PayloadReader::new(&mut self.reader, length);
+        let mut text = Vec::new();
+        payload.read_to_end(&mut text).map_err(lost)?;
+        let done = self.reply()?;
+        check_final(&done, text.len() as u64, crc32fast::hash(&text), length)?;
+        Ok((text, done))
+    }
+
+    /// Send a request that should be answered by a payload announcement;
+    /// returns the announced length.
+    pub fn expect_payload(&mut self, req: &Request) -> Result<u64, Error> {
+        let reply = self.exchange(req)?;
+        if reply.code != code::PAYLOAD {
+            return Err(Error::Remote(reply));
+        }
+        reply
+            .length()
+            .ok_or_else(|| Error::Protocol(format!("bad payload announcement '{}'", reply.text)))
+    }
+
+    /// Say goodbye; errors do not matter any more.
+    pub fn quit(&mut self) {
+        let _ = self.exchange(&Request::Quit);
+    }
+}
+
+/// Check the final reply after a payload against what arrived.
+pub fn check_final(done: &Reply, received: u64, crc: u32, announced: u64) -> Result<(), Error> {
+    if done.code != code::TRANSFER_OK {
+        return Err(Error::Remote(done.clone()));
+    }
+    match done.length_crc() {
+        Some((len, sum)) if len == received && len == announced && sum == crc => Ok(()),
+        Some(_) => Err(Error::Transfer(
+            "transfer damaged: length or checksum mismatch, nothing kept".into(),
+        )),
+        None => Err(Error::Protocol(format!("bad final reply '{}'", done.text))),
+    }
+}
+
+/// A socket error: the connection is gone.
+pub fn lost(e: io::Error) -> Error {
+    match e.kind() {
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
+            Error::Protocol("the server stopped answering".into())
+        }
+        io::ErrorKind::InvalidData => Error::Protocol(e.to_string()),
+        _ => Error::Protocol(format!("connection lost: {}", crate::error::Cause::of(&e))),
+    }
+}

@@ -1,0 +1,260 @@
+//! The client: connect and log in, then run commands typed at a prompt, read
+//! from a script, or given on the command line. Owns the script rules (blank
+//! and `#` lines, the `-` prefix, stop at the first failure) and exit status.
+
+mod commands;
+mod conn;
+mod term;
+mod transfer;
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, IsTerminal, Write};
+use std::path::PathBuf;
+
+use crate::error::{EXIT_CONNECT, EXIT_FAILED, EXIT_USAGE, Error};
+use crate::server::Verbosity;
+use crate::wire::words;
+use conn::Conn;
+
+/// Most words on one client command line.
+const MAX_COMMAND_WORDS: usize = 256;
+
+/// What the command line asked of the client.
+pub struct Options {
+    /// Server host name or address.
+    pub host: String,
+    /// Server port.
+    pub port: u16,
+    /// User name.
+    pub user: Vec<u8>,
+    /// Password from a file or the environment; asked for when `None`.
+    pub password: Option<Vec<u8>>,
+    /// Script file, instead of standard input.
+    pub batch: Option<PathBuf>,
+    /// One command to run instead of a script.
+    pub command: Vec<Vec<u8>>,
+    /// How much to say on stderr.
+    pub verbosity: Verbosity,
+}
+
+/// `HOST`, `HOST:PORT`, `[V6]:PORT` or a bare IPv6 address.
+pub fn parse_host(spec: &str) -> Result<(String, u16), String> {
+    let bad = || format!("invalid host '{spec}' (want HOST[:PORT])");
+    let port = |p: &str| p.parse::<u16>().map_err(|_| bad());
+    if let Some(rest) = spec.strip_prefix('[') {
+        let (host, after) = rest.split_once(']').ok_or_else(bad)?;
+        return match after {
+            "" => Ok((host.to_string(), crate::DEFAULT_PORT)),
+            p => Ok((
+                host.to_string(),
+                port(p.strip_prefix(':').ok_or_else(bad)?)?,
+            )),
+        };
+    }
+    match spec.matches(':').count() {
+        0 if !spec.is_empty() => Ok((spec.to_string(), crate::DEFAULT_PORT)),
+        1 => {
+            let (host, p) = spec.split_once(':').ok_or_else(bad)?;
+            if host.is_empty() {
+                return Err(bad());
+            }
+            Ok((host.to_string(), port(p)?))
+        }
+        n if n > 1 => Ok((spec.to_string(), crate::DEFAULT_PORT)),
+        _ => Err(bad()),
+    }
+}
+
+/// Where commands come from.
+enum Source {
+    /// One command from the command line.
+    Words(Vec<Vec<u8>>),
+    /// Lines of a script or of standard input.
+    Lines {
+        input: Box<dyn BufRead>,
+        prompt: bool,
+    },
+}
+
+/// Run the client; returns the exit status.
+pub fn run(opts: Options) -> i32 {
+    let stdin_is_tty = io::stdin().is_terminal();
+    let mut source = match open_source(&opts, stdin_is_tty) {
+        Ok(s) => s,
+        Err(e) => return report_fatal(&e),
+    };
+    let mut conn = match Conn::connect(&opts.host, opts.port, opts.verbosity == Verbosity::Verbose)
+    {
+        Ok(c) => c,
+        Err(e) => return report_fatal(&e),
+    };
+    let password = match opts.password.clone() {
+        Some(p) => Ok(p),
+        None => ask_password(&mut source, stdin_is_tty, opts.batch.is_some()),
+    };
+    if let Err(e) = password.and_then(|p| conn.login(&opts.user, &p)) {
+        return report_fatal(&e);
+    }
+    let mut client = commands::Client::new(conn, opts.verbosity == Verbosity::Quiet);
+    let status = match source {
+        Source::Words(words) => match client.run(&words) {
+            Ok(_) => 0,
+            Err(e) => report(&words, &e),
+        },
+        Source::Lines { input, prompt } => run_lines(&mut client, input, prompt),
+    };
+    client.quit();
+    status
+}
+
+fn open_source(opts: &Options, stdin_is_tty: bool) -> Result<Source, Error> {
+    if !opts.command.is_empty() {
+        return Ok(Source::Words(opts.command.clone()));
+    }
+    if let Some(path) = &opts.batch {
+        use std::os::unix::ffi::OsStrExt;
+        let f = File::open(path).map_err(|e| Error::io_path(path.as_os_str().as_bytes(), &e))?;
+        return Ok(Source::Lines {
+            input: Box::new(BufReader::new(f)),
+            prompt: false,
+        });
+    }
+    Ok(Source::Lines {
+        input: Box::new(BufReader::new(io::stdin())),
+        prompt: stdin_is_tty,
+    })
+}
+
+/// The password, when no flag or variable gave it: asked with no echo on a
+/// terminal, else the next line of piped standard input.
+fn ask_password(source: &mut Source, stdin_is_tty: bool, batch: bool) -> Result<Vec<u8>, Error> {
+    let no_password = || {
+        Error::Login(
+            "no password given (use --password-file, RFTP_PASSWORD or standard input)".into(),
+        )
+    };
+    if stdin_is_tty {
+        return term::ask_password("Password: ")
+            .map_err(|e| Error::Io("cannot read the password".into(), e));
+    }
+    let mut line = Vec::new();
+    let read = match source {
+        Source::Lines { input, .. } if !batch => input.read_until(b'\n', &mut line),
+        _ => io::stdin().lock().read_until(b'\n', &mut line),
+    };
+    read.map_err(|e| Error::Io("cannot read the password".into(), e))?;
+    while line.last().is_some_and(|&b| b == b'\n' || b == b'\r') {
+        line.pop();
+    }
+    if line.is_empty() {
+        return Err(no_password());
+    }
+    Ok(line)
+}
+
+/// Run script or interactive lines; in a script the first failure that is
+/// not `-`-prefixed ends the run with status 1.
+fn run_lines(client: &mut commands::Client, mut input: Box<dyn BufRead>, prompt: bool) -> i32 {
+    let mut line = Vec::new();
+    loop {
+        if prompt {
+            eprint!("rftp> ");
+            let _ = io::stderr().flush();
+        }
+        line.clear();
+        match input.read_until(b'\n', &mut line) {
+            Ok(0) => return 0,
+            Ok(_) => {}
+            Err(e) => return report_fatal(&Error::Io("cannot read commands".into(), e)),
+        }
+        let text = trim(&line);
+        if text.is_empty() || text.starts_with(b"#") {
+            continue;
+        }
+        let (tolerant, text) = match text.strip_prefix(b"-") {
+            Some(rest) => (true, trim(rest)),
+            None => (false, text),
+        };
+        let outcome = match words::split(text, MAX_COMMAND_WORDS) {
+            Ok(words) => client.run(&words),
+            Err(e) => Err(Error::Usage(format!("cannot read the line: {e}"))),
+        };
+        match outcome {
+            Ok(commands::Flow::Quit) => return 0,
+            Ok(commands::Flow::Continue) => {}
+            Err(e) => {
+                let status = report(&first_word(text), &e);
+                if status == 0 {
+                    return 0;
+                }
+                if !prompt && !tolerant {
+                    return EXIT_FAILED;
+                }
+            }
+        }
+    }
+}
+
+fn first_word(text: &[u8]) -> Vec<Vec<u8>> {
+    words::split(text, MAX_COMMAND_WORDS).unwrap_or_default()
+}
+
+fn trim(mut s: &[u8]) -> &[u8] {
+    while let [first, rest @ ..] = s {
+        if !first.is_ascii_whitespace() {
+            break;
+        }
+        s = rest;
+    }
+    while let [rest @ .., last] = s {
+        if !last.is_ascii_whitespace() {
+            break;
+        }
+        s = rest;
+    }
+    s
+}
+
+/// Print `rftp: COMMAND: error` and return the exit status it deserves (0
+/// when the error was a closed stdout, which is not a failure).
+fn report(words: &[Vec<u8>], e: &Error) -> i32 {
+    if let Error::Io(_, io_err) = e {
+        if io_err.kind() == io::ErrorKind::BrokenPipe {
+            return 0;
+        }
+    }
+    match words.first() {
+        Some(name) => eprintln!("rftp: {}: {e}", crate::wire::escape(name)),
+        None => eprintln!("rftp: {e}"),
+    }
+    match e {
+        Error::Usage(_) => EXIT_FAILED,
+        other => other.exit_code(),
+    }
+}
+
+fn report_fatal(e: &Error) -> i32 {
+    eprintln!("rftp: {e}");
+    match e {
+        Error::Usage(_) => EXIT_USAGE,
+        Error::Connect(_) | Error::Login(_) => EXIT_CONNECT,
+        _ => EXIT_CONNECT,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_specs() {
+        assert_eq!(parse_host("h").unwrap(), ("h".into(), 2121));
+        assert_eq!(parse_host("h:21").unwrap(), ("h".into(), 21));
+        assert_eq!(parse_host("[::1]:21").unwrap(), ("::1".into(), 21));
+        assert_eq!(parse_host("[::1]").unwrap(), ("::1".into(), 2121));
+        assert_eq!(parse_host("::1").unwrap(), ("::1".into(), 2121));
+        for bad in ["", ":21", "h:x", "[::1", "[::1]x", "h:99999"] {
+            assert!(parse_host(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! The terminal: asking for a password without echo, and showing transfer
+//! progress (a live line on a terminal, one summary line otherwise).
+
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+use crate::fs::listing::thousands;
+
+/// How often the progress line is redrawn.
+const PROGRESS_INTERVAL: Duration = Duration::from_millis(200);
+
+/// The parts of `struct termios` we touch (Linux layout, glibc and musl, on
+/// x86_64 and aarch64).
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct Termios {
+    c_iflag: u32,
+    c_oflag: u32,
+    c_cflag: u32,
+    c_lflag: u32,
+    c_line: u8,
+    c_cc: [u8; 32],
+    c_ispeed: u32,
+    c_ospeed: u32,
+}
+
+/// Echo input characters (`c_lflag`).
+const ECHO: u32 = 0o10;
+/// Apply terminal changes at once.
+const TCSANOW: i32 = 0;
+
+unsafe extern "C" {
+    fn tcgetattr(fd: i32, termios: *mut Termios) -> i32;
+    fn tcsetattr(fd: i32, action: i32, termios: *const Termios) -> i32;
+}
+
+/// Ask for a password on the terminal with echo off; restores the terminal
+/// whatever happens.
+pub fn ask_password(prompt: &str) -> io::Result<Vec<u8>> {
+    const STDIN: i32 = 0;
+    eprint!("{prompt}");
+    let _ = io::stderr().flush();
+    let mut saved = Termios {
+        c_iflag: 0,
+        c_oflag: 0,
+        c_cflag: 0,
+        c_lflag: 0,
+        c_line: 0,
+        c_cc: [0; 32],
+        c_ispeed: 0,
+        c_ospeed: 0,
+    };
+    // SAFETY: `saved` is a valid, writable termios of the kernel's layout.
+    let have_termios = unsafe { tcgetattr(STDIN, &mut saved) } == 0;
+    if have_termios {
+        let mut quiet = saved;
+        quiet.c_lflag &= !ECHO;
+        // SAFETY: `quiet` is a termios read from this terminal with one bit changed.
+        unsafe { tcsetattr(STDIN, TCSANOW, &quiet) };
+    }
+    let mut line = Vec::new();
+    let read = io::stdin().lock().read_until(b'\n', &mut line);
+    if have_termios {
+        // SAFETY: restores the settings read above.
+        unsafe { tcsetattr(STDIN, TCSANOW, &saved) };
+    }
+    eprintln!();
+    read?;
+    while line.last().is_some_and(|&b| b == b'\n' || b == b'\r') {
+        line.pop();
+    }
+    Ok(line)
+}
+
+/// Progress of one transfer, shown on stderr.
+pub struct Progress {
+    label: String,
+    total: u64,
+    started: Instant,
+    last_drawn: Instant,
+    live: bool,
+    quiet: bool,
+}
+
+impl Progress {
+    /// Start showing a transfer called `label` of `total` bytes.
+    pub fn new(label: String, total: u64, quiet: bool) -> Progress {
+        let now = Instant::now();
+        Progress {
+            label,
+            total,
+            started: now,
+            last_drawn: now,
+            live: !quiet && io::stderr().is_terminal(),
+            quiet,
+        }
+    }
+
+    /// Note that `done` bytes have moved; redraws now and then on a terminal.
+    pub fn update(&mut self, done: u64) {
+        if !self.live || self.last_drawn.elapsed() < PROGRESS_INTERVAL {
+            return;
+        }
+        self.last_drawn = Instant::now();
+        let secs = self.started.elapsed().as_secs_f64();
+        let rate = done as f64 / secs.max(1e-3);
+        let percent = if self.total == 0 {
+            100
+        } else {
+            done * 100 / self.total
+        };
+        let left = if rate > 0.0 {
+            (self.total.saturating_sub(done)) as f64 / rate
+        } else {
+            0.0
+        };
+        eprint!(
+            "\r\x1b[K{} {} bytes {percent}% {}/s {} left",
+            self.label,
+            thousands(done),
+            human(rate),
+            clock(left)
+        );
+        let _ = io::stderr().flush();
+    }
+
+    /// Finish: clear the live line and print the summary line (unless quiet).
+    pub fn finish(&self, done: u64) {
+        if self.live {
+            eprint!("\r\x1b[K");
+        }
+        if self.quiet {
+            return;
+        }
+        let secs = self.started.elapsed().as_secs_f64();
+        let rate = done as f64 / secs.max(1e-6);
+        eprintln!(
+            "rftp: {}: {} bytes in {secs:.2}s ({}/s)",
+            self.label,
+            thousands(done),
+            human(rate)
+        );
+    }
+}
+
+/// `12.3 MB` style, powers of 1000.
+fn human(bytes_per: f64) -> String {
+    let units = ["B", "kB", "MB", "GB", "TB"];
+    let mut v = bytes_per;
+    let mut i = 0;
+    while v >= 1000.0 && i + 1 < units.len() {
+        v /= 1000.0;
+        i += 1;
+    }
+    format!("{v:.1} {}", units[i])
+}
+
+/// `m:ss`.
+fn clock(secs: f64) -> String {
+    let s = secs.round() as u64;
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn termios_has_the_kernel_size() {
+        assert_eq!(std::mem::size_of::<Termios>(), 60);
+    }
+
+    #[test]
+    fn rates_and_clocks() {
+        assert_eq!(human(999.0), "999.0 B");
+        assert_eq!(human(12_345_678.0), "12.3 MB");
+        assert_eq!(clock(61.4), "1:01");
+    }
+}

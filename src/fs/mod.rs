@@ -1,0 +1,480 @@
+//! The served tree: resolving a client's path inside the root, reading
+//! entries, and the atomic temp-file-then-publish write that both ends use.
+//! No sockets and no terminal; listing layout lives in `listing`.
+
+pub mod listing;
+
+use std::ffi::OsStr;
+use std::fs::{self, File, Metadata};
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::error::{Cause, Error};
+pub use listing::{Entry, Kind};
+
+/// Longest single name in a path, in bytes (the common file-system limit).
+pub const MAX_NAME_BYTES: usize = 255;
+/// Most entries one listing may hold; a larger directory is refused.
+pub const MAX_LIST_ENTRIES: usize = 100_000;
+/// Prefix of the temporary files that hold a transfer until it is published.
+pub const TEMP_PREFIX: &str = ".rftp-";
+
+/// A path inside the served tree, as normal components from the root.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VPath(Vec<Vec<u8>>);
+
+impl VPath {
+    /// The root itself.
+    pub fn root() -> VPath {
+        VPath(Vec::new())
+    }
+
+    /// The path as the client sees it: `/` for the root, `/a/b` below it.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        if self.0.is_empty() {
+            return b"/".to_vec();
+        }
+        let mut out = Vec::new();
+        for part in &self.0 {
+            out.push(b'/');
+            out.extend_from_slice(part);
+        }
+        out
+    }
+
+    /// The last component, if this is not the root.
+    pub fn name(&self) -> Option<&[u8]> {
+        self.0.last().map(Vec::as_slice)
+    }
+}
+
+/// Check one name a peer gave for a file: non-empty, not `.` or `..`, no `/`,
+/// no NUL, no backslash, not overlong. Used by both ends.
+pub fn check_name(name: &[u8]) -> Result<(), &'static str> {
+    if name.is_empty() || name == b"." || name == b".." {
+        return Err("not a file name");
+    }
+    if name.contains(&b'/') {
+        return Err("name contains a slash");
+    }
+    if name.contains(&0) {
+        return Err("name contains a NUL byte");
+    }
+    if name.contains(&b'\\') {
+        return Err("name contains a backslash");
+    }
+    if name.len() > MAX_NAME_BYTES {
+        return Err("name too long");
+    }
+    Ok(())
+}
+
+/// The served tree: a canonical root directory.
+#[derive(Debug, Clone)]
+pub struct Root {
+    real: PathBuf,
+}
+
+impl Root {
+    /// Open `dir` as the root; it must be a directory.
+    pub fn open(dir: &Path) -> Result<Root, Error> {
+        let real =
+            fs::canonicalize(dir).map_err(|e| Error::io_path(dir.as_os_str().as_bytes(), &e))?;
+        if !real.is_dir() {
+            return Err(Error::path(dir.as_os_str().as_bytes(), Cause::NotDir));
+        }
+        Ok(Root { real })
+    }
+
+    /// The root's real path (for the server's own log, never for the peer).
+    pub fn real(&self) -> &Path {
+        &self.real
+    }
+
+    /// Resolve `path` from the client against `cwd`: `/` starts at the root,
+    /// `.` and empty parts are skipped, `..` goes up but never above the root.
+    /// NUL and backslash are refused. Touches no file.
+    pub fn resolve(&self, cwd: &VPath, path: &[u8]) -> Result<VPath, Error> {
+        if path.is_empty() {
+            return Err(Error::path(path, Cause::BadName("empty path")));
+        }
+        if path.contains(&0) {
+            return Err(Error::path(
+                path,
+                Cause::BadName("path contains a NUL byte"),
+            ));
+        }
+        if path.contains(&b'\\') {
+            return Err(Error::path(
+                path,
+                Cause::BadName("path contains a backslash"),
+            ));
+        }
+        let mut parts = if path.starts_with(b"/") {
+            Vec::new()
+        } else {
+            cwd.0.clone()
+        };
+        for part in path.split(|&b| b == b'/') {
+            match part {
+                b"" | b"." => {}
+                b".." => {
+                    if parts.pop().is_none() {
+                        return Err(Error::path(path, Cause::Outside));
+                    }
+                }
+                name if name.len() > MAX_NAME_BYTES => {
+                    return Err(Error::path(path, Cause::BadName("name too long")));
+                }
+                name => parts.push(name.to_vec()),
+            }
+        }
+        Ok(VPath(parts))
+    }
+
+    fn join(&self, v: &VPath) -> PathBuf {
+        let mut p = self.real.clone();
+        for part in &v.0 {
+            p.push(OsStr::from_bytes(part));
+        }
+        p
+    }
+
+    /// The real path of `v` after following every link, refused unless it
+    /// is still inside the root.
+    fn canonical(&self, v: &VPath) -> Result<PathBuf, Error> {
+        let shown = v.to_bytes();
+        let real = fs::canonicalize(self.join(v)).map_err(|e| Error::io_path(&shown, &e))?;
+        if !real.starts_with(&self.real) {
+            return Err(Error::path(&shown, Cause::Outside));
+        }
+        Ok(real)
+    }
+
+    /// Type, size and time of an existing path inside the root.
+    pub fn stat(&self, v: &VPath) -> Result<Entry, Error> {
+        let real = self.canonical(v)?;
+        let meta = fs::metadata(&real).map_err(|e| Error::io_path(&v.to_bytes(), &e))?;
+        let name = v.name().unwrap_or(b"/").to_vec();
+        Ok(entry(name, &meta))
+    }
+
+    /// The real path of an existing directory inside the root.
+    pub fn dir(&self, v: &VPath) -> Result<PathBuf, Error> {
+        let real = self.canonical(v)?;
+        match fs::metadata(&real) {
+            Ok(m) if m.is_dir() => Ok(real),
+            Ok(_) => Err(Error::path(&v.to_bytes(), Cause::NotDir)),
+            Err(e) => Err(Error::io_path(&v.to_bytes(), &e)),
+        }
+    }
+
+    /// Open an existing regular file inside the root for reading. FIFOs,
+    /// devices and sockets are refused before anything opens them.
+    pub fn open_file(&self, v: &VPath) -> Result<(File, Metadata), Error> {
+        let shown = v.to_bytes();
+        let real = self.canonical(v)?;
+        let meta = fs::metadata(&real).map_err(|e| Error::io_path(&shown, &e))?;
+        if meta.is_dir() {
+            return Err(Error::path(&shown, Cause::IsDir));
+        }
+        if !meta.is_file() {
+            return Err(Error::path(&shown, Cause::Special));
+        }
+        let file = File::open(&real).map_err(|e| Error::io_path(&shown, &e))?;
+        let meta = file.metadata().map_err(|e| Error::io_path(&shown, &e))?;
+        if !meta.is_file() {
+            return Err(Error::path(&shown, Cause::Special));
+        }
+        Ok((file, meta))
+    }
+
+    /// Where a new entry named by `v` would go: its parent must be an existing
+    /// directory inside the root. Returns the parent's real path and the name.
+    pub fn new_entry(&self, v: &VPath) -> Result<(PathBuf, Vec<u8>), Error> {
+        let name = v
+            .name()
+            .ok_or_else(|| Error::path(b"/", Cause::BadName("not a file name")))?;
+        check_name(name).map_err(|why| Error::path(&v.to_bytes(), Cause::BadName(why)))?;
+        let parent = VPath(v.0[..v.0.len() - 1].to_vec());
+        Ok((self.dir(&parent)?, name.to_vec()))
+    }
+
+    /// The entries of a directory, or the one entry of a file, in `ls` order.
+    pub fn list(&self, v: &VPath) -> Result<Vec<Entry>, Error> {
+        let shown = v.to_bytes();
+        let real = self.canonical(v)?;
+        let meta = fs::metadata(&real).map_err(|e| Error::io_path(&shown, &e))?;
+        if !meta.is_dir() {
+            return Ok(vec![entry(v.name().unwrap_or(b"/").to_vec(), &meta)]);
+        }
+        let mut entries = Vec::new();
+        for item in fs::read_dir(&real).map_err(|e| Error::io_path(&shown, &e))? {
+            let Ok(item) = item else { continue };
+            if entries.len() == MAX_LIST_ENTRIES {
+                return Err(Error::path(
+                    &shown,
+                    Cause::BadName("too many entries to list"),
+                ));
+            }
+            let Ok(meta) = item.metadata() else { continue };
+            let name = item.file_name().as_bytes().to_vec();
+            entries.push(self.entry_following_inside(&item.path(), name, &meta));
+        }
+        listing::sort(&mut entries);
+        Ok(entries)
+    }
+
+    /// An entry for a directory item; a link is shown as what it points to
+    /// when that is inside the root, and as a link otherwise.
+    fn entry_following_inside(&self, path: &Path, name: Vec<u8>, meta: &Metadata) -> Entry {
+        if meta.file_type().is_symlink() {
+            if let Ok(target) = fs::canonicalize(path) {
+                if target.starts_with(&self.real) {
+                    if let Ok(m) = fs::metadata(&target) {
+                        return entry(name, &m);
+                    }
+                }
+            }
+        }
+        entry(name, meta)
+    }
+
+    /// Make a directory.
+    pub fn mkdir(&self, v: &VPath) -> Result<(), Error> {
+        let (parent, name) = self.new_entry(v)?;
+        fs::create_dir(parent.join(OsStr::from_bytes(&name)))
+            .map_err(|e| Error::io_path(&v.to_bytes(), &e))
+    }
+
+    /// Remove an empty directory (never the root).
+    pub fn rmdir(&self, v: &VPath) -> Result<(), Error> {
+        let (parent, name) = self.new_entry(v)?;
+        let path = parent.join(OsStr::from_bytes(&name));
+        let meta = fs::symlink_metadata(&path).map_err(|e| Error::io_path(&v.to_bytes(), &e))?;
+        if !meta.is_dir() {
+            return Err(Error::path(&v.to_bytes(), Cause::NotDir));
+        }
+        fs::remove_dir(path).map_err(|e| Error::io_path(&v.to_bytes(), &e))
+    }
+
+    /// Remove a file (or a link itself); directories are refused.
+    pub fn remove(&self, v: &VPath) -> Result<(), Error> {
+        let (parent, name) = self.new_entry(v)?;
+        let path = parent.join(OsStr::from_bytes(&name));
+        let meta = fs::symlink_metadata(&path).map_err(|e| Error::io_path(&v.to_bytes(), &e))?;
+        if meta.is_dir() {
+            return Err(Error::path(&v.to_bytes(), Cause::IsDir));
+        }
+        fs::remove_file(path).map_err(|e| Error::io_path(&v.to_bytes(), &e))
+    }
+
+    /// Rename `from` to `to`, refusing when `to` exists.
+    pub fn rename(&self, from: &VPath, to: &VPath) -> Result<(), Error> {
+        let (from_parent, from_name) = self.new_entry(from)?;
+        let (to_parent, to_name) = self.new_entry(to)?;
+        let source = from_parent.join(OsStr::from_bytes(&from_name));
+        let dest = to_parent.join(OsStr::from_bytes(&to_name));
+        let meta =
+            fs::symlink_metadata(&source).map_err(|e| Error::io_path(&from.to_bytes(), &e))?;
+        if meta.is_dir() && dest.starts_with(&source) {
+            return Err(Error::path(
+                &to.to_bytes(),
+                Cause::BadName("cannot move a directory into itself"),
+            ));
+        }
+        if meta.is_dir() {
+            // Directories cannot be hard-linked; check, then rename.
+            if fs::symlink_metadata(&dest).is_ok() {
+                return Err(Error::path(&to.to_bytes(), Cause::Exists));
+            }
+            return fs::rename(&source, &dest).map_err(|e| Error::io_path(&to.to_bytes(), &e));
+        }
+        link_no_clobber(&source, &dest).map_err(|e| Error::io_path(&to.to_bytes(), &e))?;
+        fs::remove_file(&source).map_err(|e| Error::io_path(&from.to_bytes(), &e))
+    }
+}
+
+/// Give `source` the name `dest` unless `dest` exists, atomically: a hard
+/// link fails when the name is taken, where a rename would replace it.
+fn link_no_clobber(source: &Path, dest: &Path) -> io::Result<()> {
+    match fs::hard_link(source, dest) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(e),
+        // File systems without hard links: the best left is check-then-rename.
+        Err(_) if fs::symlink_metadata(dest).is_err() => fs::rename(source, dest),
+        Err(_) => Err(io::ErrorKind::AlreadyExists.into()),
+    }
+}
+
+/// An entry from metadata.
+fn entry(name: Vec<u8>, meta: &Metadata) -> Entry {
+    let kind = if meta.is_dir() {
+        Kind::Dir
+    } else if meta.is_file() {
+        Kind::File
+    } else if meta.file_type().is_symlink() {
+        Kind::Link
+    } else {
+        Kind::Other
+    };
+    Entry {
+        name,
+        kind,
+        mode: meta.permissions().mode() & 0o7777,
+        size: if kind == Kind::File { meta.len() } else { 0 },
+        mtime: meta.mtime(),
+    }
+}
+
+/// A file being written in its destination directory under a hidden name;
+/// removed on drop unless published under its real name.
+pub struct TempFile {
+    path: PathBuf,
+    file: Option<File>,
+}
+
+impl TempFile {
+    /// Create a new, empty temporary file in `dir`.
+    pub fn create(dir: &Path) -> io::Result<TempFile> {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        loop {
+            let nanos = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos());
+            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+            let path = dir.join(format!(
+                "{TEMP_PREFIX}{}-{n}-{nanos:x}.tmp",
+                std::process::id()
+            ));
+            match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(file) => {
+                    return Ok(TempFile {
+                        path,
+                        file: Some(file),
+                    });
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// The open file to write into.
+    pub fn file(&mut self) -> &mut File {
+        self.file
+            .as_mut()
+            .expect("a temp file is open until published")
+    }
+
+    /// Close the file and give it the name `dest`: replacing an existing one
+    /// atomically when `replace`, failing with `AlreadyExists` otherwise.
+    pub fn publish(mut self, dest: &Path, replace: bool) -> io::Result<()> {
+        drop(self.file.take());
+        if replace {
+            fs::rename(&self.path, dest)?;
+        } else {
+            link_no_clobber(&self.path, dest)?;
+            // The data is safe under its real name; a leftover temp name is harmless.
+            let _ = fs::remove_file(&self.path);
+        }
+        self.path = PathBuf::new();
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.path.as_os_str().is_empty() {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root() -> (PathBuf, Root) {
+        let dir = std::env::temp_dir().join(format!(
+            "rftp-fs-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("sub")).unwrap();
+        let root = Root::open(&dir).unwrap();
+        (dir, root)
+    }
+
+    #[test]
+    fn resolve_stays_inside() {
+        let (dir, root) = root();
+        let sub = root.resolve(&VPath::root(), b"sub").unwrap();
+        assert_eq!(
+            root.resolve(&sub, b"../a/./b//c").unwrap().to_bytes(),
+            b"/a/b/c"
+        );
+        assert_eq!(root.resolve(&sub, b"/x").unwrap().to_bytes(), b"/x");
+        assert_eq!(root.resolve(&sub, b"..").unwrap(), VPath::root());
+        for bad in [&b"../.."[..], b"/..", b"a\\b", b"a\0b", b""] {
+            assert!(root.resolve(&sub, bad).is_err(), "{:?}", bad);
+        }
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn link_out_of_root_is_refused() {
+        let (dir, root) = root();
+        std::os::unix::fs::symlink("/etc", dir.join("out")).unwrap();
+        let v = root.resolve(&VPath::root(), b"out/passwd").unwrap();
+        assert!(matches!(
+            root.open_file(&v),
+            Err(Error::Path {
+                cause: Cause::Outside,
+                ..
+            })
+        ));
+        let listed = root.list(&VPath::root()).unwrap();
+        assert!(
+            listed
+                .iter()
+                .any(|e| e.name == b"out" && e.kind == Kind::Link)
+        );
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn publish_never_clobbers_without_replace() {
+        let (dir, _root) = root();
+        let dest = dir.join("f");
+        fs::write(&dest, b"old").unwrap();
+        let mut t = TempFile::create(&dir).unwrap();
+        io::Write::write_all(t.file(), b"new").unwrap();
+        let err = t.publish(&dest, false).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read(&dest).unwrap(), b"old");
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 2, "temp file removed");
+        let mut t = TempFile::create(&dir).unwrap();
+        io::Write::write_all(t.file(), b"new").unwrap();
+        t.publish(&dest, true).unwrap();
+        assert_eq!(fs::read(&dest).unwrap(), b"new");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn names_from_peers_are_checked() {
+        for bad in [&b""[..], b".", b"..", b"a/b", b"a\0", b"a\\b", &[b'x'; 256]] {
+            assert!(check_name(bad).is_err());
+        }
+        assert!(check_name("é 😀\n.txt".as_bytes()).is_ok());
+    }
+}

@@ -1,0 +1,301 @@
+//! rftp: one binary, both ends of a file transfer. This file only parses the
+//! command line, checks option conflicts, and hands over to the server or the
+//! client; it owns the exit status and the `rftp: …` error line.
+
+mod client;
+mod error;
+mod fs;
+mod server;
+mod wire;
+
+use std::ffi::OsString;
+use std::io::{self, BufRead, Read};
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use error::Error;
+use server::Verbosity;
+
+/// Port used when none is given, on both ends.
+pub const DEFAULT_PORT: u16 = 2121;
+/// User name used when none is given, on both ends.
+const DEFAULT_USER: &str = "rftp";
+/// Default `--max-clients`.
+const DEFAULT_MAX_CLIENTS: usize = 64;
+/// Default `--idle-timeout`, in seconds.
+const DEFAULT_IDLE_TIMEOUT_SECS: u64 = 300;
+/// Longest password file read, in bytes.
+const MAX_PASSWORD_FILE_BYTES: u64 = 4096;
+
+const USAGE: &str = "\
+usage: rftp -l [ADDR:]PORT [-r DIR] [-u NAME] [--password-file FILE] [--read-only]
+                [--max-clients N] [--idle-timeout SECS] [-q | -v]
+       rftp -c HOST[:PORT] [-u NAME] [--password-file FILE] [-b FILE] [-q | -v] [COMMAND...]
+       rftp -h | --help
+       rftp -V | --version
+
+Serve:
+  -l, --listen [ADDR:]PORT  listen (default port 2121; no ADDR: every interface, IPv4 and IPv6)
+  -r, --root DIR            directory to serve (default: the current directory)
+  -u, --user NAME           the user name clients log in with (default: rftp)
+  --password-file FILE      read the password from the first line of FILE
+                            (default: $RFTP_PASSWORD, else a random one, printed)
+  --read-only               refuse every command that writes
+  --max-clients N           most clients at once; more are refused (default: 64)
+  --idle-timeout SECS       close connections idle this long (default: 300)
+  -q, --quiet               no log on stderr
+  -v, --verbose             log every command too
+
+Connect:
+  -c, --connect HOST[:PORT] log in to the server at HOST (default port 2121)
+  -u, --user NAME           user name (default: rftp)
+  --password-file FILE      read the password from the first line of FILE
+                            (default: $RFTP_PASSWORD, else asked for)
+  -b, --batch FILE          read commands from FILE instead of standard input
+  -q, --quiet               no transfer summaries
+  -v, --verbose             show every reply from the server
+  COMMAND...                run this one command and exit
+
+  -h, --help                print this help
+  -V, --version             print the version
+
+Exit status of the client: 0 success, 1 a command failed, 2 bad usage,
+3 could not connect or log in. See rftp(1).
+";
+
+/// What the command line asked for.
+enum Mode {
+    Help,
+    Version,
+    Serve(server::Config),
+    Connect(client::Options),
+}
+
+fn main() -> ExitCode {
+    let outcome = parse_args().and_then(|mode| match mode {
+        Mode::Help => {
+            print!("{USAGE}");
+            Ok(0)
+        }
+        Mode::Version => {
+            println!("rftp {} ({})", env!("CARGO_PKG_VERSION"), target());
+            Ok(0)
+        }
+        Mode::Serve(cfg) => server::run(cfg).map(|()| 0),
+        Mode::Connect(opts) => Ok(client::run(opts)),
+    });
+    match outcome {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            eprintln!("rftp: {e}");
+            if matches!(e, Error::Usage(_)) {
+                eprintln!("rftp: try 'rftp --help'");
+            }
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+/// The target this binary was built for, e.g. `x86_64-linux-musl`.
+fn target() -> String {
+    let env = if cfg!(target_env = "musl") {
+        "musl"
+    } else if cfg!(target_env = "gnu") {
+        "gnu"
+    } else {
+        ""
+    };
+    format!("{}-{}-{env}", std::env::consts::ARCH, std::env::consts::OS)
+}
+
+/// Parse the command line, then check option conflicts in one place.
+fn parse_args() -> Result<Mode, Error> {
+    use lexopt::prelude::*;
+    let mut listen: Option<String> = None;
+    let mut connect: Option<String> = None;
+    let mut root: Option<PathBuf> = None;
+    let mut user: Option<Vec<u8>> = None;
+    let mut password_file: Option<PathBuf> = None;
+    let mut read_only = false;
+    let mut max_clients: Option<usize> = None;
+    let mut idle_timeout: Option<u64> = None;
+    let mut batch: Option<PathBuf> = None;
+    let mut quiet = false;
+    let mut verbose = false;
+    let mut command: Vec<OsString> = Vec::new();
+    let mut parser = lexopt::Parser::from_env();
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Short('h') | Long("help") => return Ok(Mode::Help),
+            Short('V') | Long("version") => return Ok(Mode::Version),
+            Short('l') | Long("listen") => listen = Some(optional_port_value(&mut parser)?),
+            Short('c') | Long("connect") => connect = Some(parser.value()?.string()?),
+            Short('r') | Long("root") => root = Some(parser.value()?.into()),
+            Short('u') | Long("user") => user = Some(os_bytes(parser.value()?)),
+            Long("password-file") => password_file = Some(parser.value()?.into()),
+            Long("read-only") => read_only = true,
+            Long("max-clients") => max_clients = Some(parser.value()?.parse()?),
+            Long("idle-timeout") => idle_timeout = Some(parser.value()?.parse()?),
+            Short('b') | Long("batch") => batch = Some(parser.value()?.into()),
+            Short('q') | Long("quiet") => quiet = true,
+            Short('v') | Long("verbose") => verbose = true,
+            Value(v) if connect.is_some() => {
+                command.push(v);
+                command.extend(parser.raw_args()?);
+            }
+            _ => return Err(arg.unexpected().into()),
+        }
+    }
+    let usage = |text: &str| Err(Error::Usage(text.to_string()));
+    if quiet && verbose {
+        return usage("-q and -v cannot be used together");
+    }
+    let verbosity = match (quiet, verbose) {
+        (true, _) => Verbosity::Quiet,
+        (_, true) => Verbosity::Verbose,
+        _ => Verbosity::Normal,
+    };
+    match (listen, connect) {
+        (Some(_), Some(_)) => usage("-l and -c cannot be used together"),
+        (None, None) => usage("give -l to serve or -c to connect"),
+        (Some(spec), None) => {
+            if batch.is_some() {
+                return usage("-b is a client option (use it with -c)");
+            }
+            let (addr, port) = parse_listen(&spec)?;
+            if max_clients == Some(0) {
+                return usage("--max-clients must be at least 1");
+            }
+            if idle_timeout == Some(0) {
+                return usage("--idle-timeout must be at least 1 second");
+            }
+            let (password, password_generated) = match read_password(password_file.as_deref())? {
+                Some(p) => (p, false),
+                None => (server::generate_password()?, true),
+            };
+            let root = root.unwrap_or_else(|| PathBuf::from("."));
+            Ok(Mode::Serve(server::Config {
+                addr,
+                port,
+                root: fs::Root::open(&root)?,
+                user: user.unwrap_or_else(|| DEFAULT_USER.as_bytes().to_vec()),
+                password,
+                password_generated,
+                read_only,
+                max_clients: max_clients.unwrap_or(DEFAULT_MAX_CLIENTS),
+                idle_timeout: Duration::from_secs(
+                    idle_timeout.unwrap_or(DEFAULT_IDLE_TIMEOUT_SECS),
+                ),
+                verbosity,
+            }))
+        }
+        (None, Some(host)) => {
+            if root.is_some() || read_only || max_clients.is_some() || idle_timeout.is_some() {
+                return usage(
+                    "-r, --read-only, --max-clients and --idle-timeout are server options (use them with -l)",
+                );
+            }
+            let (host, port) = client::parse_host(&host).map_err(Error::Usage)?;
+            Ok(Mode::Connect(client::Options {
+                host,
+                port,
+                user: user.unwrap_or_else(|| DEFAULT_USER.as_bytes().to_vec()),
+                password: read_password(password_file.as_deref())?,
+                batch,
+                command: command.into_iter().map(os_bytes).collect(),
+                verbosity,
+            }))
+        }
+    }
+}
+
+/// The value of `-l`: the next argument unless it is missing or an option,
+/// in which case the default port.
+fn optional_port_value(parser: &mut lexopt::Parser) -> Result<String, Error> {
+    use lexopt::ValueExt;
+    if let Some(v) = parser.optional_value() {
+        return Ok(v.string()?);
+    }
+    let mut raw = parser.raw_args()?;
+    match raw.peek().and_then(|a| a.to_str()) {
+        Some(next) if !next.starts_with('-') => {
+            let next = next.to_string();
+            raw.next();
+            Ok(next)
+        }
+        _ => Ok(DEFAULT_PORT.to_string()),
+    }
+}
+
+/// `PORT`, `ADDR:PORT` or `[V6ADDR]:PORT`.
+fn parse_listen(spec: &str) -> Result<(Option<IpAddr>, u16), Error> {
+    let bad = || {
+        Error::Usage(format!(
+            "invalid listen address '{spec}' (want [ADDR:]PORT)"
+        ))
+    };
+    let (addr, port) = match spec.rsplit_once(':') {
+        None => (None, spec),
+        Some((a, p)) => {
+            let a = a
+                .strip_prefix('[')
+                .and_then(|a| a.strip_suffix(']'))
+                .unwrap_or(a);
+            (Some(a.parse::<IpAddr>().map_err(|_| bad())?), p)
+        }
+    };
+    Ok((addr, port.parse().map_err(|_| bad())?))
+}
+
+/// The password from `--password-file` (its first line) or `RFTP_PASSWORD`;
+/// `None` when neither is given.
+fn read_password(file: Option<&std::path::Path>) -> Result<Option<Vec<u8>>, Error> {
+    use std::os::unix::ffi::OsStrExt;
+    let password = if let Some(path) = file {
+        let shown = path.as_os_str().as_bytes();
+        let f = std::fs::File::open(path).map_err(|e| Error::io_path(shown, &e))?;
+        let mut line = Vec::new();
+        io::BufReader::new(f.take(MAX_PASSWORD_FILE_BYTES))
+            .read_until(b'\n', &mut line)
+            .map_err(|e| Error::io_path(shown, &e))?;
+        while line.last().is_some_and(|&b| b == b'\n' || b == b'\r') {
+            line.pop();
+        }
+        line
+    } else if let Some(p) = std::env::var_os("RFTP_PASSWORD") {
+        os_bytes(p)
+    } else {
+        return Ok(None);
+    };
+    if password.is_empty() {
+        return Err(Error::Usage("the password is empty".into()));
+    }
+    Ok(Some(password))
+}
+
+fn os_bytes(s: OsString) -> Vec<u8> {
+    use std::os::unix::ffi::OsStringExt;
+    s.into_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listen_specs() {
+        assert_eq!(parse_listen("2121").unwrap(), (None, 2121));
+        assert_eq!(
+            parse_listen("127.0.0.1:0").unwrap(),
+            (Some("127.0.0.1".parse().unwrap()), 0)
+        );
+        assert_eq!(
+            parse_listen("[::1]:99").unwrap(),
+            (Some("::1".parse().unwrap()), 99)
+        );
+        assert!(parse_listen("x:1").is_err());
+        assert!(parse_listen("70000").is_err());
+    }
+}

@@ -1,0 +1,208 @@
+//! The server: listening sockets, the accept loop, the client limit and the
+//! log. Each connection runs in its own thread (`session`); a panic there ends
+//! that connection only. Files are reached only through `fs::Root`.
+
+mod session;
+mod transfer;
+
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::error::Error;
+use crate::fs::{Root, listing};
+use crate::wire::{Reply, code};
+
+/// How long a refused connection may take to receive its refusal.
+const REFUSAL_WRITE_TIMEOUT: Duration = Duration::from_secs(2);
+/// Pause after a failed `accept` (out of descriptors, say) before the next.
+const ACCEPT_RETRY_DELAY: Duration = Duration::from_millis(100);
+
+/// How much the server writes to its log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    /// Nothing but errors at start.
+    Quiet,
+    /// Connections, logins, transfers.
+    Normal,
+    /// Every command too.
+    Verbose,
+}
+
+/// Everything a server needs, decided before it starts.
+pub struct Config {
+    /// Address to listen on; `None` means every interface, IPv4 and IPv6.
+    pub addr: Option<IpAddr>,
+    /// Port to listen on; 0 asks the OS for one.
+    pub port: u16,
+    /// The served tree.
+    pub root: Root,
+    /// The one user name.
+    pub user: Vec<u8>,
+    /// Its password.
+    pub password: Vec<u8>,
+    /// Whether the password was made up at start (and so is printed).
+    pub password_generated: bool,
+    /// Refuse every command that writes.
+    pub read_only: bool,
+    /// Most connections served at once.
+    pub max_clients: usize,
+    /// Idle time after which a connection is closed.
+    pub idle_timeout: Duration,
+    /// How much to log.
+    pub verbosity: Verbosity,
+}
+
+impl Config {
+    /// Write one log line: time, peer, what happened.
+    fn log(&self, peer: &SocketAddr, what: &str) {
+        if self.verbosity >= Verbosity::Normal {
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            eprintln!("{} {peer} {what}", listing::timestamp(now as i64));
+        }
+    }
+}
+
+/// Bind, print where the server listens, and serve until killed.
+pub fn run(cfg: Config) -> Result<(), Error> {
+    let listeners = bind(cfg.addr, cfg.port)?;
+    print_banner(&cfg, &listeners);
+    let cfg = Arc::new(cfg);
+    let active = Arc::new(AtomicUsize::new(0));
+    let mut threads = Vec::new();
+    for listener in listeners {
+        let (cfg, active) = (Arc::clone(&cfg), Arc::clone(&active));
+        threads.push(thread::spawn(move || accept_loop(&listener, &cfg, &active)));
+    }
+    for t in threads {
+        let _ = t.join();
+    }
+    Ok(())
+}
+
+/// Listen on `addr:port`, or on every interface when `addr` is `None`: the
+/// IPv6 wildcard (dual-stack where the OS allows), plus the IPv4 wildcard
+/// when the OS keeps the two apart or has no IPv6.
+fn bind(addr: Option<IpAddr>, port: u16) -> Result<Vec<TcpListener>, Error> {
+    let fail = |a: SocketAddr, e: io::Error| Error::Io(format!("cannot listen on {a}"), e);
+    if let Some(ip) = addr {
+        let a = SocketAddr::new(ip, port);
+        return Ok(vec![TcpListener::bind(a).map_err(|e| fail(a, e))?]);
+    }
+    let v6 = SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port);
+    let v4 = |port| SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port);
+    match TcpListener::bind(v6) {
+        Ok(l6) => {
+            let real_port = l6.local_addr().map_or(port, |a| a.port());
+            let mut all = vec![l6];
+            // Succeeds only where IPv6 sockets do not also take IPv4.
+            if let Ok(l4) = TcpListener::bind(v4(real_port)) {
+                all.push(l4);
+            }
+            Ok(all)
+        }
+        Err(_) => Ok(vec![
+            TcpListener::bind(v4(port)).map_err(|e| fail(v4(port), e))?,
+        ]),
+    }
+}
+
+/// Tell the person who started the server where it is and how to log in.
+fn print_banner(cfg: &Config, listeners: &[TcpListener]) {
+    let mut out = io::stdout().lock();
+    for l in listeners {
+        if let Ok(a) = l.local_addr() {
+            let both = a.ip().is_unspecified() && a.is_ipv6() && listeners.len() == 1;
+            let note = if both { " (IPv6 and IPv4)" } else { "" };
+            let _ = writeln!(out, "listening on {a}{note}");
+        }
+    }
+    let _ = writeln!(out, "root {}", cfg.root.real().display());
+    let _ = writeln!(out, "user {}", crate::wire::escape(&cfg.user));
+    if cfg.password_generated {
+        let _ = writeln!(out, "password {}", String::from_utf8_lossy(&cfg.password));
+    }
+    let _ = out.flush();
+}
+
+/// Accept connections forever; each gets a thread, or a refusal past the limit.
+fn accept_loop(listener: &TcpListener, cfg: &Arc<Config>, active: &Arc<AtomicUsize>) {
+    loop {
+        let (stream, peer) = match listener.accept() {
+            Ok(pair) => pair,
+            Err(e) => {
+                if cfg.verbosity >= Verbosity::Normal {
+                    eprintln!("rftp: accept failed: {e}");
+                }
+                thread::sleep(ACCEPT_RETRY_DELAY);
+                continue;
+            }
+        };
+        if active.fetch_add(1, Ordering::SeqCst) >= cfg.max_clients {
+            active.fetch_sub(1, Ordering::SeqCst);
+            refuse(stream, cfg.max_clients);
+            cfg.log(&peer, "refused: too many clients");
+            continue;
+        }
+        let guard = ActiveGuard(Arc::clone(active));
+        let cfg = Arc::clone(cfg);
+        let spawned = thread::Builder::new().spawn(move || {
+            let _guard = guard;
+            session::serve(stream, peer, &cfg);
+        });
+        if spawned.is_err() {
+            eprintln!("rftp: {peer}: cannot start a thread for the connection");
+        }
+    }
+}
+
+/// Counts a connection as active until dropped, even when its thread panics.
+struct ActiveGuard(Arc<AtomicUsize>);
+
+impl Drop for ActiveGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Answer a connection past the limit with a reply, then close it.
+fn refuse(mut stream: TcpStream, max: usize) {
+    let _ = stream.set_write_timeout(Some(REFUSAL_WRITE_TIMEOUT));
+    let reply = Reply::new(
+        code::CLOSING,
+        format!("too many clients (at most {max}), try again later"),
+    );
+    let _ = reply.write_to(&mut stream);
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    // Read what the client already sent so that closing does not reset the
+    // connection before the reply is read.
+    let _ = stream.set_read_timeout(Some(REFUSAL_WRITE_TIMEOUT));
+    let _ = stream.read(&mut [0; 512]);
+}
+
+/// Make a password of 16 letters and digits from the OS's random source.
+pub fn generate_password() -> Result<Vec<u8>, Error> {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    const LEN: usize = 16;
+    let mut random = [0u8; LEN * 4];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut random))
+        .map_err(|e| Error::Io("cannot read /dev/urandom".into(), e))?;
+    // Rejection sampling keeps every letter equally likely.
+    let limit = 256 - 256 % ALPHABET.len();
+    let out: Vec<u8> = random
+        .iter()
+        .filter(|&&b| usize::from(b) < limit)
+        .take(LEN)
+        .map(|&b| ALPHABET[usize::from(b) % ALPHABET.len()])
+        .collect();
+    if out.len() < LEN {
+        return Err(Error::Usage("not enough randomness for a password".into()));
+    }
+    Ok(out)
+}

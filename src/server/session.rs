@@ -1,0 +1,355 @@
+//! One connection: greeting, login with its deadline and failure limit, then
+//! the command loop that reads a request, calls `fs` or `transfer`, and writes
+//! one final reply per command, in order.
+
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::{Config, Verbosity, transfer};
+use crate::error::{Cause, Error};
+use crate::fs::VPath;
+use crate::wire::{
+    self, COMMANDS, Line, MAX_LINE_BYTES, PayloadWriter, Reply, Request, code, escape, quote,
+};
+
+/// Time allowed from connect to a successful login, however the bytes trickle.
+const LOGIN_TIMEOUT: Duration = Duration::from_secs(30);
+/// Wait before answering a failed login, so that guessing is slow.
+const LOGIN_FAILURE_DELAY: Duration = Duration::from_secs(1);
+/// Failed logins allowed on one connection before it is closed.
+const MAX_LOGIN_ATTEMPTS: u32 = 3;
+/// Socket read buffer: large enough that a pipelined burst is one read.
+const READ_BUFFER_BYTES: usize = 256 * 1024;
+/// Socket write buffer.
+const WRITE_BUFFER_BYTES: usize = 256 * 1024;
+
+/// A socket reader that enforces the idle timeout on every read and, while
+/// set, an absolute deadline that no amount of trickled bytes extends.
+pub struct TimedReader {
+    stream: TcpStream,
+    idle: Duration,
+    deadline: Option<Instant>,
+}
+
+impl Read for TimedReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut wait = self.idle;
+        if let Some(deadline) = self.deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(io::ErrorKind::TimedOut.into());
+            }
+            wait = wait.min(left);
+        }
+        self.stream.set_read_timeout(Some(wait))?;
+        self.stream.read(buf)
+    }
+}
+
+/// The state of one logged-in or logging-in connection.
+pub struct Session<'a> {
+    pub cfg: &'a Config,
+    pub peer: SocketAddr,
+    pub reader: BufReader<TimedReader>,
+    pub writer: BufWriter<TcpStream>,
+    pub cwd: VPath,
+    line: Vec<u8>,
+}
+
+/// Serve one connection to its end; errors end the connection, not the server.
+pub fn serve(stream: TcpStream, peer: SocketAddr, cfg: &Config) {
+    let started = Instant::now();
+    cfg.log(&peer, "connect");
+    let outcome = Session::new(stream, peer, cfg).and_then(|mut s| s.run());
+    let how = match outcome {
+        Ok(()) => String::new(),
+        Err(e) if is_timeout(&e) => " (timed out)".to_string(),
+        Err(e) => format!(" ({})", Cause::of(&e)),
+    };
+    cfg.log(
+        &peer,
+        &format!("close after {:.1}s{how}", started.elapsed().as_secs_f64()),
+    );
+}
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+    )
+}
+
+impl<'a> Session<'a> {
+    fn new(stream: TcpStream, peer: SocketAddr, cfg: &'a Config) -> io::Result<Session<'a>> {
+        stream.set_write_timeout(Some(cfg.idle_timeout))?;
+        let _ = stream.set_nodelay(true);
+        let reader = TimedReader {
+            stream: stream.try_clone()?,
+            idle: cfg.idle_timeout,
+            deadline: Some(Instant::now() + LOGIN_TIMEOUT.min(cfg.idle_timeout)),
+        };
+        Ok(Session {
+            cfg,
+            peer,
+            reader: BufReader::with_capacity(READ_BUFFER_BYTES, reader),
+            writer: BufWriter::with_capacity(WRITE_BUFFER_BYTES, stream),
+            cwd: VPath::root(),
+            line: Vec::with_capacity(256),
+        })
+    }
+
+    fn run(&mut self) -> io::Result<()> {
+        let greeting = format!("rftp {} ready", wire::PROTOCOL_VERSION);
+        self.reply(&Reply::new(code::GREETING, greeting))?;
+        if !self.login()? {
+            return self.writer.flush();
+        }
+        self.reader.get_mut().deadline = None;
+        while let Some(line) = self.next_line("idle timeout")? {
+            if self.cfg.verbosity >= Verbosity::Verbose {
+                self.cfg
+                    .log(&self.peer, &format!("command {}", escape(&line)));
+            }
+            match Request::parse(&line) {
+                Ok(Request::Quit) => return self.reply(&Reply::new(code::BYE, "bye")),
+                Ok(req) => self.dispatch(req)?,
+                Err(e) => self.reply(&Reply::new(e.code, e.text))?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Read the next command line; `None` at end of stream. An overlong line
+    /// is answered here and skipped; a timeout is answered and ends the session.
+    fn next_line(&mut self, timeout_text: &str) -> io::Result<Option<Vec<u8>>> {
+        loop {
+            // Replies wait in the buffer while more pipelined commands are at hand.
+            if self.reader.buffer().is_empty() {
+                self.writer.flush()?;
+            }
+            match wire::read_line(&mut self.reader, &mut self.line) {
+                Ok(Line::Whole) => return Ok(Some(std::mem::take(&mut self.line))),
+                Ok(Line::TooLong) => {
+                    let text = format!("line longer than {MAX_LINE_BYTES} bytes");
+                    self.reply(&Reply::new(code::SYNTAX, text))?;
+                }
+                Ok(Line::Eof) => return Ok(None),
+                Err(e) if is_timeout(&e) => {
+                    let _ = self.reply(&Reply::new(code::CLOSING, timeout_text));
+                    let _ = self.writer.flush();
+                    return Err(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Run the login exchange; `true` once logged in.
+    fn login(&mut self) -> io::Result<bool> {
+        let mut user: Option<Vec<u8>> = None;
+        let mut failures = 0;
+        while let Some(line) = self.next_line("login timeout")? {
+            match Request::parse(&line) {
+                Ok(Request::User(name)) => {
+                    user = Some(name);
+                    self.reply(&Reply::new(code::NEED_PASSWORD, "password required"))?;
+                }
+                Ok(Request::Pass(password)) => {
+                    let Some(name) = user.take() else {
+                        self.reply(&Reply::new(code::BAD_SEQUENCE, "send USER first"))?;
+                        continue;
+                    };
+                    if self.check_login(&name, &password) {
+                        self.cfg
+                            .log(&self.peer, &format!("login '{}' ok", escape(&name)));
+                        self.reply(&Reply::new(code::LOGGED_IN, "logged in"))?;
+                        return Ok(true);
+                    }
+                    failures += 1;
+                    self.cfg
+                        .log(&self.peer, &format!("login '{}' failed", escape(&name)));
+                    self.writer.flush()?;
+                    thread::sleep(LOGIN_FAILURE_DELAY);
+                    if failures >= MAX_LOGIN_ATTEMPTS {
+                        self.reply(&Reply::new(
+                            code::CLOSING,
+                            "too many failed logins, closing",
+                        ))?;
+                        return Ok(false);
+                    }
+                    self.reply(&Reply::new(code::LOGIN_FAILED, "login incorrect"))?;
+                }
+                Ok(Request::Quit) => {
+                    self.reply(&Reply::new(code::BYE, "bye"))?;
+                    return Ok(false);
+                }
+                Ok(Request::Stor { .. }) => {
+                    // Its payload would follow; rather than read it, close.
+                    self.reply(&Reply::new(code::CLOSING, "log in first, closing"))?;
+                    return Ok(false);
+                }
+                Ok(Request::Noop) => self.reply(&Reply::new(code::OK, "ok"))?,
+                Ok(_) => self.reply(&Reply::new(code::LOGIN_FAILED, "log in first"))?,
+                Err(e) => self.reply(&Reply::new(e.code, e.text))?,
+            }
+        }
+        Ok(false)
+    }
+
+    /// Compare user and password with the configured ones in constant time.
+    fn check_login(&self, user: &[u8], password: &[u8]) -> bool {
+        let user_ok = same_bytes(user, &self.cfg.user);
+        let password_ok = same_bytes(password, &self.cfg.password);
+        user_ok & password_ok
+    }
+
+    /// Queue one reply line (sent when no more commands are waiting).
+    pub fn reply(&mut self, reply: &Reply) -> io::Result<()> {
+        reply.write_to(&mut self.writer)
+    }
+
+    fn dispatch(&mut self, req: Request) -> io::Result<()> {
+        let result = match req {
+            Request::Retr { path, offset } => return transfer::send_file(self, &path, offset),
+            Request::Stor { path, length, mode } => {
+                return transfer::receive_file(self, &path, length, mode);
+            }
+            Request::List(path) => return self.list(path.as_deref()),
+            Request::Help => return self.help(),
+            Request::Pwd => Ok(Reply::new(code::PWD, quote(&self.cwd.to_bytes()))),
+            Request::Cwd(path) => self.cwd(path.as_deref()),
+            Request::Stat(path) => self
+                .resolve(&path)
+                .and_then(|v| self.cfg.root.stat(&v))
+                .map(|e| Reply::new(code::STAT, e.to_line().trim_end())),
+            Request::Mkdir(path) => self.write_op(&path, |root, v| root.mkdir(v)),
+            Request::Rmdir(path) => self.write_op(&path, |root, v| root.rmdir(v)),
+            Request::Dele(path) => self.write_op(&path, |root, v| root.remove(v)),
+            Request::Rename(from, to) => self.rename(&from, &to),
+            Request::Noop => Ok(Reply::new(code::OK, "ok")),
+            Request::User(_) | Request::Pass(_) => {
+                Ok(Reply::new(code::BAD_SEQUENCE, "already logged in"))
+            }
+            Request::Quit => Ok(Reply::new(code::BYE, "bye")),
+        };
+        self.reply(&result.unwrap_or_else(|e| e.reply()))
+    }
+
+    /// A client path resolved against the current directory.
+    pub fn resolve(&self, path: &[u8]) -> Result<VPath, Error> {
+        self.cfg.root.resolve(&self.cwd, path)
+    }
+
+    fn cwd(&mut self, path: Option<&[u8]>) -> Result<Reply, Error> {
+        let target = match path {
+            None => VPath::root(),
+            // `..` at the root stays at the root, as in chrooted ftp servers.
+            Some(p) => match self.resolve(p) {
+                Err(Error::Path {
+                    cause: Cause::Outside,
+                    ..
+                }) if p
+                    .split(|&b| b == b'/')
+                    .all(|c| c == b".." || c.is_empty() || c == b".") =>
+                {
+                    VPath::root()
+                }
+                other => other?,
+            },
+        };
+        self.cfg.root.dir(&target)?;
+        self.cwd = target;
+        Ok(Reply::new(code::DONE, quote(&self.cwd.to_bytes())))
+    }
+
+    fn write_op(
+        &self,
+        path: &[u8],
+        op: impl Fn(&crate::fs::Root, &VPath) -> Result<(), Error>,
+    ) -> Result<Reply, Error> {
+        self.refuse_if_read_only(path)?;
+        let v = self.resolve(path)?;
+        op(&self.cfg.root, &v)?;
+        Ok(Reply::new(code::DONE, "done"))
+    }
+
+    fn rename(&self, from: &[u8], to: &[u8]) -> Result<Reply, Error> {
+        self.refuse_if_read_only(from)?;
+        let (a, b) = (self.resolve(from)?, self.resolve(to)?);
+        self.cfg.root.rename(&a, &b)?;
+        Ok(Reply::new(code::DONE, "renamed"))
+    }
+
+    /// Refuse a writing command on a read-only server.
+    pub fn refuse_if_read_only(&self, path: &[u8]) -> Result<(), Error> {
+        if self.cfg.read_only {
+            return Err(Error::path(path, Cause::ReadOnly));
+        }
+        Ok(())
+    }
+
+    fn list(&mut self, path: Option<&[u8]>) -> io::Result<()> {
+        let listed = match path {
+            None => self.cfg.root.list(&self.cwd),
+            Some(p) => self.resolve(p).and_then(|v| self.cfg.root.list(&v)),
+        };
+        match listed {
+            Ok(entries) => {
+                let text: String = entries.iter().map(|e| e.to_line()).collect();
+                let listed = match path {
+                    None => self.cwd.to_bytes(),
+                    Some(p) => self.resolve(p).map(|v| v.to_bytes()).unwrap_or_default(),
+                };
+                self.send_text(text.as_bytes(), &quote(&listed))
+            }
+            Err(e) => self.reply(&e.reply()),
+        }
+    }
+
+    fn help(&mut self) -> io::Result<()> {
+        let mut text = String::new();
+        for c in COMMANDS {
+            text.push_str(&format!("{:<7} {:<18} {}\n", c.name, c.args, c.help));
+        }
+        self.send_text(text.as_bytes(), "")
+    }
+
+    /// Send an in-memory payload: announcement, chunks, final reply (with
+    /// `note` after the length and CRC when it is not empty).
+    fn send_text(&mut self, bytes: &[u8], note: &str) -> io::Result<()> {
+        self.reply(&Reply::payload(bytes.len() as u64))?;
+        let mut payload = PayloadWriter::new(&mut self.writer);
+        payload.write_all(bytes)?;
+        payload.finish()?;
+        let mut done = Reply::transfer_ok(bytes.len() as u64, crc32fast::hash(bytes));
+        if !note.is_empty() {
+            done.text = format!("{} {note}", done.text);
+        }
+        self.reply(&done)
+    }
+}
+
+/// Compare two byte strings in time that depends only on their lengths.
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let mut diff = u8::from(a.len() != b.len());
+    for i in 0..a.len().max(b.len()) {
+        diff |= a.get(i).copied().unwrap_or(0) ^ b.get(i).copied().unwrap_or(0);
+    }
+    diff == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_bytes;
+
+    #[test]
+    fn same_bytes_compares_whole_strings() {
+        assert!(same_bytes(b"secret", b"secret"));
+        assert!(!same_bytes(b"secret", b"secreT"));
+        assert!(!same_bytes(b"secret", b"secret1"));
+        assert!(!same_bytes(b"", b"x"));
+        assert!(same_bytes(b"", b""));
+    }
+}

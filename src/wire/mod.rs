@@ -1,0 +1,572 @@
+//! The protocol, and nothing else: the command table, requests and replies,
+//! reply codes, bounded line reading, word quoting (`words`) and payload
+//! framing (`payload`). It works on `Read`/`Write` and bytes; it never touches a
+//! socket, a file or a terminal. The man page's PROTOCOL section documents it.
+
+pub mod payload;
+pub mod words;
+
+use std::io::{self, BufRead, Write};
+
+pub use payload::{Copied, PayloadReader, PayloadWriter};
+pub use words::{escape, quote};
+
+/// Protocol version, announced in the greeting (`220 rftp 1 …`).
+pub const PROTOCOL_VERSION: u32 = 1;
+/// Longest command or reply line, in bytes, newline included; a longer one is
+/// discarded whole and answered with an error.
+pub const MAX_LINE_BYTES: usize = 32 * 1024;
+/// Most words on one command line, the command name included.
+pub const MAX_WORDS: usize = 8;
+
+/// Reply codes. 1xx: a payload follows; 2xx done; 4xx try again later; 5xx refused.
+pub mod code {
+    /// A payload follows; the text starts with its exact length.
+    pub const PAYLOAD: u16 = 150;
+    /// Plain success.
+    pub const OK: u16 = 200;
+    /// STAT result: `TYPE SIZE MTIME`.
+    pub const STAT: u16 = 213;
+    /// Greeting: `rftp VERSION ready`.
+    pub const GREETING: u16 = 220;
+    /// Goodbye, the server closes the connection.
+    pub const BYE: u16 = 221;
+    /// Payload complete: `LENGTH CRC32`.
+    pub const TRANSFER_OK: u16 = 226;
+    /// Logged in.
+    pub const LOGGED_IN: u16 = 230;
+    /// Directory changed or file action done; CWD's text is the new directory.
+    pub const DONE: u16 = 250;
+    /// PWD result: the quoted remote directory.
+    pub const PWD: u16 = 257;
+    /// User name taken, password next.
+    pub const NEED_PASSWORD: u16 = 331;
+    /// The server is closing the connection (limits, timeouts, login failures).
+    pub const CLOSING: u16 = 421;
+    /// The transfer failed on the sender's side (read error, file changed).
+    pub const TRANSFER_FAILED: u16 = 451;
+    /// No room left on the server.
+    pub const NO_SPACE: u16 = 452;
+    /// Syntax error: unknown command, bad quoting, overlong line.
+    pub const SYNTAX: u16 = 500;
+    /// Wrong arguments for a known command.
+    pub const BAD_ARGS: u16 = 501;
+    /// Command out of sequence (anything but login before login).
+    pub const BAD_SEQUENCE: u16 = 503;
+    /// Login incorrect.
+    pub const LOGIN_FAILED: u16 = 530;
+    /// No such file or directory.
+    pub const NOT_FOUND: u16 = 550;
+    /// Refused: the destination exists, or the name is not acceptable.
+    pub const NAME_REFUSED: u16 = 553;
+    /// Refused: not allowed (outside the root, read-only, permissions, wrong type).
+    pub const REFUSED: u16 = 554;
+}
+
+/// One wire command: name, argument shape, one-line help. The parser, HELP
+/// and the man-page test all read this table.
+pub struct CommandSpec {
+    /// Upper-case command name.
+    pub name: &'static str,
+    /// Argument synopsis as shown in HELP and the man page.
+    pub args: &'static str,
+    /// Fewest arguments.
+    pub min: usize,
+    /// Most arguments.
+    pub max: usize,
+    /// One line of help.
+    pub help: &'static str,
+}
+
+const fn cmd(
+    name: &'static str,
+    args: &'static str,
+    min: usize,
+    max: usize,
+    help: &'static str,
+) -> CommandSpec {
+    CommandSpec {
+        name,
+        args,
+        min,
+        max,
+        help,
+    }
+}
+
+/// Every command the server knows.
+pub const COMMANDS: &[CommandSpec] = &[
+    cmd("USER", "NAME", 1, 1, "give the user name"),
+    cmd("PASS", "PASSWORD", 1, 1, "give the password"),
+    cmd("PWD", "", 0, 0, "print the current directory"),
+    cmd("CWD", "[PATH]", 0, 1, "change directory (none: the root)"),
+    cmd("LIST", "[PATH]", 0, 1, "list a directory or one file"),
+    cmd("STAT", "PATH", 1, 1, "type, size and time of one path"),
+    cmd("RETR", "PATH [OFFSET]", 1, 2, "download a file"),
+    cmd(
+        "STOR",
+        "PATH LENGTH MODE",
+        3,
+        3,
+        "upload a file (MODE new or replace)",
+    ),
+    cmd("MKDIR", "PATH", 1, 1, "make a directory"),
+    cmd("RMDIR", "PATH", 1, 1, "remove an empty directory"),
+    cmd("DELE", "PATH", 1, 1, "remove a file"),
+    cmd(
+        "RENAME",
+        "OLD NEW",
+        2,
+        2,
+        "rename, never over an existing name",
+    ),
+    cmd("HELP", "", 0, 0, "list the commands"),
+    cmd("NOOP", "", 0, 0, "do nothing"),
+    cmd("QUIT", "", 0, 0, "close the connection"),
+];
+
+/// How STOR treats an existing destination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreMode {
+    /// Fail if the destination exists (`new`).
+    New,
+    /// Replace the destination atomically (`replace`).
+    Replace,
+}
+
+impl StoreMode {
+    /// The word for this mode on the wire.
+    pub fn word(self) -> &'static str {
+        match self {
+            StoreMode::New => "new",
+            StoreMode::Replace => "replace",
+        }
+    }
+}
+
+/// A parsed command line. Paths are raw bytes, as the OS allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    /// `USER NAME`
+    User(Vec<u8>),
+    /// `PASS PASSWORD`
+    Pass(Vec<u8>),
+    /// `PWD`
+    Pwd,
+    /// `CWD [PATH]`
+    Cwd(Option<Vec<u8>>),
+    /// `LIST [PATH]`
+    List(Option<Vec<u8>>),
+    /// `STAT PATH`
+    Stat(Vec<u8>),
+    /// `RETR PATH [OFFSET]`
+    Retr { path: Vec<u8>, offset: u64 },
+    /// `STOR PATH LENGTH MODE`, payload and trailer follow at once.
+    Stor {
+        path: Vec<u8>,
+        length: u64,
+        mode: StoreMode,
+    },
+    /// `MKDIR PATH`
+    Mkdir(Vec<u8>),
+    /// `RMDIR PATH`
+    Rmdir(Vec<u8>),
+    /// `DELE PATH`
+    Dele(Vec<u8>),
+    /// `RENAME OLD NEW`
+    Rename(Vec<u8>, Vec<u8>),
+    /// `HELP`
+    Help,
+    /// `NOOP`
+    Noop,
+    /// `QUIT`
+    Quit,
+}
+
+/// Why a command line was not understood; becomes a 500 or 501 reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// Reply code to answer with.
+    pub code: u16,
+    /// Short lowercase text.
+    pub text: String,
+}
+
+fn parse_error(code: u16, text: impl Into<String>) -> ParseError {
+    ParseError {
+        code,
+        text: text.into(),
+    }
+}
+
+impl Request {
+    /// Parse one command line (without its newline).
+    pub fn parse(line: &[u8]) -> Result<Request, ParseError> {
+        let words =
+            words::split(line, MAX_WORDS).map_err(|e| parse_error(code::SYNTAX, e.to_string()))?;
+        let mut words = words.into_iter();
+        let name = words
+            .next()
+            .ok_or_else(|| parse_error(code::SYNTAX, "empty command"))?;
+        let name = String::from_utf8_lossy(&name).to_ascii_uppercase();
+        let spec = COMMANDS.iter().find(|c| c.name == name).ok_or_else(|| {
+            parse_error(
+                code::SYNTAX,
+                format!("unknown command '{}'", escape(name.as_bytes())),
+            )
+        })?;
+        let args: Vec<Vec<u8>> = words.collect();
+        if args.len() < spec.min || args.len() > spec.max {
+            let usage = format!("usage: {} {}", spec.name, spec.args);
+            return Err(parse_error(code::BAD_ARGS, usage.trim_end().to_string()));
+        }
+        Self::from_args(spec.name, args)
+    }
+
+    fn from_args(name: &str, args: Vec<Vec<u8>>) -> Result<Request, ParseError> {
+        let mut args = args.into_iter();
+        let mut next = || args.next().unwrap_or_default();
+        Ok(match name {
+            "USER" => Request::User(next()),
+            "PASS" => Request::Pass(next()),
+            "PWD" => Request::Pwd,
+            "CWD" => Request::Cwd(Some(next()).filter(|p| !p.is_empty())),
+            "LIST" => Request::List(Some(next()).filter(|p| !p.is_empty())),
+            "STAT" => Request::Stat(next()),
+            "RETR" => {
+                let path = next();
+                let offset = next();
+                let offset = if offset.is_empty() {
+                    0
+                } else {
+                    number(&offset)?
+                };
+                Request::Retr { path, offset }
+            }
+            "STOR" => {
+                let path = next();
+                let length = number(&next())?;
+                let mode = match &next()[..] {
+                    b"new" => StoreMode::New,
+                    b"replace" => StoreMode::Replace,
+                    _ => return Err(parse_error(code::BAD_ARGS, "mode must be new or replace")),
+                };
+                Request::Stor { path, length, mode }
+            }
+            "MKDIR" => Request::Mkdir(next()),
+            "RMDIR" => Request::Rmdir(next()),
+            "DELE" => Request::Dele(next()),
+            "RENAME" => {
+                let old = next();
+                Request::Rename(old, next())
+            }
+            "HELP" => Request::Help,
+            "NOOP" => Request::Noop,
+            _ => Request::Quit,
+        })
+    }
+
+    /// The command line for this request, newline included.
+    pub fn to_line(&self) -> String {
+        let (name, args): (&str, Vec<String>) = match self {
+            Request::User(n) => ("USER", vec![quote(n)]),
+            Request::Pass(p) => ("PASS", vec![quote(p)]),
+            Request::Pwd => ("PWD", vec![]),
+            Request::Cwd(p) => ("CWD", p.iter().map(|p| quote(p)).collect()),
+            Request::List(p) => ("LIST", p.iter().map(|p| quote(p)).collect()),
+            Request::Stat(p) => ("STAT", vec![quote(p)]),
+            Request::Retr { path, offset } => ("RETR", vec![quote(path), offset.to_string()]),
+            Request::Stor { path, length, mode } => (
+                "STOR",
+                vec![quote(path), length.to_string(), mode.word().to_string()],
+            ),
+            Request::Mkdir(p) => ("MKDIR", vec![quote(p)]),
+            Request::Rmdir(p) => ("RMDIR", vec![quote(p)]),
+            Request::Dele(p) => ("DELE", vec![quote(p)]),
+            Request::Rename(a, b) => ("RENAME", vec![quote(a), quote(b)]),
+            Request::Help => ("HELP", vec![]),
+            Request::Noop => ("NOOP", vec![]),
+            Request::Quit => ("QUIT", vec![]),
+        };
+        let mut line = name.to_string();
+        for arg in args {
+            line.push(' ');
+            line.push_str(&arg);
+        }
+        line.push('\n');
+        line
+    }
+}
+
+fn number(word: &[u8]) -> Result<u64, ParseError> {
+    std::str::from_utf8(word)
+        .ok()
+        .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| parse_error(code::BAD_ARGS, format!("bad number '{}'", escape(word))))
+}
+
+/// The sender's trailer after an upload payload: `DONE LENGTH CRC32` when it
+/// delivered what it announced, `ABORT` when it did not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trailer {
+    /// Everything sent; the sender's length and CRC-32.
+    Done { length: u64, crc: u32 },
+    /// The sender could not deliver (read error, file changed).
+    Abort,
+}
+
+impl Trailer {
+    /// The trailer line, newline included.
+    pub fn to_line(self) -> String {
+        match self {
+            Trailer::Done { length, crc } => format!("DONE {length} {crc:08x}\n"),
+            Trailer::Abort => "ABORT\n".to_string(),
+        }
+    }
+
+    /// Parse a trailer line; `None` if it is neither form.
+    pub fn parse(line: &[u8]) -> Option<Trailer> {
+        let text = std::str::from_utf8(line).ok()?;
+        let mut parts = text.split(' ');
+        match parts.next()? {
+            "ABORT" => Some(Trailer::Abort),
+            "DONE" => {
+                let (length, crc) = parse_length_crc(&mut parts)?;
+                Some(Trailer::Done { length, crc })
+            }
+            _ => None,
+        }
+    }
+}
+
+fn parse_length_crc<'a>(parts: &mut impl Iterator<Item = &'a str>) -> Option<(u64, u32)> {
+    let length = parts.next()?.parse().ok()?;
+    let crc = parts.next().filter(|c| c.len() == 8)?;
+    Some((length, u32::from_str_radix(crc, 16).ok()?))
+}
+
+/// One reply line: a three-digit code and a short text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// The three-digit code.
+    pub code: u16,
+    /// The text after the code, one line, no control bytes.
+    pub text: String,
+}
+
+impl Reply {
+    /// A reply with `code` and `text` (control bytes in `text` are escaped).
+    pub fn new(code: u16, text: impl AsRef<str>) -> Reply {
+        Reply {
+            code,
+            text: words::one_line(text.as_ref()),
+        }
+    }
+
+    /// The payload announcement for `length` bytes.
+    pub fn payload(length: u64) -> Reply {
+        Reply::new(code::PAYLOAD, length.to_string())
+    }
+
+    /// The final reply after a payload that went out whole.
+    pub fn transfer_ok(length: u64, crc: u32) -> Reply {
+        Reply::new(code::TRANSFER_OK, format!("{length} {crc:08x}"))
+    }
+
+    /// 2xx.
+    pub fn is_ok(&self) -> bool {
+        (200..300).contains(&self.code)
+    }
+
+    /// The length of a 150 announcement or the first number of a 226.
+    pub fn length(&self) -> Option<u64> {
+        self.text.split(' ').next()?.parse().ok()
+    }
+
+    /// The length and CRC-32 of a 226 reply.
+    pub fn length_crc(&self) -> Option<(u64, u32)> {
+        parse_length_crc(&mut self.text.split(' '))
+    }
+
+    /// Write the reply line.
+    pub fn write_to(&self, w: &mut impl Write) -> io::Result<()> {
+        writeln!(w, "{} {}", self.code, self.text)
+    }
+
+    /// Parse a reply line (without its newline).
+    pub fn parse(line: &[u8]) -> Option<Reply> {
+        let text = std::str::from_utf8(line).ok()?;
+        let digits = text.get(..3)?;
+        if !digits.bytes().all(|b| b.is_ascii_digit()) || digits.starts_with('0') {
+            return None;
+        }
+        let rest = match text.get(3..)? {
+            "" => "",
+            rest => rest.strip_prefix(' ')?,
+        };
+        Some(Reply {
+            code: digits.parse().ok()?,
+            text: words::one_line(rest),
+        })
+    }
+}
+
+/// What `read_line` found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Line {
+    /// A whole line is in the buffer, newline (and a CR before it) removed.
+    Whole,
+    /// The line was longer than the cap; it was read and thrown away whole.
+    TooLong,
+    /// The peer closed the connection before a full line.
+    Eof,
+}
+
+/// Read one `\n`-terminated line of at most `MAX_LINE_BYTES` into `buf`,
+/// never holding more than that in memory.
+pub fn read_line(r: &mut impl BufRead, buf: &mut Vec<u8>) -> io::Result<Line> {
+    buf.clear();
+    let mut too_long = false;
+    loop {
+        let available = match r.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok(Line::Eof);
+        }
+        let (take, found) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        if !too_long {
+            if buf.len() + take > MAX_LINE_BYTES {
+                too_long = true;
+                buf.clear();
+            } else {
+                buf.extend_from_slice(&available[..take]);
+            }
+        }
+        r.consume(take);
+        if found {
+            if too_long {
+                return Ok(Line::TooLong);
+            }
+            buf.pop();
+            if buf.last() == Some(&b'\r') {
+                buf.pop();
+            }
+            return Ok(Line::Whole);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    #[test]
+    fn every_request_round_trips() {
+        let name = b"odd \"name\"\n\xff".to_vec();
+        let requests = [
+            Request::User(b"rftp".to_vec()),
+            Request::Pass(b"p a\"ss".to_vec()),
+            Request::Pwd,
+            Request::Cwd(None),
+            Request::Cwd(Some(name.clone())),
+            Request::List(Some(b"/a".to_vec())),
+            Request::Stat(name.clone()),
+            Request::Retr {
+                path: name.clone(),
+                offset: 7,
+            },
+            Request::Stor {
+                path: name.clone(),
+                length: 1 << 40,
+                mode: StoreMode::Replace,
+            },
+            Request::Stor {
+                path: b"x".to_vec(),
+                length: 0,
+                mode: StoreMode::New,
+            },
+            Request::Mkdir(name.clone()),
+            Request::Rmdir(name.clone()),
+            Request::Dele(name.clone()),
+            Request::Rename(name.clone(), b"b".to_vec()),
+            Request::Help,
+            Request::Noop,
+            Request::Quit,
+        ];
+        for req in requests {
+            let line = req.to_line();
+            assert_eq!(line.matches('\n').count(), 1, "{line}");
+            assert_eq!(Request::parse(line.trim_end().as_bytes()), Ok(req));
+        }
+    }
+
+    #[test]
+    fn bad_commands_get_stable_codes() {
+        let code_of = |line: &str| Request::parse(line.as_bytes()).unwrap_err().code;
+        assert_eq!(code_of(""), code::SYNTAX);
+        assert_eq!(code_of("FROB x"), code::SYNTAX);
+        assert_eq!(code_of("RETR \"open"), code::SYNTAX);
+        assert_eq!(code_of("RETR"), code::BAD_ARGS);
+        assert_eq!(code_of("PWD extra"), code::BAD_ARGS);
+        assert_eq!(code_of("STOR a -1 new"), code::BAD_ARGS);
+        assert_eq!(
+            code_of("STOR a 99999999999999999999999 new"),
+            code::BAD_ARGS
+        );
+        assert_eq!(code_of("STOR a 1 maybe"), code::BAD_ARGS);
+        assert_eq!(code_of("a b c d e f g h i"), code::SYNTAX);
+        assert_eq!(Request::parse(b"pwd"), Ok(Request::Pwd));
+    }
+
+    #[test]
+    fn reply_lines_parse_and_stay_one_line() {
+        let r = Reply::new(550, "'a\nb': no such file");
+        assert_eq!(r.text, "'a\\x0ab': no such file");
+        let mut out = Vec::new();
+        r.write_to(&mut out).unwrap();
+        assert_eq!(out, b"550 'a\\x0ab': no such file\n");
+        assert_eq!(Reply::parse(&out[..out.len() - 1]), Some(r));
+        assert_eq!(
+            Reply::parse(b"226 12 0000abcd").unwrap().length_crc(),
+            Some((12, 0xabcd))
+        );
+        assert_eq!(Reply::parse(b"150 99").unwrap().length(), Some(99));
+        assert_eq!(Reply::parse(b"221").unwrap().code, 221);
+        for bad in [&b"22"[..], b"abc x", b"2200 x", b"099 x", b"\xff\xff\xff"] {
+            assert_eq!(Reply::parse(bad), None);
+        }
+    }
+
+    #[test]
+    fn trailers_parse() {
+        let done = Trailer::Done {
+            length: 5,
+            crc: 0xdead_beef,
+        };
+        assert_eq!(done.to_line(), "DONE 5 deadbeef\n");
+        assert_eq!(Trailer::parse(b"DONE 5 deadbeef"), Some(done));
+        assert_eq!(Trailer::parse(b"ABORT"), Some(Trailer::Abort));
+        assert_eq!(Trailer::parse(b"DONE 5"), None);
+        assert_eq!(Trailer::parse(b"QUIT"), None);
+    }
+
+    #[test]
+    fn overlong_line_is_discarded_whole() {
+        let mut input = vec![b'A'; MAX_LINE_BYTES * 3];
+        input.extend_from_slice(b"\nPWD\r\n");
+        let mut r = io::BufReader::with_capacity(1000, Cursor::new(input));
+        let mut buf = Vec::new();
+        assert_eq!(read_line(&mut r, &mut buf).unwrap(), Line::TooLong);
+        assert_eq!(read_line(&mut r, &mut buf).unwrap(), Line::Whole);
+        assert_eq!(buf, b"PWD");
+        assert_eq!(read_line(&mut r, &mut buf).unwrap(), Line::Eof);
+    }
+}

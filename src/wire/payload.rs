@@ -1,0 +1,322 @@
+//! Payload framing: file contents and listings cross the wire as a run of
+//! chunks, each a two-byte big-endian length and that many bytes. Every chunk
+//! holds exactly `CHUNK_BYTES` except the last, which is shorter (possibly
+//! empty) and so marks the end. Works on any `Read`/`Write`; no sockets here.
+
+use std::io::{self, BufRead, Read, Write};
+
+/// Bytes in every payload chunk but the last.
+pub const CHUNK_BYTES: usize = 2048;
+
+/// Size of a chunk header, in bytes.
+const HEADER_BYTES: usize = 2;
+
+/// Frames everything written to it into chunks; `finish` writes the last one.
+pub struct PayloadWriter<W: Write> {
+    inner: W,
+    pending: Box<[u8; CHUNK_BYTES]>,
+    pending_len: usize,
+}
+
+impl<W: Write> PayloadWriter<W> {
+    /// Start a payload on `inner`.
+    pub fn new(inner: W) -> Self {
+        PayloadWriter {
+            inner,
+            pending: Box::new([0; CHUNK_BYTES]),
+            pending_len: 0,
+        }
+    }
+
+    /// Write the final, short chunk and give back the inner writer.
+    pub fn finish(mut self) -> io::Result<W> {
+        let len = self.pending_len;
+        write_chunk(&mut self.inner, &self.pending[..len])?;
+        Ok(self.inner)
+    }
+}
+
+fn write_chunk(w: &mut impl Write, data: &[u8]) -> io::Result<()> {
+    let len = u16::try_from(data.len()).map_err(|_| io::Error::other("chunk too large"))?;
+    w.write_all(&len.to_be_bytes())?;
+    w.write_all(data)
+}
+
+impl<W: Write> Write for PayloadWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut rest = buf;
+        if self.pending_len > 0 {
+            let take = rest.len().min(CHUNK_BYTES - self.pending_len);
+            self.pending[self.pending_len..self.pending_len + take].copy_from_slice(&rest[..take]);
+            self.pending_len += take;
+            rest = &rest[take..];
+            if self.pending_len == CHUNK_BYTES {
+                write_chunk(&mut self.inner, &self.pending[..])?;
+                self.pending_len = 0;
+            }
+        }
+        // Whole chunks go straight through without a copy into `pending`.
+        while rest.len() >= CHUNK_BYTES {
+            write_chunk(&mut self.inner, &rest[..CHUNK_BYTES])?;
+            rest = &rest[CHUNK_BYTES..];
+        }
+        self.pending[..rest.len()].copy_from_slice(rest);
+        self.pending_len += rest.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Reads the bytes of one payload, refusing more than `limit` bytes and any
+/// chunk header that breaks the framing; yields end of file after the last
+/// chunk. The stream is left just after the payload.
+pub struct PayloadReader<R: BufRead> {
+    inner: R,
+    limit: u64,
+    total: u64,
+    left_in_chunk: usize,
+    last_chunk: bool,
+    done: bool,
+}
+
+impl<R: BufRead> PayloadReader<R> {
+    /// Read a payload of at most `limit` bytes from `inner`.
+    pub fn new(inner: R, limit: u64) -> Self {
+        PayloadReader {
+            inner,
+            limit,
+            total: 0,
+            left_in_chunk: 0,
+            last_chunk: false,
+            done: false,
+        }
+    }
+
+    /// Read and throw away the rest of the payload; returns its total length.
+    pub fn drain(&mut self) -> io::Result<u64> {
+        io::copy(self, &mut io::sink())?;
+        Ok(self.total)
+    }
+
+    /// Give back the inner reader (call after end of payload).
+    #[cfg(test)]
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+
+    fn next_chunk(&mut self) -> io::Result<()> {
+        let mut header = [0; HEADER_BYTES];
+        self.inner.read_exact(&mut header)?;
+        let len = usize::from(u16::from_be_bytes(header));
+        if len > CHUNK_BYTES {
+            return Err(invalid("payload chunk longer than 2048 bytes"));
+        }
+        if self.total + len as u64 > self.limit {
+            return Err(invalid("payload longer than announced"));
+        }
+        self.left_in_chunk = len;
+        self.last_chunk = len < CHUNK_BYTES;
+        self.done = len == 0;
+        Ok(())
+    }
+}
+
+fn invalid(text: &'static str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, text)
+}
+
+impl<R: BufRead> Read for PayloadReader<R> {
+    /// Fills `buf` across chunk boundaries, stopping only at the payload's end.
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut filled = 0;
+        while filled < buf.len() && !self.done {
+            if self.left_in_chunk == 0 {
+                self.next_chunk()?;
+                if self.done {
+                    break;
+                }
+            }
+            let want = (buf.len() - filled).min(self.left_in_chunk);
+            let got = self.inner.read(&mut buf[filled..filled + want])?;
+            if got == 0 {
+                return Err(io::ErrorKind::UnexpectedEof.into());
+            }
+            filled += got;
+            self.left_in_chunk -= got;
+            self.total += got as u64;
+            if self.left_in_chunk == 0 && self.last_chunk {
+                self.done = true;
+            }
+        }
+        Ok(filled)
+    }
+}
+
+/// Bytes copied between a payload and a file, their CRC-32, and the error
+/// on the side that is allowed to fail without breaking the stream.
+pub struct Copied {
+    /// Bytes read from the source.
+    pub bytes: u64,
+    /// CRC-32 of those bytes.
+    pub crc: u32,
+    /// For `send`: the read error that ended the source early. For `receive`:
+    /// the first write error (the payload was still read to its end).
+    pub error: Option<io::Error>,
+}
+
+/// Size of the copy buffer, in bytes.
+const COPY_BUFFER_BYTES: usize = 256 * 1024;
+
+/// Copy a file (`from`) into a payload (`to`). A read error on the file ends
+/// the copy early and is handed back; a write error (the peer) is returned.
+pub fn send(
+    from: &mut impl Read,
+    to: &mut impl Write,
+    progress: &mut dyn FnMut(u64),
+) -> io::Result<Copied> {
+    let mut buf = vec![0; COPY_BUFFER_BYTES];
+    let mut hasher = crc32fast::Hasher::new();
+    let mut bytes = 0u64;
+    let error = loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) => break None,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => break Some(e),
+        };
+        hasher.update(&buf[..n]);
+        to.write_all(&buf[..n])?;
+        bytes += n as u64;
+        progress(bytes);
+    };
+    Ok(Copied {
+        bytes,
+        crc: hasher.finalize(),
+        error,
+    })
+}
+
+/// Copy a payload (`from`) into a file (`to`). A read error (the peer) is
+/// returned; after a write error the payload is still read to its end, so
+/// the stream keeps its place, and the error is handed back.
+pub fn receive(
+    from: &mut impl Read,
+    to: &mut impl Write,
+    progress: &mut dyn FnMut(u64),
+) -> io::Result<Copied> {
+    let mut buf = vec![0; COPY_BUFFER_BYTES];
+    let mut hasher = crc32fast::Hasher::new();
+    let mut bytes = 0u64;
+    let mut error = None;
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(&buf[..n]);
+        if error.is_none() {
+            error = to.write_all(&buf[..n]).err();
+        }
+        bytes += n as u64;
+        progress(bytes);
+    }
+    if error.is_none() {
+        error = to.flush().err();
+    }
+    Ok(Copied {
+        bytes,
+        crc: hasher.finalize(),
+        error,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    fn frame(data: &[u8], pieces: usize) -> Vec<u8> {
+        let mut w = PayloadWriter::new(Vec::new());
+        for part in data.chunks(pieces.max(1)) {
+            w.write_all(part).unwrap();
+        }
+        w.finish().unwrap()
+    }
+
+    fn unframe(wire: &[u8], limit: u64) -> io::Result<Vec<u8>> {
+        let mut r = PayloadReader::new(Cursor::new(wire), limit);
+        let mut out = Vec::new();
+        r.read_to_end(&mut out)?;
+        Ok(out)
+    }
+
+    #[test]
+    fn round_trip_at_chunk_edges() {
+        for size in [0, 1, 2047, 2048, 2049, 4096, 10_000] {
+            let data: Vec<u8> = (0..size).map(|i| (i * 7) as u8).collect();
+            for pieces in [1, 100, 2048, 5000] {
+                let wire = frame(&data, pieces);
+                let chunks = size / CHUNK_BYTES + 1;
+                assert_eq!(wire.len(), size + 2 * chunks, "size {size}");
+                assert_eq!(unframe(&wire, size as u64).unwrap(), data);
+            }
+        }
+    }
+
+    #[test]
+    fn stream_keeps_its_place_after_payload() {
+        let mut wire = frame(b"hello", 1);
+        wire.extend_from_slice(b"226 next\n");
+        let mut r = PayloadReader::new(Cursor::new(&wire[..]), 5);
+        assert_eq!(r.drain().unwrap(), 5);
+        let mut rest = String::new();
+        r.into_inner().read_to_string(&mut rest).unwrap();
+        assert_eq!(rest, "226 next\n");
+    }
+
+    #[test]
+    fn payload_longer_than_announced_is_refused() {
+        let wire = frame(&[0; 5000], 5000);
+        let err = unframe(&wire, 4999).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+    }
+
+    #[test]
+    fn oversized_chunk_header_is_refused() {
+        let err = unframe(&[0xff, 0xff, 1, 2, 3], u64::MAX).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+    }
+
+    #[test]
+    fn truncated_payload_is_an_error() {
+        let wire = frame(&[1; 3000], 3000);
+        let err = unframe(&wire[..2500], 3000).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+    }
+
+    #[test]
+    fn copies_report_length_and_crc() {
+        let mut out = Vec::new();
+        let c = send(&mut &b"123456789"[..], &mut out, &mut |_| {}).unwrap();
+        assert_eq!((c.bytes, c.crc, c.error.is_none()), (9, 0xcbf4_3926, true));
+        let mut out2 = Vec::new();
+        let c = receive(&mut &out[..], &mut out2, &mut |_| {}).unwrap();
+        assert_eq!((c.bytes, c.crc), (9, 0xcbf4_3926));
+        assert_eq!(out2, b"123456789");
+    }
+
+    #[test]
+    fn receive_reads_on_after_a_write_error() {
+        let mut full = [0u8; 4];
+        let mut src = &[7u8; 100][..];
+        let c = receive(&mut src, &mut &mut full[..], &mut |_| {}).unwrap();
+        assert_eq!(c.bytes, 100);
+        assert!(c.error.is_some());
+        assert!(src.is_empty());
+    }
+}
