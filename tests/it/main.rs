@@ -1,0 +1,6 @@
+//! Integration tests: each drives the real `rftp` binary — a server on
+//! 127.0.0.1 port 0 and clients fed commands on stdin — and checks what a user
+//! would see: files, bytes, stdout, stderr and exit codes.
+
+mod login;
+mod util;

@@ -1,0 +1,410 @@
+//! Test helpers: temporary directories, a real `rftp` server on 127.0.0.1
+//! port 0 (its printed port read back, killed by PID on drop), a client run
+//! with piped commands, and a dump of everything when an expectation fails.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The password every test server uses unless a test says otherwise.
+pub const PASSWORD: &str = "test-password";
+/// Longest a client run may take before the test fails.
+pub const CLIENT_DEADLINE: Duration = Duration::from_secs(120);
+/// Longest a server may take to print where it listens.
+const START_DEADLINE: Duration = Duration::from_secs(10);
+
+/// Path of the binary under test.
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_rftp")
+}
+
+/// A directory removed when dropped.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// A new empty directory.
+    pub fn new() -> TempDir {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let n = N.fetch_add(1, Ordering::SeqCst);
+        let p = std::env::temp_dir().join(format!("rftp-it-{}-{n}", std::process::id()));
+        let _ = fs::remove_dir_all(&p);
+        fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+
+    /// Its path.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// Path of `name` inside it.
+    pub fn join(&self, name: impl AsRef<Path>) -> PathBuf {
+        self.0.join(name)
+    }
+
+    /// Write a file inside it (parents made).
+    pub fn write(&self, name: impl AsRef<Path>, data: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.0.join(name);
+        if let Some(parent) = p.parent() {
+            fs::create_dir_all(parent).unwrap();
+        }
+        fs::write(&p, data).unwrap();
+        p
+    }
+
+    /// Names in the directory, sorted (raw bytes).
+    pub fn names(&self) -> Vec<Vec<u8>> {
+        use std::os::unix::ffi::OsStrExt;
+        let mut v: Vec<Vec<u8>> = fs::read_dir(&self.0)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().as_bytes().to_vec())
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Deterministic bytes of `len` that do not repeat with a short period.
+pub fn data(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed
+        .wrapping_mul(6_364_136_223_846_793_005)
+        .wrapping_add(1_442_695_040_888_963_407)
+        | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// A running server, killed (by PID) and reaped on drop.
+pub struct Server {
+    child: Child,
+    /// The port it printed.
+    pub port: u16,
+    /// The directory it serves.
+    pub root: TempDir,
+    /// Everything it printed on stdout at start.
+    pub banner: String,
+    log: Arc<Mutex<String>>,
+}
+
+impl Server {
+    /// A server on a fresh root, with `PASSWORD` and extra `args`.
+    pub fn start(args: &[&str]) -> Server {
+        Server::start_with(TempDir::new(), args, Some(PASSWORD))
+    }
+
+    /// A server on `root` with `args`; `password` goes in `RFTP_PASSWORD`.
+    pub fn start_with(root: TempDir, args: &[&str], password: Option<&str>) -> Server {
+        let mut cmd = Command::new(bin());
+        cmd.args(["-l", "127.0.0.1:0", "-r"])
+            .arg(root.path())
+            .args(args);
+        cmd.env_remove("RFTP_PASSWORD");
+        if let Some(p) = password {
+            cmd.env("RFTP_PASSWORD", p);
+        }
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let log = Arc::new(Mutex::new(String::new()));
+        let mut stderr = child.stderr.take().unwrap();
+        let sink = Arc::clone(&log);
+        thread::spawn(move || {
+            let mut buf = [0; 4096];
+            while let Ok(n) = stderr.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        let (tx, rx) = std::sync::mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        thread::spawn(move || {
+            let mut banner = String::new();
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                banner.push_str(&line);
+                banner.push('\n');
+                if line.starts_with("user ") {
+                    let _ = tx.send(banner.clone());
+                }
+                if line.starts_with("password ") {
+                    let _ = tx.send(banner.clone());
+                }
+            }
+        });
+        let mut banner = rx.recv_timeout(START_DEADLINE).unwrap_or_default();
+        if password.is_none() {
+            banner = rx.recv_timeout(START_DEADLINE).unwrap_or(banner);
+        }
+        let port = banner
+            .lines()
+            .find_map(|l| l.strip_prefix("listening on 127.0.0.1:"))
+            .and_then(|p| p.trim().parse().ok());
+        let Some(port) = port else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "server did not start; stdout {banner:?} stderr {:?}",
+                log.lock().unwrap()
+            );
+        };
+        Server {
+            child,
+            port,
+            root,
+            banner,
+            log,
+        }
+    }
+
+    /// `127.0.0.1:PORT`.
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// What the server logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Wait until the log contains `needle` (up to `wait`); true if it did.
+    pub fn wait_log(&self, needle: &str, wait: Duration) -> bool {
+        let until = Instant::now() + wait;
+        while Instant::now() < until {
+            if self.log().contains(needle) {
+                return true;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// A raw TCP connection to the server, with a read timeout.
+    pub fn raw(&self) -> Raw {
+        let s = TcpStream::connect(self.addr()).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        Raw {
+            reader: BufReader::new(s.try_clone().unwrap()),
+            stream: s,
+        }
+    }
+
+    /// Run a client against this server with `script` on stdin, in `local`.
+    pub fn client(&self, local: &Path, script: &str) -> Run {
+        Run::new(
+            &["-c", &self.addr()],
+            Some(PASSWORD),
+            local,
+            script.as_bytes(),
+        )
+    }
+
+    /// Run a client with extra arguments after `-c ADDR`.
+    pub fn client_args(&self, local: &Path, args: &[&str], script: &[u8]) -> Run {
+        let addr = self.addr();
+        let mut all = vec!["-c", addr.as_str()];
+        all.extend_from_slice(args);
+        Run::new(&all, Some(PASSWORD), local, script)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A raw connection for speaking the wire by hand.
+pub struct Raw {
+    pub stream: TcpStream,
+    pub reader: BufReader<TcpStream>,
+}
+
+impl Raw {
+    /// Send bytes as they are.
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).unwrap();
+    }
+
+    /// Read one line (without newline); `None` at end of stream or error.
+    pub fn line(&mut self) -> Option<String> {
+        let mut s = String::new();
+        match self.reader.read_line(&mut s) {
+            Ok(0) | Err(_) => None,
+            Ok(_) => Some(s.trim_end().to_string()),
+        }
+    }
+
+    /// Read the greeting and log in with `PASSWORD`.
+    pub fn login(&mut self) {
+        assert!(self.line().unwrap().starts_with("220 "));
+        self.send(format!("USER rftp\nPASS {PASSWORD}\n").as_bytes());
+        assert!(self.line().unwrap().starts_with("331 "));
+        assert_eq!(self.line().unwrap(), "230 logged in");
+    }
+
+    /// True if the server closes the connection within `wait`.
+    pub fn closed_within(&mut self, wait: Duration) -> bool {
+        let until = Instant::now() + wait;
+        self.stream
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        let mut buf = [0; 4096];
+        while Instant::now() < until {
+            match self.reader.read(&mut buf) {
+                Ok(0) => return true,
+                Ok(_) => {}
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::WouldBlock
+                        || e.kind() == std::io::ErrorKind::TimedOut => {}
+                Err(_) => return true,
+            }
+        }
+        false
+    }
+}
+
+/// A finished client run.
+pub struct Run {
+    pub args: Vec<String>,
+    pub status: ExitStatus,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Run `rftp ARGS` in `cwd` with `stdin`; `password` in `RFTP_PASSWORD`.
+    pub fn new(args: &[&str], password: Option<&str>, cwd: &Path, stdin: &[u8]) -> Run {
+        let mut cmd = Command::new(bin());
+        cmd.args(args).current_dir(cwd).env_remove("RFTP_PASSWORD");
+        if let Some(p) = password {
+            cmd.env("RFTP_PASSWORD", p);
+        }
+        Run::spawn(cmd, stdin)
+    }
+
+    /// Run a prepared command with `stdin`, killing it past the deadline.
+    pub fn spawn(mut cmd: Command, stdin: &[u8]) -> Run {
+        let args = std::iter::once(cmd.get_program())
+            .chain(cmd.get_args())
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut input = child.stdin.take().unwrap();
+        let stdin = stdin.to_vec();
+        let writer = thread::spawn(move || {
+            let _ = input.write_all(&stdin);
+        });
+        let mut out = child.stdout.take().unwrap();
+        let mut err = child.stderr.take().unwrap();
+        let out_t = thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = out.read_to_end(&mut v);
+            v
+        });
+        let err_t = thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = err.read_to_end(&mut v);
+            String::from_utf8_lossy(&v).into_owned()
+        });
+        let until = Instant::now() + CLIENT_DEADLINE;
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            if Instant::now() > until {
+                let _ = child.kill();
+                let s = child.wait().unwrap();
+                let run = Run {
+                    args,
+                    status: s,
+                    stdout: out_t.join().unwrap(),
+                    stderr: err_t.join().unwrap(),
+                };
+                panic!("client ran past its deadline\n{}", run.dump());
+            }
+            thread::sleep(Duration::from_millis(10));
+        };
+        let _ = writer.join();
+        Run {
+            args,
+            status,
+            stdout: out_t.join().unwrap(),
+            stderr: err_t.join().unwrap(),
+        }
+    }
+
+    /// Exit code (-1 when killed by a signal).
+    pub fn code(&self) -> i32 {
+        self.status.code().unwrap_or(-1)
+    }
+
+    /// stdout as text.
+    pub fn out(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    /// Everything about the run, for a failure message.
+    pub fn dump(&self) -> String {
+        format!(
+            "command: {:?}\nstatus: {}\nstdout:\n{}\nstderr:\n{}",
+            self.args,
+            self.status,
+            self.out(),
+            self.stderr
+        )
+    }
+
+    /// Assert the exit code, dumping the run otherwise.
+    #[track_caller]
+    pub fn expect(&self, code: i32) -> &Run {
+        assert_eq!(self.code(), code, "unexpected exit status\n{}", self.dump());
+        self
+    }
+
+    /// Assert stderr contains `needle`.
+    #[track_caller]
+    pub fn stderr_has(&self, needle: &str) -> &Run {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}\n{}",
+            self.dump()
+        );
+        self
+    }
+}
