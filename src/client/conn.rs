@@ -59,6 +59,12 @@ impl Conn {
             verbose,
         };
         let greeting = conn.reply()?;
+        if greeting.code == code::CLOSING {
+            return Err(Error::Connect(format!(
+                "the server refused the connection: {}",
+                greeting.text
+            )));
+        }
         let version = format!("rftp {} ", wire::PROTOCOL_VERSION);
         if greeting.code != code::GREETING || !greeting.text.starts_with(&version) {
             return Err(Error::Connect(format!(

@@ -43,8 +43,16 @@ pub fn send_file(s: &mut Session, path: &[u8], offset: u64) -> io::Result<()> {
     }
     s.reply(&Reply::payload(length))?;
     let mut payload = PayloadWriter::new(&mut s.writer);
-    let copied = payload::send(&mut (&mut file).take(length), &mut payload, &mut |_| {})?;
-    payload.finish()?;
+    let copied = payload::send(&mut (&mut file).take(length), &mut payload, &mut |_| {})
+        .and_then(|c| payload.finish().map(|_| c));
+    let copied = match copied {
+        Ok(c) => c,
+        Err(e) => {
+            let status = format!("aborted ({})", Cause::of(&e));
+            log_transfer(s, "get", &v.to_bytes(), 0, started, &status);
+            return Err(e);
+        }
+    };
     let Copied {
         bytes: sent,
         crc,
@@ -63,7 +71,7 @@ pub fn send_file(s: &mut Session, path: &[u8], offset: u64) -> io::Result<()> {
         None if sent != length || changed => Error::path(path, Cause::Changed).reply(),
         None => Reply::transfer_ok(sent, crc),
     };
-    log_transfer(s, "get", &v.to_bytes(), sent, started, reply.code);
+    log_transfer(s, "get", &v.to_bytes(), sent, started, &status(&reply));
     s.reply(&reply)
 }
 
@@ -91,8 +99,17 @@ pub fn receive_file(s: &mut Session, path: &[u8], length: u64, mode: StoreMode) 
         }
     };
     let mut file = BufWriter::with_capacity(FILE_BUFFER_BYTES, temp.file());
-    let copied = payload::receive(&mut payload, &mut file, &mut |_| {})?;
+    let copied = payload::receive(&mut payload, &mut file, &mut |_| {});
     drop(file);
+    let copied = match copied {
+        Ok(c) => c,
+        Err(e) => {
+            let status = format!("aborted ({})", Cause::of(&e));
+            let got = payload.total();
+            log_transfer(s, "put", &v.to_bytes(), got, started, &status);
+            return Err(e);
+        }
+    };
     let Copied {
         bytes: received,
         crc,
@@ -119,7 +136,7 @@ pub fn receive_file(s: &mut Session, path: &[u8], length: u64, mode: StoreMode) 
         Ok(()) => Reply::transfer_ok(received, crc),
         Err(e) => e.reply(),
     };
-    log_transfer(s, "put", &v.to_bytes(), received, started, reply.code);
+    log_transfer(s, "put", &v.to_bytes(), received, started, &status(&reply));
     s.reply(&reply)
 }
 
@@ -137,12 +154,17 @@ fn read_trailer(s: &mut Session) -> io::Result<Trailer> {
     }
 }
 
-fn log_transfer(s: &Session, what: &str, path: &[u8], bytes: u64, started: Instant, code: u16) {
-    let status = if code == code::TRANSFER_OK {
+/// `ok`, or `failed CODE TEXT`, for the log.
+fn status(reply: &Reply) -> String {
+    if reply.code == code::TRANSFER_OK {
         "ok".to_string()
     } else {
-        format!("failed {code}")
-    };
+        format!("failed {} {}", reply.code, reply.text)
+    }
+}
+
+/// One log line for a transfer: what, path, bytes, duration, outcome.
+fn log_transfer(s: &Session, what: &str, path: &[u8], bytes: u64, started: Instant, status: &str) {
     let secs = started.elapsed().as_secs_f64();
     s.cfg.log(
         &s.peer,

@@ -95,6 +95,11 @@ impl<R: BufRead> PayloadReader<R> {
         }
     }
 
+    /// Bytes of payload read so far.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
     /// Read and throw away the rest of the payload; returns its total length.
     pub fn drain(&mut self) -> io::Result<u64> {
         io::copy(self, &mut io::sink())?;

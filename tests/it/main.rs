@@ -2,5 +2,9 @@
 //! 127.0.0.1 port 0 and clients fed commands on stdin — and checks what a user
 //! would see: files, bytes, stdout, stderr and exit codes.
 
+mod limits;
+mod listing;
 mod login;
+mod scripts;
+mod transfer;
 mod util;
