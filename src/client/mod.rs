@@ -218,10 +218,10 @@ fn trim(mut s: &[u8]) -> &[u8] {
 /// Print `rftp: COMMAND: error` and return the exit status it deserves (0
 /// when the error was a closed stdout, which is not a failure).
 fn report(words: &[Vec<u8>], e: &Error) -> i32 {
-    if let Error::Io(_, io_err) = e {
-        if io_err.kind() == io::ErrorKind::BrokenPipe {
-            return 0;
-        }
+    if let Error::Io(_, io_err) = e
+        && io_err.kind() == io::ErrorKind::BrokenPipe
+    {
+        return 0;
     }
     match words.first() {
         Some(name) => eprintln!("rftp: {}: {e}", crate::wire::escape(name)),

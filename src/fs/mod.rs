@@ -232,14 +232,12 @@ impl Root {
     /// An entry for a directory item; a link is shown as what it points to
     /// when that is inside the root, and as a link otherwise.
     fn entry_following_inside(&self, path: &Path, name: Vec<u8>, meta: &Metadata) -> Entry {
-        if meta.file_type().is_symlink() {
-            if let Ok(target) = fs::canonicalize(path) {
-                if target.starts_with(&self.real) {
-                    if let Ok(m) = fs::metadata(&target) {
-                        return entry(name, &m);
-                    }
-                }
-            }
+        if meta.file_type().is_symlink()
+            && let Ok(target) = fs::canonicalize(path)
+            && target.starts_with(&self.real)
+            && let Ok(m) = fs::metadata(&target)
+        {
+            return entry(name, &m);
         }
         entry(name, meta)
     }

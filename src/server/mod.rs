@@ -63,6 +63,8 @@ impl Config {
             let now = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs());
+            // An IPv4 client of a dual-stack socket is shown as IPv4.
+            let peer = SocketAddr::new(peer.ip().to_canonical(), peer.port());
             eprintln!("{} {peer} {what}", listing::timestamp(now as i64));
         }
     }

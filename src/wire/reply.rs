@@ -1,0 +1,213 @@
+//! Reply lines, the upload trailer, and bounded line reading: the parts of
+//! the protocol that both ends read off the stream. Bytes only, no sockets.
+
+use std::io::{self, BufRead, Write};
+
+use super::{MAX_LINE_BYTES, code, words};
+
+/// The sender's trailer after an upload payload: `DONE LENGTH CRC32` when it
+/// delivered what it announced, `ABORT` when it did not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trailer {
+    /// Everything sent; the sender's length and CRC-32.
+    Done { length: u64, crc: u32 },
+    /// The sender could not deliver (read error, file changed).
+    Abort,
+}
+
+impl Trailer {
+    /// The trailer line, newline included.
+    pub fn to_line(self) -> String {
+        match self {
+            Trailer::Done { length, crc } => format!("DONE {length} {crc:08x}\n"),
+            Trailer::Abort => "ABORT\n".to_string(),
+        }
+    }
+
+    /// Parse a trailer line; `None` if it is neither form.
+    pub fn parse(line: &[u8]) -> Option<Trailer> {
+        let text = std::str::from_utf8(line).ok()?;
+        let mut parts = text.split(' ');
+        match parts.next()? {
+            "ABORT" => Some(Trailer::Abort),
+            "DONE" => {
+                let (length, crc) = parse_length_crc(&mut parts)?;
+                Some(Trailer::Done { length, crc })
+            }
+            _ => None,
+        }
+    }
+}
+
+fn parse_length_crc<'a>(parts: &mut impl Iterator<Item = &'a str>) -> Option<(u64, u32)> {
+    let length = parts.next()?.parse().ok()?;
+    let crc = parts.next().filter(|c| c.len() == 8)?;
+    Some((length, u32::from_str_radix(crc, 16).ok()?))
+}
+
+/// One reply line: a three-digit code and a short text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// The three-digit code.
+    pub code: u16,
+    /// The text after the code, one line, no control bytes.
+    pub text: String,
+}
+
+impl Reply {
+    /// A reply with `code` and `text` (control bytes in `text` are escaped).
+    pub fn new(code: u16, text: impl AsRef<str>) -> Reply {
+        Reply {
+            code,
+            text: words::one_line(text.as_ref()),
+        }
+    }
+
+    /// The payload announcement for `length` bytes.
+    pub fn payload(length: u64) -> Reply {
+        Reply::new(code::PAYLOAD, length.to_string())
+    }
+
+    /// The final reply after a payload that went out whole.
+    pub fn transfer_ok(length: u64, crc: u32) -> Reply {
+        Reply::new(code::TRANSFER_OK, format!("{length} {crc:08x}"))
+    }
+
+    /// 2xx.
+    pub fn is_ok(&self) -> bool {
+        (200..300).contains(&self.code)
+    }
+
+    /// The length of a 150 announcement or the first number of a 226.
+    pub fn length(&self) -> Option<u64> {
+        self.text.split(' ').next()?.parse().ok()
+    }
+
+    /// The length and CRC-32 of a 226 reply.
+    pub fn length_crc(&self) -> Option<(u64, u32)> {
+        parse_length_crc(&mut self.text.split(' '))
+    }
+
+    /// Write the reply line.
+    pub fn write_to(&self, w: &mut impl Write) -> io::Result<()> {
+        writeln!(w, "{} {}", self.code, self.text)
+    }
+
+    /// Parse a reply line (without its newline).
+    pub fn parse(line: &[u8]) -> Option<Reply> {
+        let text = std::str::from_utf8(line).ok()?;
+        let digits = text.get(..3)?;
+        if !digits.bytes().all(|b| b.is_ascii_digit()) || digits.starts_with('0') {
+            return None;
+        }
+        let rest = match text.get(3..)? {
+            "" => "",
+            rest => rest.strip_prefix(' ')?,
+        };
+        Some(Reply {
+            code: digits.parse().ok()?,
+            text: words::one_line(rest),
+        })
+    }
+}
+
+/// What `read_line` found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Line {
+    /// A whole line is in the buffer, newline (and a CR before it) removed.
+    Whole,
+    /// The line was longer than the cap; it was read and thrown away whole.
+    TooLong,
+    /// The peer closed the connection before a full line.
+    Eof,
+}
+
+/// Read one `\n`-terminated line of at most `MAX_LINE_BYTES` into `buf`,
+/// never holding more than that in memory.
+pub fn read_line(r: &mut impl BufRead, buf: &mut Vec<u8>) -> io::Result<Line> {
+    buf.clear();
+    let mut too_long = false;
+    loop {
+        let available = match r.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok(Line::Eof);
+        }
+        let (take, found) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        if !too_long {
+            if buf.len() + take > MAX_LINE_BYTES {
+                too_long = true;
+                buf.clear();
+            } else {
+                buf.extend_from_slice(&available[..take]);
+            }
+        }
+        r.consume(take);
+        if found {
+            if too_long {
+                return Ok(Line::TooLong);
+            }
+            buf.pop();
+            if buf.last() == Some(&b'\r') {
+                buf.pop();
+            }
+            return Ok(Line::Whole);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    #[test]
+    fn reply_lines_parse_and_stay_one_line() {
+        let r = Reply::new(550, "'a\nb': no such file");
+        assert_eq!(r.text, "'a\\x0ab': no such file");
+        let mut out = Vec::new();
+        r.write_to(&mut out).unwrap();
+        assert_eq!(out, b"550 'a\\x0ab': no such file\n");
+        assert_eq!(Reply::parse(&out[..out.len() - 1]), Some(r));
+        assert_eq!(
+            Reply::parse(b"226 12 0000abcd").unwrap().length_crc(),
+            Some((12, 0xabcd))
+        );
+        assert_eq!(Reply::parse(b"150 99").unwrap().length(), Some(99));
+        assert_eq!(Reply::parse(b"221").unwrap().code, 221);
+        for bad in [&b"22"[..], b"abc x", b"2200 x", b"099 x", b"\xff\xff\xff"] {
+            assert_eq!(Reply::parse(bad), None);
+        }
+    }
+
+    #[test]
+    fn trailers_parse() {
+        let done = Trailer::Done {
+            length: 5,
+            crc: 0xdead_beef,
+        };
+        assert_eq!(done.to_line(), "DONE 5 deadbeef\n");
+        assert_eq!(Trailer::parse(b"DONE 5 deadbeef"), Some(done));
+        assert_eq!(Trailer::parse(b"ABORT"), Some(Trailer::Abort));
+        assert_eq!(Trailer::parse(b"DONE 5"), None);
+        assert_eq!(Trailer::parse(b"QUIT"), None);
+    }
+
+    #[test]
+    fn overlong_line_is_discarded_whole() {
+        let mut input = vec![b'A'; MAX_LINE_BYTES * 3];
+        input.extend_from_slice(b"\nPWD\r\n");
+        let mut r = io::BufReader::with_capacity(1000, Cursor::new(input));
+        let mut buf = Vec::new();
+        assert_eq!(read_line(&mut r, &mut buf).unwrap(), Line::TooLong);
+        assert_eq!(read_line(&mut r, &mut buf).unwrap(), Line::Whole);
+        assert_eq!(buf, b"PWD");
+        assert_eq!(read_line(&mut r, &mut buf).unwrap(), Line::Eof);
+    }
+}
