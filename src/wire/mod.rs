@@ -309,7 +309,6 @@ fn number(word: &[u8]) -> Result<u64, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Cursor;
 
     #[test]
     fn every_request_round_trips() {

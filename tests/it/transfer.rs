@@ -154,7 +154,7 @@ fn server_refuses_to_clobber_even_without_the_client_check() {
     raw.login();
     // Payload of 3 bytes in one short chunk, then the trailer.
     let crc = format!("{:08x}", crc32(b"new"));
-    raw.send(format!("STOR taken 3 new\n").as_bytes());
+    raw.send(b"STOR taken 3 new\n");
     raw.send(&[0, 3]);
     raw.send(b"new");
     raw.send(format!("DONE 3 {crc}\nPWD\n").as_bytes());
