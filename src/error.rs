@@ -41,6 +41,8 @@ pub enum Cause {
     NoSpace,
     /// The file changed while it was being read.
     Changed,
+    /// Another transfer is using the name right now.
+    Busy,
     /// Any other I/O failure.
     Io(io::ErrorKind),
 }
@@ -56,6 +58,7 @@ impl Cause {
             io::ErrorKind::IsADirectory => Cause::IsDir,
             io::ErrorKind::DirectoryNotEmpty => Cause::NotEmpty,
             io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => Cause::NoSpace,
+            io::ErrorKind::WouldBlock => Cause::Busy,
             kind => Cause::Io(kind),
         }
     }
@@ -76,6 +79,7 @@ impl fmt::Display for Cause {
             Cause::Denied => f.write_str("permission denied"),
             Cause::NoSpace => f.write_str("no space left on device"),
             Cause::Changed => f.write_str("changed while being read"),
+            Cause::Busy => f.write_str("another transfer of this name is in progress"),
             Cause::Io(kind) => write!(f, "{}", kind.to_string().to_lowercase()),
         }
     }
@@ -130,8 +134,10 @@ impl Error {
         let code = match self {
             Error::Path { cause, .. } => match cause {
                 Cause::NotFound => code::NOT_FOUND,
-                Cause::Exists | Cause::BadName(_) => code::NAME_REFUSED,
+                Cause::Exists => code::EXISTS,
+                Cause::BadName(_) => code::NAME_REFUSED,
                 Cause::NoSpace => code::NO_SPACE,
+                Cause::Busy => code::BUSY,
                 Cause::Changed | Cause::Io(_) => code::TRANSFER_FAILED,
                 _ => code::REFUSED,
             },
@@ -173,10 +179,7 @@ mod tests {
         let e = Error::path(b"a\nb.txt", Cause::NotFound);
         assert_eq!(e.to_string(), "'a\\nb.txt': no such file or directory");
         assert_eq!(e.reply().code, code::NOT_FOUND);
-        assert_eq!(
-            Error::path(b"x", Cause::Exists).reply().code,
-            code::NAME_REFUSED
-        );
+        assert_eq!(Error::path(b"x", Cause::Exists).reply().code, code::EXISTS);
     }
 
     #[test]

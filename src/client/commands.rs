@@ -7,7 +7,7 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
 use super::conn::Conn;
-use super::transfer;
+use super::{many, transfer};
 use crate::error::Error;
 use crate::fs::{self, Entry, VPath, listing};
 use crate::wire::{Request, escape, words};
@@ -27,25 +27,16 @@ const fn c(name: &'static str, usage: &'static str, help: &'static str) -> Clien
 }
 
 /// Every command the client knows.
+#[rustfmt::skip]
 pub const COMMANDS: &[ClientCommand] = &[
-    c(
-        "cd",
-        "[DIR]",
-        "change the remote directory (none: the root)",
-    ),
+    c("cd", "[DIR]", "change the remote directory (none: the root)"),
     c("pwd", "", "print the remote directory"),
     c("ls", "[-l] [-a] [PATH]", "list remote files, Linux style"),
     c("dir", "[PATH]", "list remote files, Windows style"),
-    c(
-        "get",
-        "[-f] REMOTE [LOCAL]",
-        "download a file (-f: overwrite)",
-    ),
-    c(
-        "put",
-        "[-f] LOCAL [REMOTE]",
-        "upload a file (-f: overwrite)",
-    ),
+    c("get", "[-f] [-c] [-r] REMOTE [LOCAL]", "download (-f overwrite, -c continue, -r tree)"),
+    c("put", "[-f] [-c] [-r] LOCAL [REMOTE]", "upload (-f overwrite, -c continue, -r tree)"),
+    c("mget", "[-f] PATTERN...", "download the remote files that match"),
+    c("mput", "[-f] PATTERN...", "upload the local files that match"),
     c("mkdir", "DIR", "make a remote directory"),
     c("rmdir", "DIR", "remove an empty remote directory"),
     c("rm", "FILE", "remove a remote file"),
@@ -162,12 +153,34 @@ impl Client {
                 print_out(listing::format_dir(&escape(&path), &entries).as_bytes())?;
             }
             "get" => {
-                let a = parse_args(args, "f", 1, 2)?;
-                transfer::get(self, a.rest[0], a.rest.get(1).copied(), a.has('f'))?;
+                let a = parse_args(args, "fcr", 1, 2)?;
+                let (remote, local) = (a.rest[0], a.rest.get(1).copied());
+                match (a.has('r'), a.has('c')) {
+                    (true, true) => {
+                        return Err(Error::Usage("-c and -r cannot be used together".into()));
+                    }
+                    (true, false) => many::get_tree(self, remote, local, a.has('f'))?,
+                    (false, resume) => transfer::get(self, remote, local, a.has('f'), resume)?,
+                }
             }
             "put" => {
-                let a = parse_args(args, "f", 1, 2)?;
-                transfer::put(self, a.rest[0], a.rest.get(1).copied(), a.has('f'))?;
+                let a = parse_args(args, "fcr", 1, 2)?;
+                let (local, remote) = (a.rest[0], a.rest.get(1).copied());
+                match (a.has('r'), a.has('c')) {
+                    (true, true) => {
+                        return Err(Error::Usage("-c and -r cannot be used together".into()));
+                    }
+                    (true, false) => many::put_tree(self, local, remote, a.has('f'))?,
+                    (false, resume) => transfer::put(self, local, remote, a.has('f'), resume)?,
+                }
+            }
+            "mget" => {
+                let a = parse_args(args, "f", 1, usize::MAX)?;
+                many::mget(self, &a.rest, a.has('f'))?;
+            }
+            "mput" => {
+                let a = parse_args(args, "f", 1, usize::MAX)?;
+                many::mput(self, &a.rest, a.has('f'))?;
             }
             "mkdir" => self.one_path(args, Request::Mkdir)?,
             "rmdir" => self.one_path(args, Request::Rmdir)?,
@@ -329,7 +342,7 @@ mod tests {
         assert!(
             help_text(Some(b"get"))
                 .unwrap()
-                .starts_with("get [-f] REMOTE [LOCAL]")
+                .starts_with("get [-f] [-c] [-r] REMOTE [LOCAL]")
         );
         assert!(help_text(Some(b"nope")).is_err());
     }

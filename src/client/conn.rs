@@ -152,7 +152,15 @@ impl Conn {
     /// Send a request that should be answered by a payload announcement;
     /// returns the announced length.
     pub fn expect_payload(&mut self, req: &Request) -> Result<u64, Error> {
-        let reply = self.exchange(req)?;
+        self.send(req)?;
+        self.flush()?;
+        self.read_announcement()
+    }
+
+    /// Read the answer to a request for a payload: its announced length, or
+    /// the refusal as an error.
+    pub fn read_announcement(&mut self) -> Result<u64, Error> {
+        let reply = self.reply()?;
         if reply.code != code::PAYLOAD {
             return Err(Error::Remote(reply));
         }

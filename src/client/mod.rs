@@ -4,6 +4,8 @@
 
 mod commands;
 mod conn;
+mod many;
+mod pipeline;
 mod term;
 mod transfer;
 

@@ -75,6 +75,7 @@ pub fn ask_password(prompt: &str) -> io::Result<Vec<u8>> {
 /// Progress of one transfer, shown on stderr.
 pub struct Progress {
     label: String,
+    start: u64,
     total: u64,
     started: Instant,
     last_drawn: Instant,
@@ -83,11 +84,13 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// Start showing a transfer called `label` of `total` bytes.
-    pub fn new(label: String, total: u64, quiet: bool) -> Progress {
+    /// Start showing a transfer called `label` that goes from byte `start`
+    /// (non-zero when continuing) to `total`.
+    pub fn new(label: String, start: u64, total: u64, quiet: bool) -> Progress {
         let now = Instant::now();
         Progress {
             label,
+            start,
             total,
             started: now,
             last_drawn: now,
@@ -103,7 +106,7 @@ impl Progress {
         }
         self.last_drawn = Instant::now();
         let secs = self.started.elapsed().as_secs_f64();
-        let rate = done as f64 / secs.max(1e-3);
+        let rate = done.saturating_sub(self.start) as f64 / secs.max(1e-3);
         let percent = (done * 100).checked_div(self.total).unwrap_or(100);
         let left = if rate > 0.0 {
             (self.total.saturating_sub(done)) as f64 / rate
@@ -120,8 +123,9 @@ impl Progress {
         let _ = io::stderr().flush();
     }
 
-    /// Finish: clear the live line and print the summary line (unless quiet).
-    pub fn finish(&self, done: u64) {
+    /// Finish: clear the live line and print the summary line (unless quiet);
+    /// `moved` is the bytes this run moved.
+    pub fn finish(&self, moved: u64) {
         if self.live {
             eprint!("\r\x1b[K");
         }
@@ -129,11 +133,16 @@ impl Progress {
             return;
         }
         let secs = self.started.elapsed().as_secs_f64();
-        let rate = done as f64 / secs.max(1e-6);
+        let rate = moved as f64 / secs.max(1e-6);
+        let resumed = if self.start > 0 {
+            format!(", continued from byte {}", thousands(self.start))
+        } else {
+            String::new()
+        };
         eprintln!(
-            "rftp: {}: {} bytes in {secs:.2}s ({}/s)",
+            "rftp: {}: {} bytes in {secs:.2}s ({}/s){resumed}",
             self.label,
-            thousands(done),
+            thousands(moved),
             human(rate)
         );
     }

@@ -1,28 +1,29 @@
-//! The client's side of get and put: where the local file goes, the no-clobber
-//! rule, the temp file published only after the final reply's length and
-//! CRC-32 match, and progress.
+//! The client's side of one file's transfer, as a job a pipeline can run:
+//! where the local file goes, the no-clobber rule, the partial file published
+//! only after the final reply's length and CRC-32 match, continuing an
+//! interrupted transfer (`-c`), and progress. `get` and `put` are one job each.
 
 use std::ffi::OsStr;
-use std::fs::File;
-use std::io::{BufWriter, Read, Write};
+use std::fs::{File, Metadata};
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use super::commands::Client;
 use super::conn::{check_final, lost};
+use super::pipeline::{self, Job};
 use super::term::Progress;
 use crate::error::{Cause, Error};
-use crate::fs::{Entry, Kind, TempFile, check_name};
+use crate::fs::{Entry, Partial, check_name, crc_of, unchanged};
 use crate::wire::{
-    Copied, PayloadReader, PayloadWriter, Request, StoreMode, Trailer, code, escape, payload,
+    PayloadReader, PayloadWriter, Request, StoreMode, Trailer, code, escape, payload,
 };
 
 /// Buffer between the socket and the disk, in bytes.
 const FILE_BUFFER_BYTES: usize = 256 * 1024;
 
 /// The last component of a `/`-separated path, checked to be a file name.
-fn last_name(path: &[u8]) -> Result<&[u8], Error> {
+pub fn last_name(path: &[u8]) -> Result<&[u8], Error> {
     let name = path
         .split(|&b| b == b'/')
         .rev()
@@ -32,123 +33,325 @@ fn last_name(path: &[u8]) -> Result<&[u8], Error> {
     Ok(name)
 }
 
-fn os_path(bytes: &[u8]) -> PathBuf {
+/// A path from raw bytes.
+pub fn os_path(bytes: &[u8]) -> PathBuf {
     PathBuf::from(OsStr::from_bytes(bytes))
 }
 
-/// Where a download of `name` lands: `local` itself, or `name` inside it
-/// when it is a directory, or `name` in the current directory.
-fn local_destination(local: Option<&[u8]>, name: &[u8]) -> PathBuf {
-    match local {
-        Some(l) => {
-            let p = os_path(l);
-            if p.is_dir() {
-                p.join(OsStr::from_bytes(name))
+/// `dir/name` on the remote side (`name` alone when `dir` is empty).
+pub fn remote_join(dir: &[u8], name: &[u8]) -> Vec<u8> {
+    let mut out = dir.to_vec();
+    if !out.is_empty() && !out.ends_with(b"/") {
+        out.push(b'/');
+    }
+    out.extend_from_slice(name);
+    out
+}
+
+/// Refuse to overwrite `dest` unless `force`; a directory is never overwritten.
+pub fn check_destination(dest: &Path, force: bool) -> Result<(), Error> {
+    let shown = dest.as_os_str().as_bytes();
+    match std::fs::symlink_metadata(dest) {
+        Ok(m) if m.is_dir() => Err(Error::path(shown, Cause::IsDir)),
+        Ok(_) if !force => Err(Error::path(shown, Cause::Exists)),
+        _ => Ok(()),
+    }
+}
+
+/// A download of `remote` to `dest`.
+pub struct GetJob {
+    remote: Vec<u8>,
+    dest: PathBuf,
+    force: bool,
+    offset: u64,
+    partial: Option<Partial>,
+}
+
+impl GetJob {
+    /// Download `remote` to `dest` (checked with `check_destination` first).
+    pub fn new(remote: Vec<u8>, dest: PathBuf, force: bool) -> GetJob {
+        GetJob {
+            remote,
+            dest,
+            force,
+            offset: 0,
+            partial: None,
+        }
+    }
+
+    fn dir(&self) -> &Path {
+        self.dest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+    }
+
+    fn name(&self) -> &[u8] {
+        self.dest.file_name().map_or(b"", |n| n.as_bytes())
+    }
+
+    /// Continue from the partial data an interrupted download kept, when
+    /// the server's first bytes have the same CRC-32; otherwise start over.
+    pub fn resume(&mut self, cl: &mut Client) -> Result<(), Error> {
+        let shown = self.dest.as_os_str().as_bytes().to_vec();
+        let local_err = |e: io::Error| Error::io_path(&shown, &e);
+        let mut partial = Partial::open(self.dir(), self.name(), true).map_err(local_err)?;
+        let kept = partial.len().map_err(local_err)?;
+        if kept > 0 {
+            let reply = cl.conn.exchange(&Request::Crc {
+                path: self.remote.clone(),
+                length: kept,
+            })?;
+            let same = reply.code == code::STAT
+                && reply.length_crc() == Some((kept, partial.crc().map_err(local_err)?));
+            if same {
+                self.offset = kept;
             } else {
-                p
+                partial.restart().map_err(local_err)?;
             }
         }
-        None => os_path(name),
+        self.partial = Some(partial);
+        Ok(())
+    }
+
+    /// Send the RETR.
+    pub fn send(&mut self, cl: &mut Client) -> Result<usize, Error> {
+        let req = Request::Retr {
+            path: self.remote.clone(),
+            offset: self.offset,
+        };
+        cl.conn.send(&req)?;
+        Ok(req.to_line().len())
+    }
+
+    /// Read the payload into the partial file and publish it when it checks out.
+    pub fn finish(&mut self, cl: &mut Client) -> Result<(), Error> {
+        let length = cl.conn.read_announcement()?;
+        let shown = self.dest.as_os_str().as_bytes().to_vec();
+        let opened = match self.partial.take() {
+            Some(p) => Ok(p),
+            None => Partial::open(self.dir(), self.name(), false),
+        };
+        let mut partial = match opened {
+            Ok(p) => p,
+            Err(e) => {
+                // Nowhere to put it: read it anyway so the stream keeps its place.
+                PayloadReader::new(&mut cl.conn.reader, length)
+                    .drain()
+                    .map_err(lost)?;
+                cl.conn.reply()?;
+                return Err(Error::io_path(&shown, &e));
+            }
+        };
+        let label = format!("get '{}'", escape(&self.remote));
+        let mut progress = Progress::new(label, self.offset, self.offset + length, cl.quiet);
+        let mut payload = PayloadReader::new(&mut cl.conn.reader, length);
+        let mut file = BufWriter::with_capacity(FILE_BUFFER_BYTES, partial.file());
+        let offset = self.offset;
+        let copied = payload::receive(&mut payload, &mut file, &mut |n| {
+            progress.update(offset + n)
+        })
+        .map_err(lost)?;
+        drop(file);
+        let done = cl.conn.reply()?;
+        let checked = match copied.error {
+            Some(e) => Err(Error::io_path(&shown, &e)),
+            None => check_final(&done, copied.bytes, copied.crc, length),
+        };
+        if let Err(e) = checked {
+            partial.discard();
+            return Err(e);
+        }
+        partial
+            .publish(&self.dest, self.force)
+            .map_err(|e| Error::io_path(&shown, &e))?;
+        progress.finish(copied.bytes);
+        Ok(())
     }
 }
 
-/// `get [-f] REMOTE [LOCAL]`.
-pub fn get(cl: &mut Client, remote: &[u8], local: Option<&[u8]>, force: bool) -> Result<(), Error> {
+/// An upload of `local` to `target`.
+pub struct PutJob {
+    local: Vec<u8>,
+    target: Vec<u8>,
+    force: bool,
+    offset: u64,
+    sent: Option<Sent>,
+}
+
+/// What an upload sent, for checking the server's answer.
+struct Sent {
+    length: u64,
+    bytes: u64,
+    crc: u32,
+    error: Option<Error>,
+    progress: Progress,
+}
+
+impl PutJob {
+    /// Upload `local` to `target`.
+    pub fn new(local: Vec<u8>, target: Vec<u8>, force: bool) -> PutJob {
+        PutJob {
+            local,
+            target,
+            force,
+            offset: 0,
+            sent: None,
+        }
+    }
+
+    fn open(&self) -> Result<(File, Metadata), Error> {
+        let file = File::open(os_path(&self.local)).map_err(|e| Error::io_path(&self.local, &e))?;
+        let meta = file
+            .metadata()
+            .map_err(|e| Error::io_path(&self.local, &e))?;
+        if meta.is_dir() {
+            return Err(Error::path(&self.local, Cause::IsDir));
+        }
+        if !meta.is_file() {
+            return Err(Error::path(&self.local, Cause::Special));
+        }
+        Ok((file, meta))
+    }
+
+    /// Continue from what an interrupted upload left on the server, when its
+    /// CRC-32 matches our first bytes; otherwise start over.
+    pub fn resume(&mut self, cl: &mut Client) -> Result<(), Error> {
+        let reply = cl.conn.call(&Request::Partial(self.target.clone()))?;
+        let Some((kept, crc)) = reply.length_crc() else {
+            return Err(Error::Protocol(format!(
+                "bad PARTIAL reply '{}'",
+                reply.text
+            )));
+        };
+        let (mut file, meta) = self.open()?;
+        if kept > 0
+            && kept <= meta.len()
+            && crc_of(&mut file, kept).map_err(|e| Error::io_path(&self.local, &e))? == crc
+        {
+            self.offset = kept;
+        }
+        Ok(())
+    }
+
+    /// Send STOR, the payload and the trailer. A local file that cannot be
+    /// opened sends nothing.
+    pub fn send(&mut self, cl: &mut Client) -> Result<usize, Error> {
+        let (mut file, before) = self.open()?;
+        file.seek(SeekFrom::Start(self.offset))
+            .map_err(|e| Error::io_path(&self.local, &e))?;
+        let length = before.len() - self.offset;
+        let mode = if self.force {
+            StoreMode::Replace
+        } else {
+            StoreMode::New
+        };
+        let offset = (self.offset > 0).then_some(self.offset);
+        let req = Request::Stor {
+            path: self.target.clone(),
+            length,
+            mode,
+            offset,
+        };
+        cl.conn.send(&req)?;
+        let label = format!("put '{}'", escape(&self.target));
+        let mut progress = Progress::new(label, self.offset, self.offset + length, cl.quiet);
+        let mut payload = PayloadWriter::new(&mut cl.conn.writer);
+        let start = self.offset;
+        let copied = payload::send(&mut (&mut file).take(length), &mut payload, &mut |n| {
+            progress.update(start + n)
+        })
+        .map_err(lost)?;
+        payload.finish().map_err(lost)?;
+        let error = match copied.error {
+            Some(e) => Some(Error::io_path(&self.local, &e)),
+            None if copied.bytes != length || !unchanged(&file, &before) => {
+                Some(Error::path(&self.local, Cause::Changed))
+            }
+            None => None,
+        };
+        let trailer = match error {
+            None => Trailer::Done {
+                length,
+                crc: copied.crc,
+            },
+            Some(_) => Trailer::Abort,
+        };
+        cl.conn
+            .writer
+            .write_all(trailer.to_line().as_bytes())
+            .map_err(lost)?;
+        self.sent = Some(Sent {
+            length,
+            bytes: copied.bytes,
+            crc: copied.crc,
+            error,
+            progress,
+        });
+        Ok(req.to_line().len())
+    }
+
+    /// Read the server's answer and check it against what was sent.
+    pub fn finish(&mut self, cl: &mut Client) -> Result<(), Error> {
+        let done = cl.conn.reply()?;
+        let Some(sent) = self.sent.take() else {
+            return Err(Error::Protocol("answer to an upload never sent".into()));
+        };
+        if let Some(e) = sent.error {
+            return Err(e);
+        }
+        check_final(&done, sent.bytes, sent.crc, sent.length)?;
+        sent.progress.finish(sent.bytes);
+        Ok(())
+    }
+}
+
+/// `get [-f] [-c] REMOTE [LOCAL]`.
+pub fn get(
+    cl: &mut Client,
+    remote: &[u8],
+    local: Option<&[u8]>,
+    force: bool,
+    resume: bool,
+) -> Result<(), Error> {
     let name = last_name(remote)?;
-    let dest = local_destination(local, name);
-    let shown = dest.as_os_str().as_bytes().to_vec();
-    match std::fs::symlink_metadata(&dest) {
-        Ok(m) if m.is_dir() => return Err(Error::path(&shown, Cause::IsDir)),
-        Ok(_) if !force => return Err(Error::path(&shown, Cause::Exists)),
-        _ => {}
+    let dest = match local {
+        Some(l) if os_path(l).is_dir() => os_path(l).join(OsStr::from_bytes(name)),
+        Some(l) => os_path(l),
+        None => os_path(name),
+    };
+    check_destination(&dest, force)?;
+    let mut job = GetJob::new(remote.to_vec(), dest, force);
+    if resume {
+        job.resume(cl)?;
     }
-    let dir = dest
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    // The temp file exists before the request, so nothing can fail between
-    // the announcement and reading the payload.
-    let mut temp =
-        TempFile::create(dir).map_err(|e| Error::io_path(dir.as_os_str().as_bytes(), &e))?;
-    let length = cl.conn.expect_payload(&Request::Retr {
-        path: remote.to_vec(),
-        offset: 0,
-    })?;
-    let mut progress = Progress::new(format!("get '{}'", escape(remote)), length, cl.quiet);
-    let mut payload = PayloadReader::new(&mut cl.conn.reader, length);
-    let mut file = BufWriter::with_capacity(FILE_BUFFER_BYTES, temp.file());
-    let copied =
-        payload::receive(&mut payload, &mut file, &mut |n| progress.update(n)).map_err(lost)?;
-    drop(file);
-    let done = cl.conn.reply()?;
-    if let Some(e) = copied.error {
-        return Err(Error::io_path(&shown, &e));
-    }
-    check_final(&done, copied.bytes, copied.crc, length)?;
-    temp.publish(&dest, force)
-        .map_err(|e| Error::io_path(&shown, &e))?;
-    progress.finish(copied.bytes);
-    Ok(())
+    run_one(cl, Job::Get(job))
 }
 
-/// `put [-f] LOCAL [REMOTE]`.
-pub fn put(cl: &mut Client, local: &[u8], remote: Option<&[u8]>, force: bool) -> Result<(), Error> {
-    let path = os_path(local);
-    let mut file = File::open(&path).map_err(|e| Error::io_path(local, &e))?;
-    let before = file.metadata().map_err(|e| Error::io_path(local, &e))?;
-    if before.is_dir() {
-        return Err(Error::path(local, Cause::IsDir));
-    }
-    if !before.is_file() {
-        return Err(Error::path(local, Cause::Special));
-    }
+/// `put [-f] [-c] LOCAL [REMOTE]`.
+pub fn put(
+    cl: &mut Client,
+    local: &[u8],
+    remote: Option<&[u8]>,
+    force: bool,
+    resume: bool,
+) -> Result<(), Error> {
     let name = last_name(local)?;
     let target = remote_target(cl, remote.unwrap_or(name), name, force)?;
-    let length = before.len();
-    let mode = if force {
-        StoreMode::Replace
-    } else {
-        StoreMode::New
-    };
-    cl.conn.send(&Request::Stor {
-        path: target.clone(),
-        length,
-        mode,
-    })?;
-    let mut progress = Progress::new(format!("put '{}'", escape(&target)), length, cl.quiet);
-    let mut payload = PayloadWriter::new(&mut cl.conn.writer);
-    let copied = payload::send(&mut (&mut file).take(length), &mut payload, &mut |n| {
-        progress.update(n)
-    })
-    .map_err(lost)?;
-    payload.finish().map_err(lost)?;
-    let Copied { bytes, crc, error } = copied;
-    let changed = file.metadata().map_or(true, |m| {
-        m.len() != before.len()
-            || m.mtime() != before.mtime()
-            || m.mtime_nsec() != before.mtime_nsec()
-    });
-    let whole = error.is_none() && bytes == length && !changed;
-    let trailer = if whole {
-        Trailer::Done { length: bytes, crc }
-    } else {
-        Trailer::Abort
-    };
-    cl.conn
-        .writer
-        .write_all(trailer.to_line().as_bytes())
-        .map_err(lost)?;
-    cl.conn.flush()?;
-    let done = cl.conn.reply()?;
-    if let Some(e) = error {
-        return Err(Error::io_path(local, &e));
+    let mut job = PutJob::new(local.to_vec(), target, force);
+    job.open()?;
+    if resume {
+        job.resume(cl)?;
     }
-    if !whole {
-        return Err(Error::path(local, Cause::Changed));
+    run_one(cl, Job::Put(job))
+}
+
+/// Run one job; its failure is the command's.
+fn run_one(cl: &mut Client, job: Job) -> Result<(), Error> {
+    match pipeline::run(cl, vec![job])?.into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(()),
     }
-    check_final(&done, bytes, crc, length)?;
-    progress.finish(bytes);
-    Ok(())
 }
 
 /// The remote name a put goes to: `remote`, or `name` inside it when it is a
@@ -162,22 +365,22 @@ fn remote_target(
 ) -> Result<Vec<u8>, Error> {
     let mut target = remote.to_vec();
     let mut existing = stat(cl, &target)?;
-    if existing.as_ref().is_some_and(|e| e.kind == Kind::Dir) {
-        if !target.ends_with(b"/") {
-            target.push(b'/');
-        }
-        target.extend_from_slice(name);
+    if existing
+        .as_ref()
+        .is_some_and(|e| e.kind == crate::fs::Kind::Dir)
+    {
+        target = remote_join(&target, name);
         existing = stat(cl, &target)?;
     }
     match existing {
-        Some(e) if e.kind == Kind::Dir => Err(Error::path(&target, Cause::IsDir)),
+        Some(e) if e.kind == crate::fs::Kind::Dir => Err(Error::path(&target, Cause::IsDir)),
         Some(_) if !force => Err(Error::path(&target, Cause::Exists)),
         _ => Ok(target),
     }
 }
 
 /// STAT a remote path; `None` when the server says it does not exist.
-fn stat(cl: &mut Client, path: &[u8]) -> Result<Option<Entry>, Error> {
+pub fn stat(cl: &mut Client, path: &[u8]) -> Result<Option<Entry>, Error> {
     let reply = cl.conn.exchange(&Request::Stat(path.to_vec()))?;
     if reply.code == code::STAT {
         return Entry::parse(reply.text.as_bytes())

@@ -2,16 +2,15 @@
 //! entries, and the atomic temp-file-then-publish write that both ends use.
 //! No sockets and no terminal; listing layout lives in `listing`.
 
+pub mod glob;
 pub mod listing;
 
 use std::ffi::OsStr;
 use std::fs::{self, File, Metadata};
-use std::io;
+use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::error::{Cause, Error};
 pub use listing::{Entry, Kind};
@@ -20,8 +19,8 @@ pub use listing::{Entry, Kind};
 pub const MAX_NAME_BYTES: usize = 255;
 /// Most entries one listing may hold; a larger directory is refused.
 pub const MAX_LIST_ENTRIES: usize = 100_000;
-/// Prefix of the temporary files that hold a transfer until it is published.
-pub const TEMP_PREFIX: &str = ".rftp-";
+/// Prefix of the hidden files that hold a transfer until it is published.
+pub const PARTIAL_PREFIX: &str = ".rftp-part.";
 
 /// A path inside the served tree, as normal components from the root.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -148,7 +147,20 @@ impl Root {
     /// is still inside the root.
     fn canonical(&self, v: &VPath) -> Result<PathBuf, Error> {
         let shown = v.to_bytes();
-        let real = fs::canonicalize(self.join(v)).map_err(|e| Error::io_path(&shown, &e))?;
+        let joined = self.join(v);
+        let real = match fs::canonicalize(&joined) {
+            Ok(real) => real,
+            Err(e) => {
+                // Say "outside" for a missing name behind a link out of the
+                // root too, so that nothing about the outside shows through.
+                let escapes = joined
+                    .ancestors()
+                    .find_map(|a| fs::canonicalize(a).ok())
+                    .is_some_and(|a| !a.starts_with(&self.real));
+                let cause = if escapes { Cause::Outside } else { Cause::of(&e) };
+                return Err(Error::path(&shown, cause));
+            }
+        };
         if !real.starts_with(&self.real) {
             return Err(Error::path(&shown, Cause::Outside));
         }
@@ -279,6 +291,12 @@ impl Root {
         let dest = to_parent.join(OsStr::from_bytes(&to_name));
         let meta =
             fs::symlink_metadata(&source).map_err(|e| Error::io_path(&from.to_bytes(), &e))?;
+        // Links stay where they are: moving one into a path another client is
+        // using could swap a directory for a way out of the root.
+        if meta.file_type().is_symlink() {
+            let why = Cause::BadName("cannot rename a symbolic link");
+            return Err(Error::path(&from.to_bytes(), why));
+        }
         if meta.is_dir() && dest.starts_with(&source) {
             return Err(Error::path(
                 &to.to_bytes(),
@@ -329,70 +347,132 @@ fn entry(name: Vec<u8>, meta: &Metadata) -> Entry {
     }
 }
 
-/// A file being written in its destination directory under a hidden name;
-/// removed on drop unless published under its real name.
-pub struct TempFile {
+/// Where a transfer's data waits until it is complete: `.rftp-part.NAME` in
+/// the destination directory (or `.rftp-part.CRC` when the name is too
+/// long), locked while a transfer uses it. Published under the real name
+/// when complete and checked; removed by `discard` when the data is bad;
+/// kept when the transfer is interrupted, so that `-c` can continue it.
+pub struct Partial {
     path: PathBuf,
-    file: Option<File>,
+    file: File,
 }
 
-impl TempFile {
-    /// Create a new, empty temporary file in `dir`.
-    pub fn create(dir: &Path) -> io::Result<TempFile> {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        loop {
-            let nanos = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.subsec_nanos());
-            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-            let path = dir.join(format!(
-                "{TEMP_PREFIX}{}-{n}-{nanos:x}.tmp",
-                std::process::id()
-            ));
-            match fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
-                Ok(file) => {
-                    return Ok(TempFile {
-                        path,
-                        file: Some(file),
-                    });
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(e),
-            }
+/// Tries at opening and locking a partial file before giving up, when other
+/// transfers keep replacing it under our feet.
+const PARTIAL_OPEN_TRIES: u32 = 5;
+
+impl Partial {
+    /// The name of the partial file for `name`.
+    pub fn name_for(name: &[u8]) -> Vec<u8> {
+        let mut out = PARTIAL_PREFIX.as_bytes().to_vec();
+        if out.len() + name.len() <= MAX_NAME_BYTES {
+            out.extend_from_slice(name);
+        } else {
+            out.extend_from_slice(format!("{:08x}", crc32fast::hash(name)).as_bytes());
         }
+        out
     }
 
-    /// The open file to write into.
+    /// Open and lock the partial file for `name` in `dir`, creating it. With
+    /// `resume` its data is kept and writing continues at its end; otherwise
+    /// it starts empty. Fails with `WouldBlock` while another transfer holds it.
+    pub fn open(dir: &Path, name: &[u8], resume: bool) -> io::Result<Partial> {
+        let path = dir.join(OsStr::from_bytes(&Partial::name_for(name)));
+        for _ in 0..PARTIAL_OPEN_TRIES {
+            let file = fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(fs::TryLockError::WouldBlock) => return Err(io::ErrorKind::WouldBlock.into()),
+                Err(fs::TryLockError::Error(e)) => return Err(e),
+            }
+            // The name may have been published or replaced between open and
+            // lock; only the file still under the name is ours to use.
+            let ours = file.metadata()?;
+            match fs::symlink_metadata(&path) {
+                Ok(now) if now.dev() == ours.dev() && now.ino() == ours.ino() && ours.is_file() => {
+                }
+                _ => continue,
+            }
+            let mut partial = Partial { path, file };
+            if resume {
+                partial.file.seek(SeekFrom::End(0))?;
+            } else {
+                partial.file.set_len(0)?;
+            }
+            return Ok(partial);
+        }
+        Err(io::Error::other("partial file keeps changing"))
+    }
+
+    /// Bytes held so far.
+    pub fn len(&self) -> io::Result<u64> {
+        Ok(self.file.metadata()?.len())
+    }
+
+    /// CRC-32 of the bytes held so far; leaves the position at the end.
+    pub fn crc(&mut self) -> io::Result<u32> {
+        self.file.seek(SeekFrom::Start(0))?;
+        let crc = crc_of(&mut self.file, u64::MAX)?;
+        self.file.seek(SeekFrom::End(0))?;
+        Ok(crc)
+    }
+
+    /// Throw the data away and start empty.
+    pub fn restart(&mut self) -> io::Result<()> {
+        self.file.set_len(0)?;
+        self.file.seek(SeekFrom::Start(0)).map(|_| ())
+    }
+
+    /// The open file, positioned for appending.
     pub fn file(&mut self) -> &mut File {
-        self.file
-            .as_mut()
-            .expect("a temp file is open until published")
+        &mut self.file
     }
 
-    /// Close the file and give it the name `dest`: replacing an existing one
-    /// atomically when `replace`, failing with `AlreadyExists` otherwise.
-    pub fn publish(mut self, dest: &Path, replace: bool) -> io::Result<()> {
-        drop(self.file.take());
+    /// Give the data the name `dest`: replacing an existing file atomically
+    /// when `replace`, failing with `AlreadyExists` otherwise.
+    pub fn publish(self, dest: &Path, replace: bool) -> io::Result<()> {
         if replace {
             fs::rename(&self.path, dest)?;
         } else {
             link_no_clobber(&self.path, dest)?;
-            // The data is safe under its real name; a leftover temp name is harmless.
+            // The data is safe under its real name; a leftover partial name
+            // would only be restarted by the next transfer.
             let _ = fs::remove_file(&self.path);
         }
-        self.path = PathBuf::new();
         Ok(())
+    }
+
+    /// Remove the partial data: it is bad or no longer wanted.
+    pub fn discard(self) {
+        let _ = fs::remove_file(&self.path);
     }
 }
 
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.path.as_os_str().is_empty() {
-            let _ = fs::remove_file(&self.path);
+/// Whether `file` still has the size and modification time of `before`.
+pub fn unchanged(file: &File, before: &Metadata) -> bool {
+    file.metadata().is_ok_and(|now| {
+        now.len() == before.len()
+            && now.mtime() == before.mtime()
+            && now.mtime_nsec() == before.mtime_nsec()
+    })
+}
+
+/// CRC-32 of the next `limit` bytes of `r` (or up to its end).
+pub fn crc_of(r: &mut impl Read, limit: u64) -> io::Result<u32> {
+    let mut hasher = crc32fast::Hasher::new();
+    let mut buf = vec![0; 256 * 1024];
+    let mut r = r.take(limit);
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) => return Ok(hasher.finalize()),
+            Ok(n) => hasher.update(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
     }
 }
@@ -455,16 +535,33 @@ mod tests {
         let (dir, _root) = root();
         let dest = dir.join("f");
         fs::write(&dest, b"old").unwrap();
-        let mut t = TempFile::create(&dir).unwrap();
-        io::Write::write_all(t.file(), b"new").unwrap();
-        let err = t.publish(&dest, false).unwrap_err();
+        let mut p = Partial::open(&dir, b"f", false).unwrap();
+        io::Write::write_all(p.file(), b"new").unwrap();
+        let err = p.publish(&dest, false).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
         assert_eq!(fs::read(&dest).unwrap(), b"old");
-        assert_eq!(fs::read_dir(&dir).unwrap().count(), 2, "temp file removed");
-        let mut t = TempFile::create(&dir).unwrap();
-        io::Write::write_all(t.file(), b"new").unwrap();
-        t.publish(&dest, true).unwrap();
-        assert_eq!(fs::read(&dest).unwrap(), b"new");
+        let mut p = Partial::open(&dir, b"f", true).unwrap();
+        assert_eq!(p.len().unwrap(), 3, "kept for resuming");
+        io::Write::write_all(p.file(), b"er").unwrap();
+        assert_eq!(p.crc().unwrap(), crc32fast::hash(b"newer"));
+        p.publish(&dest, true).unwrap();
+        assert_eq!(fs::read(&dest).unwrap(), b"newer");
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 2, "partial gone");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_partial_in_use_is_locked() {
+        let (dir, _root) = root();
+        let p = Partial::open(&dir, b"x", false).unwrap();
+        let err = Partial::open(&dir, b"x", true).err().unwrap();
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+        p.discard();
+        Partial::open(&dir, b"x", false).unwrap().discard();
+        assert_eq!(
+            Partial::name_for(&[b'n'; 250]).len(),
+            PARTIAL_PREFIX.len() + 8
+        );
         fs::remove_dir_all(dir).unwrap();
     }
 

@@ -181,10 +181,12 @@ fn refuse(mut stream: TcpStream, max: usize) {
     );
     let _ = reply.write_to(&mut stream);
     let _ = stream.shutdown(std::net::Shutdown::Write);
-    // Read what the client already sent so that closing does not reset the
-    // connection before the reply is read.
-    let _ = stream.set_read_timeout(Some(REFUSAL_WRITE_TIMEOUT));
-    let _ = stream.read(&mut [0; 512]);
+    // Take what the client already sent, without waiting for more (this runs
+    // on the accept loop), so that closing does not reset the connection
+    // before the reply is read.
+    if stream.set_nonblocking(true).is_ok() {
+        let _ = stream.read(&mut [0; 4096]);
+    }
 }
 
 /// Make a password of 16 letters and digits from the OS's random source.

@@ -115,6 +115,11 @@ impl<'a> Session<'a> {
             match Request::parse(&line) {
                 Ok(Request::Quit) => return self.reply(&Reply::new(code::BYE, "bye")),
                 Ok(req) => self.dispatch(req)?,
+                Err(e) if wire::announces_payload(&line) => {
+                    // Its payload is on its way and we cannot tell its end.
+                    let text = format!("{}; cannot find the end of the upload, closing", e.text);
+                    return self.reply(&Reply::new(code::CLOSING, text));
+                }
                 Err(e) => self.reply(&Reply::new(e.code, e.text))?,
             }
         }
@@ -213,9 +218,14 @@ impl<'a> Session<'a> {
     fn dispatch(&mut self, req: Request) -> io::Result<()> {
         let result = match req {
             Request::Retr { path, offset } => return transfer::send_file(self, &path, offset),
-            Request::Stor { path, length, mode } => {
-                return transfer::receive_file(self, &path, length, mode);
-            }
+            Request::Stor {
+                path,
+                length,
+                mode,
+                offset,
+            } => return transfer::receive_file(self, &path, length, mode, offset),
+            Request::Crc { path, length } => transfer::crc(self, &path, length),
+            Request::Partial(path) => transfer::partial(self, &path),
             Request::List(path) => return self.list(path.as_deref()),
             Request::Help => return self.help(),
             Request::Pwd => Ok(Reply::new(code::PWD, quote(&self.cwd.to_bytes()))),

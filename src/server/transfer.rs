@@ -1,16 +1,17 @@
 //! The server's side of RETR and STOR: a file out as an announced payload with
-//! a checked final reply, and a file in through a temp file that is published
-//! only when length and CRC-32 match what the client said it sent.
+//! a checked final reply, and a file in through a partial file that is
+//! published only when length and CRC-32 match what the client said it sent;
+//! and CRC and PARTIAL, which let a client continue an interrupted transfer.
 
 use std::ffi::OsStr;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
+use std::path::PathBuf;
 use std::time::Instant;
 
 use super::session::Session;
 use crate::error::{Cause, Error};
-use crate::fs::TempFile;
+use crate::fs::{Partial, crc_of, unchanged};
 use crate::wire::{
     Copied, Line, PayloadReader, PayloadWriter, Reply, StoreMode, Trailer, code, escape, payload,
     read_line,
@@ -43,13 +44,14 @@ pub fn send_file(s: &mut Session, path: &[u8], offset: u64) -> io::Result<()> {
     }
     s.reply(&Reply::payload(length))?;
     let mut payload = PayloadWriter::new(&mut s.writer);
-    let copied = payload::send(&mut (&mut file).take(length), &mut payload, &mut |_| {})
+    let mut moved = 0;
+    let copied = payload::send(&mut (&mut file).take(length), &mut payload, &mut |n| moved = n)
         .and_then(|c| payload.finish().map(|_| c));
     let copied = match copied {
         Ok(c) => c,
         Err(e) => {
             let status = format!("aborted ({})", Cause::of(&e));
-            log_transfer(s, "get", &v.to_bytes(), 0, started, &status);
+            log_transfer(s, "get", &v.to_bytes(), moved, started, &status);
             return Err(e);
         }
     };
@@ -58,14 +60,7 @@ pub fn send_file(s: &mut Session, path: &[u8], offset: u64) -> io::Result<()> {
         crc,
         error: read_error,
     } = copied;
-    let changed = match file.metadata() {
-        Ok(after) => {
-            after.len() != before.len()
-                || after.mtime() != before.mtime()
-                || after.mtime_nsec() != before.mtime_nsec()
-        }
-        Err(_) => true,
-    };
+    let changed = !unchanged(&file, &before);
     let reply = match read_error {
         Some(e) => Error::io_path(path, &e).reply(),
         None if sent != length || changed => Error::path(path, Cause::Changed).reply(),
@@ -75,69 +70,161 @@ pub fn send_file(s: &mut Session, path: &[u8], offset: u64) -> io::Result<()> {
     s.reply(&reply)
 }
 
-/// STOR: read exactly the announced payload and its trailer whatever happens,
-/// and publish the file only when everything matched.
-pub fn receive_file(s: &mut Session, path: &[u8], length: u64, mode: StoreMode) -> io::Result<()> {
-    let started = Instant::now();
-    let target = s.refuse_if_read_only(path).and_then(|()| {
-        let v = s.resolve(path)?;
-        let (dir, name) = s.cfg.root.new_entry(&v)?;
-        let dest = dir.join(OsStr::from_bytes(&name));
-        if mode == StoreMode::New && std::fs::symlink_metadata(&dest).is_ok() {
-            return Err(Error::path(path, Cause::Exists));
+/// Where an upload goes, decided before its payload is read.
+struct Upload {
+    shown: Vec<u8>,
+    dest: PathBuf,
+    partial: Partial,
+}
+
+/// Check an upload's destination and open its partial file: a refusal here
+/// still lets the payload be read (and thrown away).
+fn prepare_upload(
+    s: &Session,
+    path: &[u8],
+    mode: StoreMode,
+    offset: Option<u64>,
+) -> Result<Upload, Error> {
+    s.refuse_if_read_only(path)?;
+    let v = s.resolve(path)?;
+    let shown = v.to_bytes();
+    let (dir, name) = s.cfg.root.new_entry(&v)?;
+    let dest = dir.join(OsStr::from_bytes(&name));
+    if mode == StoreMode::New && std::fs::symlink_metadata(&dest).is_ok() {
+        return Err(Error::path(&shown, Cause::Exists));
+    }
+    let partial =
+        Partial::open(&dir, &name, offset.is_some()).map_err(|e| Error::io_path(&shown, &e))?;
+    if let Some(offset) = offset {
+        let kept = partial.len().map_err(|e| Error::io_path(&shown, &e))?;
+        if kept != offset {
+            return Err(Error::Transfer(format!(
+                "'{}': kept data is {kept} bytes, not {offset}; start over",
+                escape(&shown)
+            )));
         }
-        let temp = TempFile::create(&dir).map_err(|e| Error::io_path(path, &e))?;
-        Ok((v, dest, temp))
-    });
+    }
+    Ok(Upload {
+        shown,
+        dest,
+        partial,
+    })
+}
+
+/// STOR: read exactly the announced payload and its trailer whatever happens,
+/// and publish the file only when everything matched. An interrupted upload
+/// keeps its partial data for `STOR … OFFSET`.
+pub fn receive_file(
+    s: &mut Session,
+    path: &[u8],
+    length: u64,
+    mode: StoreMode,
+    offset: Option<u64>,
+) -> io::Result<()> {
+    let started = Instant::now();
+    let prepared = prepare_upload(s, path, mode, offset);
     let mut payload = PayloadReader::new(&mut s.reader, length);
-    let (v, dest, mut temp) = match target {
-        Ok(t) => t,
+    let mut up = match prepared {
+        Ok(up) => up,
         Err(e) => {
             payload.drain()?;
             read_trailer(s)?;
             return s.reply(&e.reply());
         }
     };
-    let mut file = BufWriter::with_capacity(FILE_BUFFER_BYTES, temp.file());
+    let mut file = BufWriter::with_capacity(FILE_BUFFER_BYTES, up.partial.file());
     let copied = payload::receive(&mut payload, &mut file, &mut |_| {});
     drop(file);
-    let copied = match copied {
-        Ok(c) => c,
-        Err(e) => {
-            let status = format!("aborted ({})", Cause::of(&e));
-            let got = payload.total();
-            log_transfer(s, "put", &v.to_bytes(), got, started, &status);
-            return Err(e);
-        }
+    let got = payload.total();
+    let outcome = copied.and_then(|c| read_trailer(s).map(|t| (c, t)));
+    let (copied, trailer) = match outcome {
+        Ok(x) => x,
+        Err(e) => return interrupted(s, up, got, started, e),
     };
-    let Copied {
-        bytes: received,
-        crc,
-        error: write_error,
-    } = copied;
-    let trailer = read_trailer(s)?;
-    let outcome = match (write_error, trailer) {
-        (Some(e), _) => Err(Error::io_path(path, &e)),
+    let Upload {
+        shown,
+        dest,
+        partial,
+    } = up;
+    let outcome = match (copied.error, trailer) {
+        (Some(e), _) => Err(Error::io_path(&shown, &e)),
         (None, Trailer::Abort) => Err(Error::Transfer(format!(
             "'{}': the client abandoned the upload",
-            escape(path)
+            escape(&shown)
         ))),
-        (None, Trailer::Done { length: l, crc: c }) if l != received || l != length || c != crc => {
+        (None, Trailer::Done { length: l, crc })
+            if l != copied.bytes || l != length || crc != copied.crc =>
+        {
             Err(Error::Transfer(format!(
                 "'{}': upload damaged (length or checksum mismatch)",
-                escape(path)
+                escape(&shown)
             )))
         }
-        (None, Trailer::Done { .. }) => temp
+        (None, Trailer::Done { .. }) => Ok(()),
+    };
+    let outcome = match outcome {
+        Ok(()) => partial
             .publish(&dest, mode == StoreMode::Replace)
-            .map_err(|e| Error::io_path(path, &e)),
+            .map_err(|e| Error::io_path(&shown, &e)),
+        Err(e) => {
+            partial.discard();
+            Err(e)
+        }
     };
     let reply = match outcome {
-        Ok(()) => Reply::transfer_ok(received, crc),
+        Ok(()) => Reply::transfer_ok(copied.bytes, copied.crc),
         Err(e) => e.reply(),
     };
-    log_transfer(s, "put", &v.to_bytes(), received, started, &status(&reply));
+    log_transfer(s, "put", &shown, copied.bytes, started, &status(&reply));
     s.reply(&reply)
+}
+
+/// An upload cut off: a lost connection keeps the partial data for `-c`;
+/// a broken protocol or no data at all keeps nothing. Returns the error.
+fn interrupted(s: &Session, up: Upload, got: u64, started: Instant, e: io::Error) -> io::Result<()> {
+    let keep = got > 0 && e.kind() != io::ErrorKind::InvalidData;
+    let status = if keep {
+        format!("interrupted ({}), partial data kept", Cause::of(&e))
+    } else {
+        format!("abandoned ({})", Cause::of(&e))
+    };
+    log_transfer(s, "put", &up.shown, got, started, &status);
+    if !keep {
+        up.partial.discard();
+    }
+    Err(e)
+}
+
+/// CRC: the CRC-32 of the first `length` bytes of a file, so that a client
+/// can check the partial download it kept before continuing it.
+pub fn crc(s: &Session, path: &[u8], length: u64) -> Result<Reply, Error> {
+    let v = s.resolve(path)?;
+    let (mut file, meta) = s.cfg.root.open_file(&v)?;
+    if length > meta.len() {
+        return Err(Error::path(
+            &v.to_bytes(),
+            Cause::BadName("shorter than that"),
+        ));
+    }
+    let crc = crc_of(&mut file, length).map_err(|e| Error::io_path(&v.to_bytes(), &e))?;
+    Ok(Reply::new(code::STAT, format!("{length} {crc:08x}")))
+}
+
+/// PARTIAL: the length and CRC-32 of the data an interrupted upload to
+/// `path` kept (`0 00000000` when there is none).
+pub fn partial(s: &Session, path: &[u8]) -> Result<Reply, Error> {
+    s.refuse_if_read_only(path)?;
+    let v = s.resolve(path)?;
+    let (dir, name) = s.cfg.root.new_entry(&v)?;
+    let shown = v.to_bytes();
+    let kept = dir.join(OsStr::from_bytes(&Partial::name_for(&name)));
+    if std::fs::symlink_metadata(&kept).is_err() {
+        return Ok(Reply::new(code::STAT, "0 00000000"));
+    }
+    let mut partial = Partial::open(&dir, &name, true).map_err(|e| Error::io_path(&shown, &e))?;
+    let length = partial.len().map_err(|e| Error::io_path(&shown, &e))?;
+    let crc = partial.crc().map_err(|e| Error::io_path(&shown, &e))?;
+    Ok(Reply::new(code::STAT, format!("{length} {crc:08x}")))
 }
 
 /// Read the client's trailer after an upload payload; anything else breaks

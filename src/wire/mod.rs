@@ -43,6 +43,8 @@ pub mod code {
     pub const NEED_PASSWORD: u16 = 331;
     /// The server is closing the connection (limits, timeouts, login failures).
     pub const CLOSING: u16 = 421;
+    /// Busy: another transfer is using that name; try again later.
+    pub const BUSY: u16 = 450;
     /// The transfer failed on the sender's side (read error, file changed).
     pub const TRANSFER_FAILED: u16 = 451;
     /// No room left on the server.
@@ -57,7 +59,9 @@ pub mod code {
     pub const LOGIN_FAILED: u16 = 530;
     /// No such file or directory.
     pub const NOT_FOUND: u16 = 550;
-    /// Refused: the destination exists, or the name is not acceptable.
+    /// Refused: the destination exists (and overwriting was not asked for).
+    pub const EXISTS: u16 = 552;
+    /// Refused: the name is not acceptable.
     pub const NAME_REFUSED: u16 = 553;
     /// Refused: not allowed (outside the root, read-only, permissions, wrong type).
     pub const REFUSED: u16 = 554;
@@ -95,6 +99,7 @@ const fn cmd(
 }
 
 /// Every command the server knows.
+#[rustfmt::skip]
 pub const COMMANDS: &[CommandSpec] = &[
     cmd("USER", "NAME", 1, 1, "give the user name"),
     cmd("PASS", "PASSWORD", 1, 1, "give the password"),
@@ -102,24 +107,14 @@ pub const COMMANDS: &[CommandSpec] = &[
     cmd("CWD", "[PATH]", 0, 1, "change directory (none: the root)"),
     cmd("LIST", "[PATH]", 0, 1, "list a directory or one file"),
     cmd("STAT", "PATH", 1, 1, "type, size and time of one path"),
-    cmd("RETR", "PATH [OFFSET]", 1, 2, "download a file"),
-    cmd(
-        "STOR",
-        "PATH LENGTH MODE",
-        3,
-        3,
-        "upload a file (MODE new or replace)",
-    ),
+    cmd("RETR", "PATH [OFFSET]", 1, 2, "download a file, from OFFSET on"),
+    cmd("STOR", "PATH LENGTH MODE [OFFSET]", 3, 4, "upload a file"),
+    cmd("CRC", "PATH LENGTH", 2, 2, "CRC-32 of a file's first bytes"),
+    cmd("PARTIAL", "PATH", 1, 1, "what an interrupted upload kept"),
     cmd("MKDIR", "PATH", 1, 1, "make a directory"),
     cmd("RMDIR", "PATH", 1, 1, "remove an empty directory"),
     cmd("DELE", "PATH", 1, 1, "remove a file"),
-    cmd(
-        "RENAME",
-        "OLD NEW",
-        2,
-        2,
-        "rename, never over an existing name",
-    ),
+    cmd("RENAME", "OLD NEW", 2, 2, "rename, never over an existing name"),
     cmd("HELP", "", 0, 0, "list the commands"),
     cmd("NOOP", "", 0, 0, "do nothing"),
     cmd("QUIT", "", 0, 0, "close the connection"),
@@ -161,12 +156,18 @@ pub enum Request {
     Stat(Vec<u8>),
     /// `RETR PATH [OFFSET]`
     Retr { path: Vec<u8>, offset: u64 },
-    /// `STOR PATH LENGTH MODE`, payload and trailer follow at once.
+    /// `STOR PATH LENGTH MODE [OFFSET]`, payload and trailer follow at once;
+    /// with an offset the payload continues the kept partial data.
     Stor {
         path: Vec<u8>,
         length: u64,
         mode: StoreMode,
+        offset: Option<u64>,
     },
+    /// `CRC PATH LENGTH`
+    Crc { path: Vec<u8>, length: u64 },
+    /// `PARTIAL PATH`
+    Partial(Vec<u8>),
     /// `MKDIR PATH`
     Mkdir(Vec<u8>),
     /// `RMDIR PATH`
@@ -251,8 +252,25 @@ impl Request {
                     b"replace" => StoreMode::Replace,
                     _ => return Err(parse_error(code::BAD_ARGS, "mode must be new or replace")),
                 };
-                Request::Stor { path, length, mode }
+                let offset = next();
+                let offset = if offset.is_empty() {
+                    None
+                } else {
+                    Some(number(&offset)?)
+                };
+                Request::Stor {
+                    path,
+                    length,
+                    mode,
+                    offset,
+                }
             }
+            "CRC" => {
+                let path = next();
+                let length = number(&next())?;
+                Request::Crc { path, length }
+            }
+            "PARTIAL" => Request::Partial(next()),
             "MKDIR" => Request::Mkdir(next()),
             "RMDIR" => Request::Rmdir(next()),
             "DELE" => Request::Dele(next()),
@@ -276,10 +294,18 @@ impl Request {
             Request::List(p) => ("LIST", p.iter().map(|p| quote(p)).collect()),
             Request::Stat(p) => ("STAT", vec![quote(p)]),
             Request::Retr { path, offset } => ("RETR", vec![quote(path), offset.to_string()]),
-            Request::Stor { path, length, mode } => (
-                "STOR",
-                vec![quote(path), length.to_string(), mode.word().to_string()],
-            ),
+            Request::Stor {
+                path,
+                length,
+                mode,
+                offset,
+            } => {
+                let mut args = vec![quote(path), length.to_string(), mode.word().to_string()];
+                args.extend(offset.map(|o| o.to_string()));
+                ("STOR", args)
+            }
+            Request::Crc { path, length } => ("CRC", vec![quote(path), length.to_string()]),
+            Request::Partial(p) => ("PARTIAL", vec![quote(p)]),
             Request::Mkdir(p) => ("MKDIR", vec![quote(p)]),
             Request::Rmdir(p) => ("RMDIR", vec![quote(p)]),
             Request::Dele(p) => ("DELE", vec![quote(p)]),
@@ -296,6 +322,16 @@ impl Request {
         line.push('\n');
         line
     }
+}
+
+/// Whether a command line starts with STOR, whose payload follows at once:
+/// when such a line cannot be parsed, nobody knows where the payload ends.
+pub fn announces_payload(line: &[u8]) -> bool {
+    let blank = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = line.iter().position(|b| !blank(b)).unwrap_or(line.len());
+    let rest = &line[start..];
+    let end = rest.iter().position(blank).unwrap_or(rest.len());
+    rest[..end].eq_ignore_ascii_case(b"STOR")
 }
 
 fn number(word: &[u8]) -> Result<u64, ParseError> {
@@ -329,11 +365,18 @@ mod tests {
                 path: name.clone(),
                 length: 1 << 40,
                 mode: StoreMode::Replace,
+                offset: Some(5),
             },
+            Request::Crc {
+                path: name.clone(),
+                length: 9,
+            },
+            Request::Partial(name.clone()),
             Request::Stor {
                 path: b"x".to_vec(),
                 length: 0,
                 mode: StoreMode::New,
+                offset: None,
             },
             Request::Mkdir(name.clone()),
             Request::Rmdir(name.clone()),
@@ -366,5 +409,7 @@ mod tests {
         assert_eq!(code_of("STOR a 1 maybe"), code::BAD_ARGS);
         assert_eq!(code_of("a b c d e f g h i"), code::SYNTAX);
         assert_eq!(Request::parse(b"pwd"), Ok(Request::Pwd));
+        assert!(announces_payload(b"  stor \"x 1 new") && announces_payload(b"STOR"));
+        assert!(!announces_payload(b"STORE x") && !announces_payload(b"RETR stor"));
     }
 }

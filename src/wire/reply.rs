@@ -29,10 +29,10 @@ impl Trailer {
         let text = std::str::from_utf8(line).ok()?;
         let mut parts = text.split(' ');
         match parts.next()? {
-            "ABORT" => Some(Trailer::Abort),
+            "ABORT" if parts.next().is_none() => Some(Trailer::Abort),
             "DONE" => {
                 let (length, crc) = parse_length_crc(&mut parts)?;
-                Some(Trailer::Done { length, crc })
+                parts.next().is_none().then_some(Trailer::Done { length, crc })
             }
             _ => None,
         }
@@ -197,6 +197,8 @@ mod tests {
         assert_eq!(Trailer::parse(b"ABORT"), Some(Trailer::Abort));
         assert_eq!(Trailer::parse(b"DONE 5"), None);
         assert_eq!(Trailer::parse(b"QUIT"), None);
+        assert_eq!(Trailer::parse(b"DONE 5 deadbeef junk"), None);
+        assert_eq!(Trailer::parse(b"ABORT now"), None);
     }
 
     #[test]

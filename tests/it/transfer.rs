@@ -158,7 +158,7 @@ fn server_refuses_to_clobber_even_without_the_client_check() {
     raw.send(&[0, 3]);
     raw.send(b"new");
     raw.send(format!("DONE 3 {crc}\nPWD\n").as_bytes());
-    assert!(raw.line().unwrap().starts_with("553 "));
+    assert!(raw.line().unwrap().starts_with("552 "));
     assert_eq!(raw.line().unwrap(), "257 /");
     assert_eq!(fs::read(server.root.join("taken")).unwrap(), b"old");
 }
@@ -235,8 +235,9 @@ fn killed_upload_leaves_no_file_and_keeps_the_old_one() {
         fs::read(server.root.join("victim.bin")).unwrap(),
         b"precious"
     );
+    // The partial data is kept out of sight for `put -c`, never under the name.
     let names = server.root.names();
-    assert_eq!(names, [b"victim.bin".to_vec()], "temp file removed");
+    assert_eq!(names, [b".rftp-part.victim.bin".to_vec(), b"victim.bin".to_vec()]);
     // And the server goes on serving.
     server.client(local.path(), "pwd\n").expect(0);
 }
