@@ -31,6 +31,10 @@ pub enum Cause {
     Outside,
     /// The name is not acceptable (the text says why).
     BadName(&'static str),
+    /// Refused for another reason (the text says why).
+    Refused(&'static str),
+    /// The destination exists and the command has no way to overwrite.
+    Taken,
     /// A FIFO, device, socket or dangling link: never opened.
     Special,
     /// The server is read-only.
@@ -52,7 +56,7 @@ impl Cause {
     pub fn of(err: &io::Error) -> Cause {
         match err.kind() {
             io::ErrorKind::NotFound => Cause::NotFound,
-            io::ErrorKind::AlreadyExists => Cause::Exists,
+            io::ErrorKind::AlreadyExists => Cause::Taken,
             io::ErrorKind::PermissionDenied => Cause::Denied,
             io::ErrorKind::NotADirectory => Cause::NotDir,
             io::ErrorKind::IsADirectory => Cause::IsDir,
@@ -73,7 +77,8 @@ impl fmt::Display for Cause {
             Cause::IsDir => f.write_str("is a directory"),
             Cause::NotEmpty => f.write_str("directory not empty"),
             Cause::Outside => f.write_str("outside the served tree"),
-            Cause::BadName(why) => f.write_str(why),
+            Cause::BadName(why) | Cause::Refused(why) => f.write_str(why),
+            Cause::Taken => f.write_str("already exists"),
             Cause::Special => f.write_str("not a regular file or directory"),
             Cause::ReadOnly => f.write_str("the server is read-only"),
             Cause::Denied => f.write_str("permission denied"),
@@ -120,6 +125,15 @@ impl Error {
         Error::path(path, Cause::of(err))
     }
 
+    /// The error for publishing a finished transfer under `path`: a name
+    /// taken meanwhile is the no-clobber refusal.
+    pub fn publish(path: &[u8], err: &io::Error) -> Error {
+        match err.kind() {
+            io::ErrorKind::AlreadyExists => Error::path(path, Cause::Exists),
+            _ => Error::io_path(path, err),
+        }
+    }
+
     /// The client exit status for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
@@ -134,7 +148,7 @@ impl Error {
         let code = match self {
             Error::Path { cause, .. } => match cause {
                 Cause::NotFound => code::NOT_FOUND,
-                Cause::Exists => code::EXISTS,
+                Cause::Exists | Cause::Taken => code::EXISTS,
                 Cause::BadName(_) => code::NAME_REFUSED,
                 Cause::NoSpace => code::NO_SPACE,
                 Cause::Busy => code::BUSY,

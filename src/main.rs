@@ -197,12 +197,16 @@ fn parse_args() -> Result<Mode, Error> {
                     "-r, --read-only, --max-clients and --idle-timeout are server options (use them with -l)",
                 );
             }
+            if batch.is_some() && !command.is_empty() {
+                return usage("-b and a command on the command line cannot be used together");
+            }
             let (host, port) = client::parse_host(&host).map_err(Error::Usage)?;
             Ok(Mode::Connect(client::Options {
                 host,
                 port,
                 user: user.unwrap_or_else(|| DEFAULT_USER.as_bytes().to_vec()),
-                password: read_password(password_file.as_deref())?,
+                password: read_password(password_file.as_deref())
+                    .map_err(|e| Error::Usage(format!("cannot read the password: {e}")))?,
                 batch,
                 command: command.into_iter().map(os_bytes).collect(),
                 verbosity,

@@ -73,7 +73,7 @@ pub fn mget(cl: &mut Client, patterns: &[&[u8]], force: bool) -> Result<(), Erro
 }
 
 fn no_match(pattern: &[u8]) -> Error {
-    Error::path(pattern, Cause::BadName("no file matches"))
+    Error::path(pattern, Cause::Refused("no file matches"))
 }
 
 /// `mput [-f] PATTERN...`: every regular file of the local directory that a
@@ -160,7 +160,7 @@ pub fn get_tree(
         let (entries, _) = cl.list(Some(&dir))?;
         count += entries.len();
         if count > MAX_TREE_ENTRIES {
-            return Err(Error::path(remote, Cause::BadName("tree too large")));
+            return Err(Error::path(remote, Cause::Refused("tree too large")));
         }
         for e in entries {
             if let Err(err) = check_peer_name(&e.name) {
@@ -171,7 +171,7 @@ pub fn get_tree(
             let local_path = local_dir.join(OsStr::from_bytes(&e.name));
             match e.kind {
                 Kind::Dir if depth + 1 >= MAX_TREE_DEPTH => {
-                    failures.push(Error::path(&remote_path, Cause::BadName("too deep")));
+                    failures.push(Error::path(&remote_path, Cause::Refused("too deep")));
                 }
                 Kind::Dir => pending.push((remote_path, local_path, depth + 1)),
                 Kind::File => match check_destination(&local_path, force) {
@@ -227,7 +227,7 @@ pub fn put_tree(
         });
         count += items.len();
         if count > MAX_TREE_ENTRIES {
-            return Err(Error::path(local, Cause::BadName("tree too large")));
+            return Err(Error::path(local, Cause::Refused("tree too large")));
         }
         for item in items {
             let name = item.file_name().as_bytes().to_vec();
@@ -237,7 +237,7 @@ pub fn put_tree(
                 Ok(t) if t.is_dir() && depth + 1 >= MAX_TREE_DEPTH => {
                     failures.push(Error::path(
                         path.as_os_str().as_bytes(),
-                        Cause::BadName("too deep"),
+                        Cause::Refused("too deep"),
                     ));
                 }
                 Ok(t) if t.is_dir() => {

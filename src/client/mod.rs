@@ -115,7 +115,10 @@ fn open_source(opts: &Options, stdin_is_tty: bool) -> Result<Source, Error> {
     }
     if let Some(path) = &opts.batch {
         use std::os::unix::ffi::OsStrExt;
-        let f = File::open(path).map_err(|e| Error::io_path(path.as_os_str().as_bytes(), &e))?;
+        let f = File::open(path).map_err(|e| {
+            let e = Error::io_path(path.as_os_str().as_bytes(), &e);
+            Error::Usage(format!("cannot read the script: {e}"))
+        })?;
         return Ok(Source::Lines {
             input: Box::new(BufReader::new(f)),
             prompt: false,

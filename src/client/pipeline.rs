@@ -110,7 +110,8 @@ pub fn run_reporting(
     for e in &failures {
         eprintln!("rftp: {command}: {e}");
     }
-    let total = jobs.len() + failures.len();
+    let files = jobs.iter().filter(|j| !matches!(j, Job::Mkdir(_))).count();
+    let total = files + failures.len();
     let failed = run(cl, jobs)?;
     for e in &failed {
         eprintln!("rftp: {command}: {e}");
@@ -119,8 +120,6 @@ pub fn run_reporting(
     if failures.is_empty() {
         return Ok(());
     }
-    Err(Error::Transfer(format!(
-        "{} of {total} failed",
-        failures.len()
-    )))
+    let failed = failures.len();
+    Err(Error::Transfer(format!("{failed} of {} failed", total.max(failed))))
 }

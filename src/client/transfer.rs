@@ -164,7 +164,7 @@ impl GetJob {
         }
         partial
             .publish(&self.dest, self.force)
-            .map_err(|e| Error::io_path(&shown, &e))?;
+            .map_err(|e| Error::publish(&shown, &e))?;
         progress.finish(copied.bytes);
         Ok(())
     }

@@ -9,7 +9,7 @@ use std::ffi::OsStr;
 use std::fs::{self, File, Metadata};
 use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Cause, Error};
@@ -19,6 +19,8 @@ pub use listing::{Entry, Kind};
 pub const MAX_NAME_BYTES: usize = 255;
 /// Most entries one listing may hold; a larger directory is refused.
 pub const MAX_LIST_ENTRIES: usize = 100_000;
+/// `O_NONBLOCK` on Linux (the same on x86_64 and aarch64).
+const O_NONBLOCK: i32 = 0o4000;
 /// Prefix of the hidden files that hold a transfer until it is published.
 pub const PARTIAL_PREFIX: &str = ".rftp-part.";
 
@@ -197,7 +199,13 @@ impl Root {
         if !meta.is_file() {
             return Err(Error::path(&shown, Cause::Special));
         }
-        let file = File::open(&real).map_err(|e| Error::io_path(&shown, &e))?;
+        // Non-blocking, so that a FIFO swapped in after the check above
+        // cannot hold the connection; regular files read the same either way.
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(O_NONBLOCK)
+            .open(&real)
+            .map_err(|e| Error::io_path(&shown, &e))?;
         let meta = file.metadata().map_err(|e| Error::io_path(&shown, &e))?;
         if !meta.is_file() {
             return Err(Error::path(&shown, Cause::Special));
@@ -230,7 +238,7 @@ impl Root {
             if entries.len() == MAX_LIST_ENTRIES {
                 return Err(Error::path(
                     &shown,
-                    Cause::BadName("too many entries to list"),
+                    Cause::Refused("too many entries to list"),
                 ));
             }
             let Ok(meta) = item.metadata() else { continue };
@@ -294,19 +302,19 @@ impl Root {
         // Links stay where they are: moving one into a path another client is
         // using could swap a directory for a way out of the root.
         if meta.file_type().is_symlink() {
-            let why = Cause::BadName("cannot rename a symbolic link");
+            let why = Cause::Refused("cannot rename a symbolic link");
             return Err(Error::path(&from.to_bytes(), why));
         }
         if meta.is_dir() && dest.starts_with(&source) {
             return Err(Error::path(
                 &to.to_bytes(),
-                Cause::BadName("cannot move a directory into itself"),
+                Cause::Refused("cannot move a directory into itself"),
             ));
         }
         if meta.is_dir() {
             // Directories cannot be hard-linked; check, then rename.
             if fs::symlink_metadata(&dest).is_ok() {
-                return Err(Error::path(&to.to_bytes(), Cause::Exists));
+                return Err(Error::path(&to.to_bytes(), Cause::Taken));
             }
             return fs::rename(&source, &dest).map_err(|e| Error::io_path(&to.to_bytes(), &e));
         }

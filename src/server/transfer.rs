@@ -28,7 +28,7 @@ pub fn send_file(s: &mut Session, path: &[u8], offset: u64) -> io::Result<()> {
         if offset > meta.len() {
             return Err(Error::path(
                 path,
-                Cause::BadName("offset beyond the end of the file"),
+                Cause::Refused("offset beyond the end of the file"),
             ));
         }
         Ok((v, file, meta))
@@ -165,7 +165,7 @@ pub fn receive_file(
     let outcome = match outcome {
         Ok(()) => partial
             .publish(&dest, mode == StoreMode::Replace)
-            .map_err(|e| Error::io_path(&shown, &e)),
+            .map_err(|e| Error::publish(&shown, &e)),
         Err(e) => {
             partial.discard();
             Err(e)
@@ -203,7 +203,7 @@ pub fn crc(s: &Session, path: &[u8], length: u64) -> Result<Reply, Error> {
     if length > meta.len() {
         return Err(Error::path(
             &v.to_bytes(),
-            Cause::BadName("shorter than that"),
+            Cause::Refused("shorter than that"),
         ));
     }
     let crc = crc_of(&mut file, length).map_err(|e| Error::io_path(&v.to_bytes(), &e))?;

@@ -25,13 +25,13 @@ pub mod code {
     pub const PAYLOAD: u16 = 150;
     /// Plain success.
     pub const OK: u16 = 200;
-    /// STAT result: `TYPE SIZE MTIME`.
+    /// STAT result (`KIND MODE SIZE MTIME NAME`), or CRC/PARTIAL's `LENGTH CRC32`.
     pub const STAT: u16 = 213;
     /// Greeting: `rftp VERSION ready`.
     pub const GREETING: u16 = 220;
     /// Goodbye, the server closes the connection.
     pub const BYE: u16 = 221;
-    /// Payload complete: `LENGTH CRC32`.
+    /// Payload complete: `LENGTH CRC32` (LIST adds the quoted path listed).
     pub const TRANSFER_OK: u16 = 226;
     /// Logged in.
     pub const LOGGED_IN: u16 = 230;

@@ -8,6 +8,7 @@ mod jail;
 mod limits;
 mod listing;
 mod login;
+mod many;
 mod scripts;
 mod transfer;
 mod util;

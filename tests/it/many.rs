@@ -1,0 +1,235 @@
+//! Many files: mget and mput by pattern, get -r and put -r by tree. Each test
+//! checks exactly which files arrived and that each is byte-identical.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use crate::util::{Server, TempDir, data};
+
+/// The mixed names every pattern test starts from (relative paths).
+const NAMES: [&str; 10] = [
+    "a.txt",
+    "b.txt",
+    "c.log",
+    "noext",
+    "README",
+    "name.gz",
+    "name.tar",
+    ".hidden.txt",
+    "x1.jpg",
+    "x22.jpg",
+];
+
+fn fill(dir: &TempDir) {
+    for (i, n) in NAMES.iter().enumerate() {
+        dir.write(n, data(100 + i * 1000, i as u64));
+    }
+    fs::create_dir(dir.join("sub.txt")).unwrap();
+    dir.write("logs/one.txt", data(10, 50));
+    dir.write("logs/two.log", data(20, 51));
+}
+
+/// Regular files directly in `dir`, as names.
+fn files(dir: &Path) -> BTreeSet<String> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_file())
+        .map(|e| String::from_utf8_lossy(e.file_name().as_bytes()).into_owned())
+        .collect()
+}
+
+fn set(names: &[&str]) -> BTreeSet<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
+/// The file `name` holds the content `fill` gave it.
+#[track_caller]
+fn same(dir: &Path, name: &str) {
+    let i = NAMES.iter().position(|n| *n == name).unwrap();
+    assert!(fs::read(dir.join(name)).unwrap() == data(100 + i * 1000, i as u64), "{name} differs");
+}
+
+#[test]
+fn mget_takes_exactly_what_each_pattern_form_matches() {
+    let server = Server::start(&[]);
+    fill(&server.root);
+    let cases: [(&str, &[&str]); 9] = [
+        ("*", &["a.txt", "b.txt", "c.log", "noext", "README", "name.gz", "name.tar", "x1.jpg", "x22.jpg"]),
+        ("*.*", &["a.txt", "b.txt", "c.log", "noext", "README", "name.gz", "name.tar", "x1.jpg", "x22.jpg"]),
+        ("*.txt", &["a.txt", "b.txt"]),
+        ("name.*", &["name.gz", "name.tar"]),
+        ("x?.jpg", &["x1.jpg"]),
+        ("[ab].txt", &["a.txt", "b.txt"]),
+        ("{c.log,noext}", &["c.log", "noext"]),
+        (".*", &[".hidden.txt"]),
+        ("*.txt *.log a.txt", &["a.txt", "b.txt", "c.log"]),
+    ];
+    for (patterns, want) in cases {
+        let local = TempDir::new();
+        let run = server.client(local.path(), &format!("mget {patterns}\n"));
+        run.expect(0);
+        assert_eq!(files(local.path()), set(want), "mget {patterns}\n{}", run.dump());
+        for name in want {
+            same(local.path(), name);
+        }
+        assert_eq!(run.stderr.matches("rftp: get ").count(), want.len(), "one summary per file\n{}", run.dump());
+    }
+}
+
+#[test]
+fn mget_with_a_directory_part_lands_here() {
+    let server = Server::start(&[]);
+    fill(&server.root);
+    let local = TempDir::new();
+    server.client(local.path(), "mget logs/*.txt\n").expect(0);
+    assert_eq!(files(local.path()), set(&["one.txt"]));
+    assert_eq!(fs::read(local.join("one.txt")).unwrap(), data(10, 50));
+}
+
+#[test]
+fn mget_without_a_match_names_the_pattern_and_still_takes_the_rest() {
+    let server = Server::start(&[]);
+    fill(&server.root);
+    let local = TempDir::new();
+    local.write("a.txt", b"mine");
+    let run = server.client(local.path(), "mget *.none a.txt b.txt\n");
+    run.expect(1)
+        .stderr_has("rftp: mget: '*.none': no file matches")
+        .stderr_has("rftp: mget: 'a.txt': already exists (use -f to overwrite)")
+        .stderr_has("rftp: mget: 2 of 3 failed");
+    assert_eq!(fs::read(local.join("a.txt")).unwrap(), b"mine");
+    same(local.path(), "b.txt");
+    server.client(local.path(), "mget -f a.txt\n").expect(0);
+    same(local.path(), "a.txt");
+}
+
+#[test]
+fn mput_takes_exactly_what_each_pattern_form_matches() {
+    let local = TempDir::new();
+    fill(&local);
+    let cases: [(&str, &[&str]); 5] = [
+        ("*.*", &["a.txt", "b.txt", "c.log", "noext", "README", "name.gz", "name.tar", "x1.jpg", "x22.jpg"]),
+        ("*.txt", &["a.txt", "b.txt"]),
+        ("x*.jpg name.*", &["x1.jpg", "x22.jpg", "name.gz", "name.tar"]),
+        ("?.txt [ab]*", &["a.txt", "b.txt"]),
+        (".*", &[".hidden.txt"]),
+    ];
+    for (patterns, want) in cases {
+        let server = Server::start(&[]);
+        let run = server.client(local.path(), &format!("mput {patterns}\n"));
+        run.expect(0);
+        assert_eq!(files(server.root.path()), set(want), "mput {patterns}\n{}", run.dump());
+        for name in want {
+            same(server.root.path(), name);
+        }
+    }
+}
+
+#[test]
+fn mput_keeps_existing_remote_files_without_f() {
+    let server = Server::start(&[]);
+    server.root.write("a.txt", b"theirs");
+    let local = TempDir::new();
+    fill(&local);
+    let run = server.client(local.path(), "mput *.txt\n");
+    run.expect(1).stderr_has("rftp: mput: 'a.txt': already exists");
+    assert_eq!(fs::read(server.root.join("a.txt")).unwrap(), b"theirs");
+    same(server.root.path(), "b.txt");
+    server.client(local.path(), "mput -f a.txt\n").expect(0);
+    same(server.root.path(), "a.txt");
+    server.client(local.path(), "mput logs/*.log\n").expect(0);
+    assert_eq!(fs::read(server.root.join("two.log")).unwrap(), data(20, 51));
+}
+
+#[test]
+fn mget_of_two_thousand_small_files_is_complete() {
+    let server = Server::start(&[]);
+    for i in 0..2000 {
+        server.root.write(format!("f{i:04}.dat"), data(4096, i));
+    }
+    let local = TempDir::new();
+    let run = server.client(local.path(), "mget *.dat\n");
+    run.expect(0);
+    assert_eq!(files(local.path()).len(), 2000);
+    for i in 0..2000 {
+        assert!(fs::read(local.join(format!("f{i:04}.dat"))).unwrap() == data(4096, i), "f{i:04}.dat");
+    }
+    let local2 = TempDir::new();
+    for i in 0..2000 {
+        local2.write(format!("g{i:04}.dat"), data(4096, 5000 + i));
+    }
+    server.client(local2.path(), "mput g*.dat\n").expect(0);
+    for i in 0..2000 {
+        assert!(fs::read(server.root.join(format!("g{i:04}.dat"))).unwrap() == data(4096, 5000 + i), "g{i:04}.dat");
+    }
+}
+
+/// A tree three levels deep with empty directories and odd names.
+fn tree(dir: &TempDir, top: &str) -> Vec<(String, Vec<u8>)> {
+    let files = vec![
+        (format!("{top}/top.txt"), data(3000, 1)),
+        (format!("{top}/two words/inner \u{1F600}.bin"), data(2049, 2)),
+        (format!("{top}/two words/deeper/leaf.txt"), data(0, 3)),
+        (format!("{top}/two words/deeper/big.bin"), data(300_000, 4)),
+        (format!("{top}/a/b/c/d.txt"), data(1, 5)),
+    ];
+    for (p, d) in &files {
+        dir.write(p, d);
+    }
+    for empty in ["empty", "a/b/empty too"] {
+        fs::create_dir_all(dir.join(format!("{top}/{empty}"))).unwrap();
+    }
+    files
+}
+
+#[test]
+fn get_r_copies_a_whole_tree() {
+    let server = Server::start(&[]);
+    let files = tree(&server.root, "site");
+    let local = TempDir::new();
+    server.client(local.path(), "get -r site\nget -r site copy\n").expect(0);
+    for top in ["site", "copy"] {
+        for (p, d) in &files {
+            let p = p.replacen("site", top, 1);
+            assert!(fs::read(local.join(&p)).unwrap() == *d, "{p}");
+        }
+        assert!(local.join(format!("{top}/empty")).is_dir());
+        assert!(local.join(format!("{top}/a/b/empty too")).is_dir());
+    }
+    // Again without -f: every file is refused, nothing changes.
+    let run = server.client(local.path(), "get -r site\n");
+    run.expect(1).stderr_has("rftp: get: 5 of 5 failed");
+    server.client(local.path(), "get -r -f site\n").expect(0);
+}
+
+#[test]
+fn put_r_copies_a_whole_tree() {
+    let server = Server::start(&[]);
+    let local = TempDir::new();
+    let files = tree(&local, "site");
+    std::os::unix::fs::symlink("/etc", local.join("site/link-out")).unwrap();
+    let run = server.client(local.path(), "put -r site\nput -r site copy\n");
+    run.expect(0).stderr_has("skipping 'site/link-out'");
+    for top in ["site", "copy"] {
+        for (p, d) in &files {
+            let p = p.replacen("site", top, 1);
+            assert!(fs::read(server.root.join(&p)).unwrap() == *d, "{p}");
+        }
+        assert!(server.root.join(format!("{top}/empty")).is_dir());
+        assert!(server.root.join(format!("{top}/a/b/empty too")).is_dir());
+        assert!(!server.root.join(format!("{top}/link-out")).exists());
+    }
+    // Into an existing tree: directories are fine, files are refused without -f.
+    server.client(local.path(), "put -r site\n").expect(1).stderr_has("rftp: put: 5 of 5 failed");
+    server.client(local.path(), "put -r -f site\n").expect(0);
+}
+
+#[test]
+fn c_and_r_together_are_refused() {
+    let server = Server::start(&[]);
+    let local = TempDir::new();
+    server.client(local.path(), "get -c -r x\n").expect(1).stderr_has("-c and -r cannot be used together");
+}
