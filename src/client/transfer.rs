@@ -150,9 +150,20 @@ impl GetJob {
         let offset = self.offset;
         let copied = payload::receive(&mut payload, &mut file, &mut |n| {
             progress.update(offset + n)
-        })
-        .map_err(lost)?;
+        });
         drop(file);
+        let arrived = payload.total();
+        let copied = match copied {
+            Ok(c) => c,
+            Err(e) => {
+                // A lost connection keeps what arrived, for `get -c`; a
+                // server that broke the framing sent nothing worth keeping.
+                if e.kind() == io::ErrorKind::InvalidData || offset + arrived == 0 {
+                    partial.discard();
+                }
+                return Err(lost(e));
+            }
+        };
         let done = cl.conn.reply()?;
         let checked = match copied.error {
             Some(e) => Err(Error::io_path(&shown, &e)),

@@ -2,13 +2,16 @@
 //! 127.0.0.1 port 0 and clients fed commands on stdin — and checks what a user
 //! would see: files, bytes, stdout, stderr and exit codes.
 
+mod defence;
 mod docs;
+mod fake;
 mod hostile;
 mod jail;
 mod limits;
 mod listing;
 mod login;
 mod many;
+mod resume;
 mod scripts;
 mod transfer;
 mod util;
