@@ -121,5 +121,8 @@ pub fn run_reporting(
         return Ok(());
     }
     let failed = failures.len();
-    Err(Error::Transfer(format!("{failed} of {} failed", total.max(failed))))
+    Err(Error::Transfer(format!(
+        "{failed} of {} failed",
+        total.max(failed)
+    )))
 }

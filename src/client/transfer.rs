@@ -5,7 +5,7 @@
 
 use std::ffi::OsStr;
 use std::fs::{File, Metadata};
-use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -18,9 +18,6 @@ use crate::fs::{Entry, Partial, check_name, crc_of, unchanged};
 use crate::wire::{
     PayloadReader, PayloadWriter, Request, StoreMode, Trailer, code, escape, payload,
 };
-
-/// Buffer between the socket and the disk, in bytes.
-const FILE_BUFFER_BYTES: usize = 256 * 1024;
 
 /// The last component of a `/`-separated path, checked to be a file name.
 pub fn last_name(path: &[u8]) -> Result<&[u8], Error> {
@@ -146,12 +143,10 @@ impl GetJob {
         let label = format!("get '{}'", escape(&self.remote));
         let mut progress = Progress::new(label, self.offset, self.offset + length, cl.quiet);
         let mut payload = PayloadReader::new(&mut cl.conn.reader, length);
-        let mut file = BufWriter::with_capacity(FILE_BUFFER_BYTES, partial.file());
         let offset = self.offset;
-        let copied = payload::receive(&mut payload, &mut file, &mut |n| {
+        let copied = payload::receive(&mut payload, partial.file(), length, &mut |n| {
             progress.update(offset + n)
         });
-        drop(file);
         let arrived = payload.total();
         let copied = match copied {
             Ok(c) => c,
@@ -269,9 +264,12 @@ impl PutJob {
         let mut progress = Progress::new(label, self.offset, self.offset + length, cl.quiet);
         let mut payload = PayloadWriter::new(&mut cl.conn.writer);
         let start = self.offset;
-        let copied = payload::send(&mut (&mut file).take(length), &mut payload, &mut |n| {
-            progress.update(start + n)
-        })
+        let copied = payload::send(
+            &mut (&mut file).take(length),
+            &mut payload,
+            length,
+            &mut |n| progress.update(start + n),
+        )
         .map_err(lost)?;
         payload.finish().map_err(lost)?;
         let error = match copied.error {

@@ -159,7 +159,11 @@ impl Root {
                     .ancestors()
                     .find_map(|a| fs::canonicalize(a).ok())
                     .is_some_and(|a| !a.starts_with(&self.real));
-                let cause = if escapes { Cause::Outside } else { Cause::of(&e) };
+                let cause = if escapes {
+                    Cause::Outside
+                } else {
+                    Cause::of(&e)
+                };
                 return Err(Error::path(&shown, cause));
             }
         };

@@ -4,7 +4,7 @@
 //! and CRC and PARTIAL, which let a client continue an interrupted transfer.
 
 use std::ffi::OsStr;
-use std::io::{self, BufWriter, Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -16,9 +16,6 @@ use crate::wire::{
     Copied, Line, PayloadReader, PayloadWriter, Reply, StoreMode, Trailer, code, escape, payload,
     read_line,
 };
-
-/// Buffer between the disk and the socket, in bytes.
-const FILE_BUFFER_BYTES: usize = 256 * 1024;
 
 /// RETR: send `path` from `offset`. Errors returned are connection errors;
 /// refusals become replies.
@@ -45,8 +42,13 @@ pub fn send_file(s: &mut Session, path: &[u8], offset: u64) -> io::Result<()> {
     s.reply(&Reply::payload(length))?;
     let mut payload = PayloadWriter::new(&mut s.writer);
     let mut moved = 0;
-    let copied = payload::send(&mut (&mut file).take(length), &mut payload, &mut |n| moved = n)
-        .and_then(|c| payload.finish().map(|_| c));
+    let copied = payload::send(
+        &mut (&mut file).take(length),
+        &mut payload,
+        length,
+        &mut |n| moved = n,
+    )
+    .and_then(|c| payload.finish().map(|_| c));
     let copied = match copied {
         Ok(c) => c,
         Err(e) => {
@@ -132,9 +134,7 @@ pub fn receive_file(
             return s.reply(&e.reply());
         }
     };
-    let mut file = BufWriter::with_capacity(FILE_BUFFER_BYTES, up.partial.file());
-    let copied = payload::receive(&mut payload, &mut file, &mut |_| {});
-    drop(file);
+    let copied = payload::receive(&mut payload, up.partial.file(), length, &mut |_| {});
     let got = payload.total();
     let outcome = copied.and_then(|c| read_trailer(s).map(|t| (c, t)));
     let (copied, trailer) = match outcome {
@@ -181,7 +181,13 @@ pub fn receive_file(
 
 /// An upload cut off: a lost connection keeps the partial data for `-c`;
 /// a broken protocol or no data at all keeps nothing. Returns the error.
-fn interrupted(s: &Session, up: Upload, got: u64, started: Instant, e: io::Error) -> io::Result<()> {
+fn interrupted(
+    s: &Session,
+    up: Upload,
+    got: u64,
+    started: Instant,
+    e: io::Error,
+) -> io::Result<()> {
     let keep = got > 0 && e.kind() != io::ErrorKind::InvalidData;
     let status = if keep {
         format!("interrupted ({}), partial data kept", Cause::of(&e))

@@ -172,17 +172,28 @@ pub struct Copied {
     pub error: Option<io::Error>,
 }
 
-/// Size of the copy buffer, in bytes.
+/// Largest copy buffer, in bytes.
 const COPY_BUFFER_BYTES: usize = 256 * 1024;
+/// Smallest copy buffer, in bytes.
+const MIN_COPY_BUFFER_BYTES: usize = 4096;
 
-/// Copy a file (`from`) into a payload (`to`). A read error on the file ends
-/// the copy early and is handed back; a write error (the peer) is returned.
+/// A zeroed buffer sized for `expected` bytes: small files do not pay for
+/// a large buffer (thousands of them in a row would, in page faults).
+fn copy_buffer(expected: u64) -> Vec<u8> {
+    let len = usize::try_from(expected).unwrap_or(usize::MAX);
+    vec![0; len.clamp(MIN_COPY_BUFFER_BYTES, COPY_BUFFER_BYTES)]
+}
+
+/// Copy a file (`from`, about `expected` bytes) into a payload (`to`). A
+/// read error on the file ends the copy early and is handed back; a write
+/// error (the peer) is returned.
 pub fn send(
     from: &mut impl Read,
     to: &mut impl Write,
+    expected: u64,
     progress: &mut dyn FnMut(u64),
 ) -> io::Result<Copied> {
-    let mut buf = vec![0; COPY_BUFFER_BYTES];
+    let mut buf = copy_buffer(expected);
     let mut hasher = crc32fast::Hasher::new();
     let mut bytes = 0u64;
     let error = loop {
@@ -204,15 +215,17 @@ pub fn send(
     })
 }
 
-/// Copy a payload (`from`) into a file (`to`). A read error (the peer) is
-/// returned; after a write error the payload is still read to its end, so
-/// the stream keeps its place, and the error is handed back.
+/// Copy a payload (`from`, about `expected` bytes) into a file (`to`). A
+/// read error (the peer) is returned; after a write error the payload is
+/// still read to its end, so the stream keeps its place, and the error is
+/// handed back. Writes go out in buffer-sized pieces: no `BufWriter` needed.
 pub fn receive(
     from: &mut impl Read,
     to: &mut impl Write,
+    expected: u64,
     progress: &mut dyn FnMut(u64),
 ) -> io::Result<Copied> {
-    let mut buf = vec![0; COPY_BUFFER_BYTES];
+    let mut buf = copy_buffer(expected);
     let mut hasher = crc32fast::Hasher::new();
     let mut bytes = 0u64;
     let mut error = None;
@@ -307,10 +320,10 @@ mod tests {
     #[test]
     fn copies_report_length_and_crc() {
         let mut out = Vec::new();
-        let c = send(&mut &b"123456789"[..], &mut out, &mut |_| {}).unwrap();
+        let c = send(&mut &b"123456789"[..], &mut out, 9, &mut |_| {}).unwrap();
         assert_eq!((c.bytes, c.crc, c.error.is_none()), (9, 0xcbf4_3926, true));
         let mut out2 = Vec::new();
-        let c = receive(&mut &out[..], &mut out2, &mut |_| {}).unwrap();
+        let c = receive(&mut &out[..], &mut out2, 9, &mut |_| {}).unwrap();
         assert_eq!((c.bytes, c.crc), (9, 0xcbf4_3926));
         assert_eq!(out2, b"123456789");
     }
@@ -319,7 +332,7 @@ mod tests {
     fn receive_reads_on_after_a_write_error() {
         let mut full = [0u8; 4];
         let mut src = &[7u8; 100][..];
-        let c = receive(&mut src, &mut &mut full[..], &mut |_| {}).unwrap();
+        let c = receive(&mut src, &mut &mut full[..], 100, &mut |_| {}).unwrap();
         assert_eq!(c.bytes, 100);
         assert!(c.error.is_some());
         assert!(src.is_empty());

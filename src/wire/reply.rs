@@ -32,7 +32,10 @@ impl Trailer {
             "ABORT" if parts.next().is_none() => Some(Trailer::Abort),
             "DONE" => {
                 let (length, crc) = parse_length_crc(&mut parts)?;
-                parts.next().is_none().then_some(Trailer::Done { length, crc })
+                parts
+                    .next()
+                    .is_none()
+                    .then_some(Trailer::Done { length, crc })
             }
             _ => None,
         }

@@ -28,7 +28,14 @@ fn evil_names() -> Vec<(char, Vec<u8>, u64)> {
 
 fn files() -> HashMap<Vec<u8>, Serve> {
     let mut m = HashMap::new();
-    for n in [&b"escape"[..], b"rftp-absolute-escape", b"b", b"good.txt", b"ctl\x01name", b"back\\slash"] {
+    for n in [
+        &b"escape"[..],
+        b"rftp-absolute-escape",
+        b"b",
+        b"good.txt",
+        b"ctl\x01name",
+        b"back\\slash",
+    ] {
         m.insert(n.to_vec(), Serve::Bytes(b"evil".to_vec()));
     }
     m.insert(b"good.txt".to_vec(), Serve::Bytes(b"good".to_vec()));
@@ -58,13 +65,35 @@ fn get_r_refuses_names_that_leave_the_destination() {
     let base = TempDir::new();
     let local = base.join("work");
     fs::create_dir(&local).unwrap();
-    let run = Run::new(&["-c", &fake.addr(), "get", "-r", "dir", "dest"], Some(PASSWORD), &local, b"");
+    let run = Run::new(
+        &["-c", &fake.addr(), "get", "-r", "dir", "dest"],
+        Some(PASSWORD),
+        &local,
+        b"",
+    );
     run.expect(1);
-    for shown in ["'../escape'", "'/tmp/rftp-absolute-escape'", "'a/b'", "'..'", "'.'", "'ctl\\x01name'", "'new\\nline'", "'back\\\\slash'", "''"] {
-        assert!(run.stderr.contains(&format!("rftp: get: {shown}: ")), "no error naming {shown}\n{}", run.dump());
+    for shown in [
+        "'../escape'",
+        "'/tmp/rftp-absolute-escape'",
+        "'a/b'",
+        "'..'",
+        "'.'",
+        "'ctl\\x01name'",
+        "'new\\nline'",
+        "'back\\\\slash'",
+        "''",
+    ] {
+        assert!(
+            run.stderr.contains(&format!("rftp: get: {shown}: ")),
+            "no error naming {shown}\n{}",
+            run.dump()
+        );
     }
     // Only the good file (and the directory itself) exist; nothing escaped.
-    assert_eq!(everything(base.path()), ["work", "work/dest", "work/dest/good.txt"]);
+    assert_eq!(
+        everything(base.path()),
+        ["work", "work/dest", "work/dest/good.txt"]
+    );
     assert_eq!(fs::read(local.join("dest/good.txt")).unwrap(), b"good");
     assert!(!std::path::Path::new("/tmp/rftp-absolute-escape").exists());
 }
@@ -75,8 +104,15 @@ fn mget_refuses_names_that_leave_the_destination() {
     let base = TempDir::new();
     let local = base.join("work");
     fs::create_dir(&local).unwrap();
-    let run = Run::new(&["-c", &fake.addr()], Some(PASSWORD), &local, b"mget * .*\n");
-    run.expect(1).stderr_has("rftp: mget: 'ctl\\x01name': ").stderr_has("rftp: mget: '..': ");
+    let run = Run::new(
+        &["-c", &fake.addr()],
+        Some(PASSWORD),
+        &local,
+        b"mget * .*\n",
+    );
+    run.expect(1)
+        .stderr_has("rftp: mget: 'ctl\\x01name': ")
+        .stderr_has("rftp: mget: '..': ");
     assert_eq!(everything(base.path()), ["work", "work/good.txt"]);
 }
 
@@ -89,7 +125,12 @@ fn payload_longer_than_announced_leaves_no_file() {
     files.insert(b"long.txt".to_vec(), Serve::Raw(raw));
     let fake = Fake::start(vec![('f', b"long.txt".to_vec(), 4)], files);
     let local = TempDir::new();
-    let run = Run::new(&["-c", &fake.addr(), "get", "long.txt"], Some(PASSWORD), local.path(), b"");
+    let run = Run::new(
+        &["-c", &fake.addr(), "get", "long.txt"],
+        Some(PASSWORD),
+        local.path(),
+        b"",
+    );
     run.expect(1).stderr_has("payload longer than announced");
     assert!(local.names().is_empty(), "{:?}", local.names());
 }
@@ -103,7 +144,12 @@ fn wrong_checksum_leaves_no_file() {
     files.insert(b"bad.txt".to_vec(), Serve::Raw(raw));
     let fake = Fake::start(vec![('f', b"bad.txt".to_vec(), 4)], files);
     let local = TempDir::new();
-    let run = Run::new(&["-c", &fake.addr(), "get", "bad.txt"], Some(PASSWORD), local.path(), b"");
+    let run = Run::new(
+        &["-c", &fake.addr(), "get", "bad.txt"],
+        Some(PASSWORD),
+        local.path(),
+        b"",
+    );
     run.expect(1).stderr_has("checksum mismatch");
     assert!(local.names().is_empty(), "{:?}", local.names());
 }

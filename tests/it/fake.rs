@@ -55,16 +55,12 @@ impl Fake {
 /// A payload in 2048-byte chunks, each with a two-byte length.
 pub fn framed(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    let mut chunks = bytes.chunks(2048).peekable();
-    let mut last_full = bytes.is_empty() || bytes.len() % 2048 == 0;
-    while let Some(c) = chunks.next() {
+    for c in bytes.chunks(2048) {
         out.extend_from_slice(&(c.len() as u16).to_be_bytes());
         out.extend_from_slice(c);
-        if chunks.peek().is_none() && c.len() < 2048 {
-            last_full = false;
-        }
     }
-    if last_full {
+    // A payload of whole chunks ends with an empty one.
+    if bytes.len().is_multiple_of(2048) {
         out.extend_from_slice(&[0, 0]);
     }
     out
@@ -103,10 +99,16 @@ fn serve(stream: TcpStream, listing: &[(char, Vec<u8>, u64)], files: &HashMap<Ve
             "PWD" => b"257 /\n".to_vec(),
             "STAT" => b"213 d 755 0 0 dir\n".to_vec(),
             "LIST" => {
-                let text: String = listing.iter().map(|(k, n, size)| format!("{k} 644 {size} 0 {}\n", quote(n))).collect();
+                let text: String = listing
+                    .iter()
+                    .map(|(k, n, size)| format!("{k} 644 {size} 0 {}\n", quote(n)))
+                    .collect();
                 let mut r = format!("150 {}\n", text.len()).into_bytes();
                 r.extend(framed(text.as_bytes()));
-                r.extend(format!("226 {} {:08x} \"/\"\n", text.len(), crc32(text.as_bytes())).into_bytes());
+                r.extend(
+                    format!("226 {} {:08x} \"/\"\n", text.len(), crc32(text.as_bytes()))
+                        .into_bytes(),
+                );
                 r
             }
             "RETR" => {
@@ -142,7 +144,11 @@ pub fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc

@@ -49,7 +49,10 @@ fn set(names: &[&str]) -> BTreeSet<String> {
 #[track_caller]
 fn same(dir: &Path, name: &str) {
     let i = NAMES.iter().position(|n| *n == name).unwrap();
-    assert!(fs::read(dir.join(name)).unwrap() == data(100 + i * 1000, i as u64), "{name} differs");
+    assert!(
+        fs::read(dir.join(name)).unwrap() == data(100 + i * 1000, i as u64),
+        "{name} differs"
+    );
 }
 
 #[test]
@@ -57,8 +60,20 @@ fn mget_takes_exactly_what_each_pattern_form_matches() {
     let server = Server::start(&[]);
     fill(&server.root);
     let cases: [(&str, &[&str]); 9] = [
-        ("*", &["a.txt", "b.txt", "c.log", "noext", "README", "name.gz", "name.tar", "x1.jpg", "x22.jpg"]),
-        ("*.*", &["a.txt", "b.txt", "c.log", "noext", "README", "name.gz", "name.tar", "x1.jpg", "x22.jpg"]),
+        (
+            "*",
+            &[
+                "a.txt", "b.txt", "c.log", "noext", "README", "name.gz", "name.tar", "x1.jpg",
+                "x22.jpg",
+            ],
+        ),
+        (
+            "*.*",
+            &[
+                "a.txt", "b.txt", "c.log", "noext", "README", "name.gz", "name.tar", "x1.jpg",
+                "x22.jpg",
+            ],
+        ),
         ("*.txt", &["a.txt", "b.txt"]),
         ("name.*", &["name.gz", "name.tar"]),
         ("x?.jpg", &["x1.jpg"]),
@@ -71,11 +86,21 @@ fn mget_takes_exactly_what_each_pattern_form_matches() {
         let local = TempDir::new();
         let run = server.client(local.path(), &format!("mget {patterns}\n"));
         run.expect(0);
-        assert_eq!(files(local.path()), set(want), "mget {patterns}\n{}", run.dump());
+        assert_eq!(
+            files(local.path()),
+            set(want),
+            "mget {patterns}\n{}",
+            run.dump()
+        );
         for name in want {
             same(local.path(), name);
         }
-        assert_eq!(run.stderr.matches("rftp: get ").count(), want.len(), "one summary per file\n{}", run.dump());
+        assert_eq!(
+            run.stderr.matches("rftp: get ").count(),
+            want.len(),
+            "one summary per file\n{}",
+            run.dump()
+        );
     }
 }
 
@@ -111,9 +136,18 @@ fn mput_takes_exactly_what_each_pattern_form_matches() {
     let local = TempDir::new();
     fill(&local);
     let cases: [(&str, &[&str]); 5] = [
-        ("*.*", &["a.txt", "b.txt", "c.log", "noext", "README", "name.gz", "name.tar", "x1.jpg", "x22.jpg"]),
+        (
+            "*.*",
+            &[
+                "a.txt", "b.txt", "c.log", "noext", "README", "name.gz", "name.tar", "x1.jpg",
+                "x22.jpg",
+            ],
+        ),
         ("*.txt", &["a.txt", "b.txt"]),
-        ("x*.jpg name.*", &["x1.jpg", "x22.jpg", "name.gz", "name.tar"]),
+        (
+            "x*.jpg name.*",
+            &["x1.jpg", "x22.jpg", "name.gz", "name.tar"],
+        ),
         ("?.txt [ab]*", &["a.txt", "b.txt"]),
         (".*", &[".hidden.txt"]),
     ];
@@ -121,7 +155,12 @@ fn mput_takes_exactly_what_each_pattern_form_matches() {
         let server = Server::start(&[]);
         let run = server.client(local.path(), &format!("mput {patterns}\n"));
         run.expect(0);
-        assert_eq!(files(server.root.path()), set(want), "mput {patterns}\n{}", run.dump());
+        assert_eq!(
+            files(server.root.path()),
+            set(want),
+            "mput {patterns}\n{}",
+            run.dump()
+        );
         for name in want {
             same(server.root.path(), name);
         }
@@ -135,7 +174,8 @@ fn mput_keeps_existing_remote_files_without_f() {
     let local = TempDir::new();
     fill(&local);
     let run = server.client(local.path(), "mput *.txt\n");
-    run.expect(1).stderr_has("rftp: mput: 'a.txt': already exists");
+    run.expect(1)
+        .stderr_has("rftp: mput: 'a.txt': already exists");
     assert_eq!(fs::read(server.root.join("a.txt")).unwrap(), b"theirs");
     same(server.root.path(), "b.txt");
     server.client(local.path(), "mput -f a.txt\n").expect(0);
@@ -155,7 +195,10 @@ fn mget_of_two_thousand_small_files_is_complete() {
     run.expect(0);
     assert_eq!(files(local.path()).len(), 2000);
     for i in 0..2000 {
-        assert!(fs::read(local.join(format!("f{i:04}.dat"))).unwrap() == data(4096, i), "f{i:04}.dat");
+        assert!(
+            fs::read(local.join(format!("f{i:04}.dat"))).unwrap() == data(4096, i),
+            "f{i:04}.dat"
+        );
     }
     let local2 = TempDir::new();
     for i in 0..2000 {
@@ -163,7 +206,10 @@ fn mget_of_two_thousand_small_files_is_complete() {
     }
     server.client(local2.path(), "mput g*.dat\n").expect(0);
     for i in 0..2000 {
-        assert!(fs::read(server.root.join(format!("g{i:04}.dat"))).unwrap() == data(4096, 5000 + i), "g{i:04}.dat");
+        assert!(
+            fs::read(server.root.join(format!("g{i:04}.dat"))).unwrap() == data(4096, 5000 + i),
+            "g{i:04}.dat"
+        );
     }
 }
 
@@ -171,7 +217,10 @@ fn mget_of_two_thousand_small_files_is_complete() {
 fn tree(dir: &TempDir, top: &str) -> Vec<(String, Vec<u8>)> {
     let files = vec![
         (format!("{top}/top.txt"), data(3000, 1)),
-        (format!("{top}/two words/inner \u{1F600}.bin"), data(2049, 2)),
+        (
+            format!("{top}/two words/inner \u{1F600}.bin"),
+            data(2049, 2),
+        ),
         (format!("{top}/two words/deeper/leaf.txt"), data(0, 3)),
         (format!("{top}/two words/deeper/big.bin"), data(300_000, 4)),
         (format!("{top}/a/b/c/d.txt"), data(1, 5)),
@@ -190,7 +239,9 @@ fn get_r_copies_a_whole_tree() {
     let server = Server::start(&[]);
     let files = tree(&server.root, "site");
     let local = TempDir::new();
-    server.client(local.path(), "get -r site\nget -r site copy\n").expect(0);
+    server
+        .client(local.path(), "get -r site\nget -r site copy\n")
+        .expect(0);
     for top in ["site", "copy"] {
         for (p, d) in &files {
             let p = p.replacen("site", top, 1);
@@ -223,7 +274,10 @@ fn put_r_copies_a_whole_tree() {
         assert!(!server.root.join(format!("{top}/link-out")).exists());
     }
     // Into an existing tree: directories are fine, files are refused without -f.
-    server.client(local.path(), "put -r site\n").expect(1).stderr_has("rftp: put: 5 of 5 failed");
+    server
+        .client(local.path(), "put -r site\n")
+        .expect(1)
+        .stderr_has("rftp: put: 5 of 5 failed");
     server.client(local.path(), "put -r -f site\n").expect(0);
 }
 
@@ -231,5 +285,8 @@ fn put_r_copies_a_whole_tree() {
 fn c_and_r_together_are_refused() {
     let server = Server::start(&[]);
     let local = TempDir::new();
-    server.client(local.path(), "get -c -r x\n").expect(1).stderr_has("-c and -r cannot be used together");
+    server
+        .client(local.path(), "get -c -r x\n")
+        .expect(1)
+        .stderr_has("-c and -r cannot be used together");
 }

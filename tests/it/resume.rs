@@ -46,7 +46,11 @@ fn kill_when_grown(mut child: Child, path: &PathBuf, bytes: u64) -> bool {
 /// The byte count of the last log line for `what` (e.g. "get '/big.bin'").
 fn logged_bytes(server: &Server, what: &str) -> u64 {
     let log = server.log();
-    let line = log.lines().rev().find(|l| l.contains(what)).unwrap_or_else(|| panic!("no {what} in\n{log}"));
+    let line = log
+        .lines()
+        .rev()
+        .find(|l| l.contains(what))
+        .unwrap_or_else(|| panic!("no {what} in\n{log}"));
     let after = &line[line.find(what).unwrap() + what.len()..];
     after.split_whitespace().next().unwrap().parse().unwrap()
 }
@@ -59,16 +63,35 @@ fn get_c_continues_a_killed_download() {
     let local = TempDir::new();
     let partial = local.join(".rftp-part.big.bin");
     let child = client(&server, local.path(), &["get", "big.bin"]);
-    assert!(kill_when_grown(child, &partial, CUT_AT_BYTES), "the download never got going");
-    assert!(!local.join("big.bin").exists(), "a cut download left a file under its name");
+    assert!(
+        kill_when_grown(child, &partial, CUT_AT_BYTES),
+        "the download never got going"
+    );
+    assert!(
+        !local.join("big.bin").exists(),
+        "a cut download left a file under its name"
+    );
     let kept = fs::metadata(&partial).unwrap().len();
     assert!(kept > 0 && kept < SIZE as u64, "kept {kept}");
 
     let run = server.client(local.path(), "get -c big.bin\n");
-    run.expect(0).stderr_has(&format!("continued from byte {}", crate::util::thousands(kept)));
-    assert!(fs::read(local.join("big.bin")).unwrap() == content, "resumed download differs");
+    run.expect(0).stderr_has(&format!(
+        "continued from byte {}",
+        crate::util::thousands(kept)
+    ));
+    assert!(
+        fs::read(local.join("big.bin")).unwrap() == content,
+        "resumed download differs"
+    );
     assert!(!partial.exists());
-    assert!(server.wait_log(&format!("get '/big.bin' {} bytes", SIZE as u64 - kept), Duration::from_secs(5)), "{}", server.log());
+    assert!(
+        server.wait_log(
+            &format!("get '/big.bin' {} bytes", SIZE as u64 - kept),
+            Duration::from_secs(5)
+        ),
+        "{}",
+        server.log()
+    );
     assert_eq!(logged_bytes(&server, "get '/big.bin'"), SIZE as u64 - kept);
 }
 
@@ -80,15 +103,25 @@ fn put_c_continues_a_killed_upload() {
     local.write("big.bin", &content);
     let partial = server.root.join(".rftp-part.big.bin");
     let child = client(&server, local.path(), &["put", "big.bin"]);
-    assert!(kill_when_grown(child, &partial, CUT_AT_BYTES), "the upload never got going");
-    assert!(server.wait_log("partial data kept", Duration::from_secs(10)), "{}", server.log());
+    assert!(
+        kill_when_grown(child, &partial, CUT_AT_BYTES),
+        "the upload never got going"
+    );
+    assert!(
+        server.wait_log("partial data kept", Duration::from_secs(10)),
+        "{}",
+        server.log()
+    );
     assert!(!server.root.join("big.bin").exists());
     let kept = fs::metadata(&partial).unwrap().len();
     assert!(kept > 0 && kept < SIZE as u64, "kept {kept}");
 
     let run = server.client(local.path(), "put -c big.bin\n");
     run.expect(0).stderr_has("continued from byte");
-    assert!(fs::read(server.root.join("big.bin")).unwrap() == content, "resumed upload differs");
+    assert!(
+        fs::read(server.root.join("big.bin")).unwrap() == content,
+        "resumed upload differs"
+    );
     assert!(!partial.exists());
     assert_eq!(logged_bytes(&server, "put '/big.bin'"), SIZE as u64 - kept);
 }

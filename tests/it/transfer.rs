@@ -237,7 +237,10 @@ fn killed_upload_leaves_no_file_and_keeps_the_old_one() {
     );
     // The partial data is kept out of sight for `put -c`, never under the name.
     let names = server.root.names();
-    assert_eq!(names, [b".rftp-part.victim.bin".to_vec(), b"victim.bin".to_vec()]);
+    assert_eq!(
+        names,
+        [b".rftp-part.victim.bin".to_vec(), b"victim.bin".to_vec()]
+    );
     // And the server goes on serving.
     server.client(local.path(), "pwd\n").expect(0);
 }

@@ -216,11 +216,6 @@ impl Server {
         false
     }
 
-    /// Whether the process is still running.
-    pub fn is_running(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-
     /// A raw TCP connection to the server, with a read timeout.
     pub fn raw(&self) -> Raw {
         let s = TcpStream::connect(self.addr()).unwrap();
@@ -239,14 +234,6 @@ impl Server {
             local,
             script.as_bytes(),
         )
-    }
-
-    /// Run a client with extra arguments after `-c ADDR`.
-    pub fn client_args(&self, local: &Path, args: &[&str], script: &[u8]) -> Run {
-        let addr = self.addr();
-        let mut all = vec!["-c", addr.as_str()];
-        all.extend_from_slice(args);
-        Run::new(&all, Some(PASSWORD), local, script)
     }
 }
 
