@@ -513,7 +513,7 @@ fn links_out_are_replaced_or_removed_never_written_through() {
     // Links cannot be moved (one moved into a busy path could swap a
     // directory for a way out), only removed.
     let reply = ask(&mut raw, b"RENAME link moved-link\n");
-    assert!(reply.starts_with("553 "), "RENAME link -> {reply}");
+    assert!(reply.starts_with("554 "), "RENAME link -> {reply}");
     let reply = ask(&mut raw, b"DELE link\n");
     assert!(reply.starts_with("250 "), "DELE link -> {reply}");
     let reply = ask(&mut raw, b"RMDIR link\n");
