@@ -171,7 +171,9 @@ fn parse_args() -> Result<Mode, Error> {
             if idle_timeout == Some(0) {
                 return usage("--idle-timeout must be at least 1 second");
             }
-            let (password, password_generated) = match read_password(password_file.as_deref())? {
+            let password = read_password(password_file.as_deref())
+                .map_err(|e| Error::Usage(format!("cannot read the password: {e}")))?;
+            let (password, password_generated) = match password {
                 Some(p) => (p, false),
                 None => (server::generate_password()?, true),
             };

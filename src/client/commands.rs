@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use super::conn::Conn;
 use super::{many, transfer};
 use crate::error::Error;
+use crate::fs::compress::DEFAULT_LEVEL;
 use crate::fs::{self, Entry, VPath, listing};
-use crate::wire::{Request, escape, words};
+use crate::wire::{Request, StoreMode, escape, words};
 
 /// One client command: name, usage, one line of help.
 pub struct ClientCommand {
@@ -33,10 +34,11 @@ pub const COMMANDS: &[ClientCommand] = &[
     c("pwd", "", "print the remote directory"),
     c("ls", "[-l] [-a] [PATH]", "list remote files, Linux style"),
     c("dir", "[PATH]", "list remote files, Windows style"),
-    c("get", "[-f] [-c] [-r] REMOTE [LOCAL]", "download (-f overwrite, -c continue, -r tree)"),
+    c("get", "[-f] [-c] [-r] [-z] REMOTE [LOCAL]", "download (-f overwrite, -c continue, -r tree, -z compress)"),
     c("put", "[-f] [-c] [-r] LOCAL [REMOTE]", "upload (-f overwrite, -c continue, -r tree)"),
-    c("mget", "[-f] PATTERN...", "download the remote files that match"),
+    c("mget", "[-f] [-z] PATTERN...", "download the remote files that match"),
     c("mput", "[-f] PATTERN...", "upload the local files that match"),
+    c("compress", "[-f] [-1..-9] FILE", "write FILE.gz beside FILE on the server"),
     c("mkdir", "DIR", "make a remote directory"),
     c("rmdir", "DIR", "remove an empty remote directory"),
     c("rm", "FILE", "remove a remote file"),
@@ -72,6 +74,38 @@ impl Args<'_> {
     fn has(&self, flag: char) -> bool {
         self.flags.contains(&flag)
     }
+
+    /// The transfer flags, with their one conflict checked.
+    fn flags(&self) -> Result<Flags, Error> {
+        if self.has('c') && self.has('r') {
+            return Err(Error::Usage("-c and -r cannot be used together".into()));
+        }
+        Ok(Flags {
+            force: self.has('f'),
+            resume: self.has('c'),
+            deflate: self.has('z'),
+        })
+    }
+
+    /// The last of `-1` … `-9` given, or the default level.
+    fn level(&self) -> u8 {
+        self.flags
+            .iter()
+            .rev()
+            .find_map(|c| c.to_digit(10))
+            .map_or(DEFAULT_LEVEL, |d| d as u8)
+    }
+}
+
+/// What a transfer command's flags ask for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Flags {
+    /// `-f`: overwrite an existing destination.
+    pub force: bool,
+    /// `-c`: continue from kept partial data.
+    pub resume: bool,
+    /// `-z`: deflate on the wire.
+    pub deflate: bool,
 }
 
 /// Split `words` into flags from `allowed` (grouped like `-la`, ended by
@@ -153,34 +187,36 @@ impl Client {
                 print_out(listing::format_dir(&escape(&path), &entries).as_bytes())?;
             }
             "get" => {
-                let a = parse_args(args, "fcr", 1, 2)?;
+                let a = parse_args(args, "fcrz", 1, 2)?;
                 let (remote, local) = (a.rest[0], a.rest.get(1).copied());
-                match (a.has('r'), a.has('c')) {
-                    (true, true) => {
-                        return Err(Error::Usage("-c and -r cannot be used together".into()));
-                    }
-                    (true, false) => many::get_tree(self, remote, local, a.has('f'))?,
-                    (false, resume) => transfer::get(self, remote, local, a.has('f'), resume)?,
+                let flags = a.flags()?;
+                if a.has('r') {
+                    many::get_tree(self, remote, local, flags)?;
+                } else {
+                    transfer::get(self, remote, local, flags)?;
                 }
             }
             "put" => {
                 let a = parse_args(args, "fcr", 1, 2)?;
                 let (local, remote) = (a.rest[0], a.rest.get(1).copied());
-                match (a.has('r'), a.has('c')) {
-                    (true, true) => {
-                        return Err(Error::Usage("-c and -r cannot be used together".into()));
-                    }
-                    (true, false) => many::put_tree(self, local, remote, a.has('f'))?,
-                    (false, resume) => transfer::put(self, local, remote, a.has('f'), resume)?,
+                let flags = a.flags()?;
+                if a.has('r') {
+                    many::put_tree(self, local, remote, flags)?;
+                } else {
+                    transfer::put(self, local, remote, flags)?;
                 }
             }
             "mget" => {
-                let a = parse_args(args, "f", 1, usize::MAX)?;
-                many::mget(self, &a.rest, a.has('f'))?;
+                let a = parse_args(args, "fz", 1, usize::MAX)?;
+                many::mget(self, &a.rest, a.flags()?)?;
             }
             "mput" => {
                 let a = parse_args(args, "f", 1, usize::MAX)?;
-                many::mput(self, &a.rest, a.has('f'))?;
+                many::mput(self, &a.rest, a.flags()?)?;
+            }
+            "compress" => {
+                let a = parse_args(args, "f123456789", 1, 1)?;
+                self.compress(a.rest[0], a.level(), a.has('f'))?;
             }
             "mkdir" => self.one_path(args, Request::Mkdir)?,
             "rmdir" => self.one_path(args, Request::Rmdir)?,
@@ -225,6 +261,36 @@ impl Client {
         let a = parse_args(args, "", 1, 1)?;
         self.conn.call(&make(a.rest[0].to_vec()))?;
         Ok(())
+    }
+
+    /// COMPRESS: write FILE.gz on the server; prints both sizes and the ratio.
+    fn compress(&mut self, path: &[u8], level: u8, force: bool) -> Result<(), Error> {
+        let mode = if force {
+            StoreMode::Replace
+        } else {
+            StoreMode::New
+        };
+        let req = Request::Compress {
+            path: path.to_vec(),
+            level,
+            mode,
+        };
+        let reply = self.conn.call(&req)?;
+        let sizes = reply
+            .length_pair()
+            .ok_or_else(|| Error::Protocol(format!("bad COMPRESS reply '{}'", reply.text)))?;
+        let (original, packed) = sizes;
+        let ratio = match original {
+            0 => "-".to_string(),
+            n => format!("{:.1}%", packed as f64 * 100.0 / n as f64),
+        };
+        let line = format!(
+            "{}.gz: {} -> {} bytes ({ratio})\n",
+            escape(path),
+            listing::thousands(original),
+            listing::thousands(packed)
+        );
+        print_out(line.as_bytes())
     }
 
     /// LIST: the entries and the remote path the server listed.

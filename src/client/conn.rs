@@ -110,6 +110,10 @@ impl Conn {
         }
         let reply = Reply::parse(&self.line)
             .ok_or_else(|| Error::Protocol(format!("bad reply '{}'", wire::escape(&self.line))))?;
+        if reply.code == code::WORKING {
+            // Not an answer: the server is busy on a long command.
+            return self.reply();
+        }
         if self.verbose {
             eprintln!("rftp: < {} {}", reply.code, reply.text);
         }
@@ -154,19 +158,30 @@ impl Conn {
     pub fn expect_payload(&mut self, req: &Request) -> Result<u64, Error> {
         self.send(req)?;
         self.flush()?;
-        self.read_announcement()
+        match self.read_announcement()? {
+            (length, false) => Ok(length),
+            (_, true) => Err(Error::Protocol(
+                "a compressed payload nobody asked for".into(),
+            )),
+        }
     }
 
     /// Read the answer to a request for a payload: its announced length, or
     /// the refusal as an error.
-    pub fn read_announcement(&mut self) -> Result<u64, Error> {
+    /// The second value says whether the payload is a deflate stream.
+    pub fn read_announcement(&mut self) -> Result<(u64, bool), Error> {
         let reply = self.reply()?;
         if reply.code != code::PAYLOAD {
             return Err(Error::Remote(reply));
         }
-        reply
-            .length()
-            .ok_or_else(|| Error::Protocol(format!("bad payload announcement '{}'", reply.text)))
+        let bad = || Error::Protocol(format!("bad payload announcement '{}'", reply.text));
+        let mut words = reply.text.split(' ');
+        let length = words.next().and_then(|w| w.parse().ok()).ok_or_else(bad)?;
+        match (words.next(), words.next()) {
+            (None, _) => Ok((length, false)),
+            (Some("deflate"), None) => Ok((length, true)),
+            _ => Err(bad()),
+        }
     }
 
     /// Say goodbye; errors do not matter any more.

@@ -9,7 +9,7 @@ use std::fs;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use super::commands::Client;
+use super::commands::{Client, Flags};
 use super::pipeline::{self, Job};
 use super::transfer::{GetJob, PutJob, check_destination, last_name, os_path, remote_join, stat};
 use crate::error::{Cause, Error};
@@ -37,7 +37,8 @@ pub fn check_peer_name(name: &[u8]) -> Result<(), Error> {
 
 /// `mget [-f] PATTERN...`: every regular file of the remote directory that a
 /// pattern matches, each once, into the local directory.
-pub fn mget(cl: &mut Client, patterns: &[&[u8]], force: bool) -> Result<(), Error> {
+pub fn mget(cl: &mut Client, patterns: &[&[u8]], flags: Flags) -> Result<(), Error> {
+    let force = flags.force;
     let mut seen = HashSet::new();
     let mut jobs = Vec::new();
     let mut failures = Vec::new();
@@ -61,7 +62,9 @@ pub fn mget(cl: &mut Client, patterns: &[&[u8]], force: bool) -> Result<(), Erro
             }
             let dest = os_path(&e.name);
             match check_destination(&dest, force) {
-                Ok(()) => jobs.push(Job::Get(GetJob::new(remote, dest, force))),
+                Ok(()) => jobs.push(Job::Get(
+                    GetJob::new(remote, dest, force).compressed(flags.deflate),
+                )),
                 Err(err) => failures.push(err),
             }
         }
@@ -78,7 +81,8 @@ fn no_match(pattern: &[u8]) -> Error {
 
 /// `mput [-f] PATTERN...`: every regular file of the local directory that a
 /// pattern matches, each once, into the remote directory.
-pub fn mput(cl: &mut Client, patterns: &[&[u8]], force: bool) -> Result<(), Error> {
+pub fn mput(cl: &mut Client, patterns: &[&[u8]], flags: Flags) -> Result<(), Error> {
+    let force = flags.force;
     let existing: HashSet<Vec<u8>> = if force {
         HashSet::new()
     } else {
@@ -138,13 +142,14 @@ pub fn get_tree(
     cl: &mut Client,
     remote: &[u8],
     local: Option<&[u8]>,
-    force: bool,
+    flags: Flags,
 ) -> Result<(), Error> {
+    let force = flags.force;
     let Some(top) = stat(cl, remote)? else {
         return Err(Error::path(remote, Cause::NotFound));
     };
     if top.kind != Kind::Dir {
-        return super::transfer::get(cl, remote, local, force, false);
+        return super::transfer::get(cl, remote, local, flags);
     }
     let dest = match local {
         Some(l) => os_path(l),
@@ -175,7 +180,9 @@ pub fn get_tree(
                 }
                 Kind::Dir => pending.push((remote_path, local_path, depth + 1)),
                 Kind::File => match check_destination(&local_path, force) {
-                    Ok(()) => jobs.push(Job::Get(GetJob::new(remote_path, local_path, force))),
+                    Ok(()) => jobs.push(Job::Get(
+                        GetJob::new(remote_path, local_path, force).compressed(flags.deflate),
+                    )),
                     Err(err) => failures.push(err),
                 },
                 Kind::Link | Kind::Other => skipped(cl, &remote_path),
@@ -201,12 +208,13 @@ pub fn put_tree(
     cl: &mut Client,
     local: &[u8],
     remote: Option<&[u8]>,
-    force: bool,
+    flags: Flags,
 ) -> Result<(), Error> {
+    let force = flags.force;
     let top = os_path(local);
     let meta = fs::symlink_metadata(&top).map_err(|e| Error::io_path(local, &e))?;
     if !meta.is_dir() {
-        return super::transfer::put(cl, local, remote, force, false);
+        return super::transfer::put(cl, local, remote, flags);
     }
     let target = match remote {
         Some(r) => r.to_vec(),
@@ -229,6 +237,15 @@ pub fn put_tree(
         if count > MAX_TREE_ENTRIES {
             return Err(Error::path(local, Cause::Refused("tree too large")));
         }
+        // Without -f, files already there are refused before their bytes
+        // are sent (one LIST per directory that exists already).
+        let taken: HashSet<Vec<u8>> = if force {
+            HashSet::new()
+        } else {
+            cl.list(Some(&remote_dir))
+                .map(|(e, _)| e.into_iter().map(|e| e.name).collect())
+                .unwrap_or_default()
+        };
         for item in items {
             let name = item.file_name().as_bytes().to_vec();
             let path = item.path();
@@ -243,6 +260,9 @@ pub fn put_tree(
                 Ok(t) if t.is_dir() => {
                     jobs.push(Job::Mkdir(remote_path.clone()));
                     pending.push((path, remote_path, depth + 1));
+                }
+                Ok(t) if t.is_file() && taken.contains(&name) => {
+                    failures.push(Error::path(&remote_path, Cause::Exists));
                 }
                 Ok(t) if t.is_file() => {
                     jobs.push(Job::Put(PutJob::new(

@@ -9,11 +9,12 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use super::commands::Client;
+use super::commands::{Client, Flags};
 use super::conn::{check_final, lost};
 use super::pipeline::{self, Job};
 use super::term::Progress;
 use crate::error::{Cause, Error};
+use crate::fs::compress::{Inflater, deflate_bound};
 use crate::fs::{Entry, Partial, check_name, crc_of, unchanged};
 use crate::wire::{
     PayloadReader, PayloadWriter, Request, StoreMode, Trailer, code, escape, payload,
@@ -61,6 +62,7 @@ pub struct GetJob {
     dest: PathBuf,
     force: bool,
     offset: u64,
+    deflate: bool,
     partial: Option<Partial>,
 }
 
@@ -72,8 +74,15 @@ impl GetJob {
             dest,
             force,
             offset: 0,
+            deflate: false,
             partial: None,
         }
+    }
+
+    /// Ask for the file deflated on the wire (`-z`).
+    pub fn compressed(mut self, deflate: bool) -> GetJob {
+        self.deflate = deflate;
+        self
     }
 
     fn dir(&self) -> &Path {
@@ -116,6 +125,7 @@ impl GetJob {
         let req = Request::Retr {
             path: self.remote.clone(),
             offset: self.offset,
+            deflate: self.deflate,
         };
         cl.conn.send(&req)?;
         Ok(req.to_line().len())
@@ -123,7 +133,29 @@ impl GetJob {
 
     /// Read the payload into the partial file and publish it when it checks out.
     pub fn finish(&mut self, cl: &mut Client) -> Result<(), Error> {
-        let length = cl.conn.read_announcement()?;
+        let announced = cl.conn.read_announcement();
+        let (length, deflated) = match announced {
+            Ok(a) => a,
+            Err(e) => {
+                // `-c` made an empty partial file for nothing.
+                if let Some(p) = self.partial.take_if(|p| p.len().is_ok_and(|n| n == 0)) {
+                    p.discard();
+                }
+                return Err(e);
+            }
+        };
+        if deflated != self.deflate {
+            return Err(Error::Protocol(
+                "the server answered in another encoding".into(),
+            ));
+        }
+        // The wire carries at most this much (a deflate stream can be a
+        // little longer than its data); the file gets at most `length`.
+        let wire_limit = if deflated {
+            deflate_bound(length)
+        } else {
+            length
+        };
         let shown = self.dest.as_os_str().as_bytes().to_vec();
         let opened = match self.partial.take() {
             Some(p) => Ok(p),
@@ -133,7 +165,7 @@ impl GetJob {
             Ok(p) => p,
             Err(e) => {
                 // Nowhere to put it: read it anyway so the stream keeps its place.
-                PayloadReader::new(&mut cl.conn.reader, length)
+                PayloadReader::new(&mut cl.conn.reader, wire_limit)
                     .drain()
                     .map_err(lost)?;
                 cl.conn.reply()?;
@@ -142,12 +174,19 @@ impl GetJob {
         };
         let label = format!("get '{}'", escape(&self.remote));
         let mut progress = Progress::new(label, self.offset, self.offset + length, cl.quiet);
-        let mut payload = PayloadReader::new(&mut cl.conn.reader, length);
+        let mut payload = PayloadReader::new(&mut cl.conn.reader, wire_limit);
         let offset = self.offset;
-        let copied = payload::receive(&mut payload, partial.file(), length, &mut |n| {
-            progress.update(offset + n)
-        });
-        let arrived = payload.total();
+        let mut arrived = 0;
+        let mut note = |n| {
+            arrived = n;
+            progress.update(offset + n);
+        };
+        let copied = if deflated {
+            let mut inflater = Inflater::new(&mut payload, length);
+            payload::receive(&mut inflater, partial.file(), length, &mut note)
+        } else {
+            payload::receive(&mut payload, partial.file(), length, &mut note)
+        };
         let copied = match copied {
             Ok(c) => c,
             Err(e) => {
@@ -315,13 +354,12 @@ impl PutJob {
     }
 }
 
-/// `get [-f] [-c] REMOTE [LOCAL]`.
+/// `get [-f] [-c] [-z] REMOTE [LOCAL]`.
 pub fn get(
     cl: &mut Client,
     remote: &[u8],
     local: Option<&[u8]>,
-    force: bool,
-    resume: bool,
+    flags: Flags,
 ) -> Result<(), Error> {
     let name = last_name(remote)?;
     let dest = match local {
@@ -329,9 +367,9 @@ pub fn get(
         Some(l) => os_path(l),
         None => os_path(name),
     };
-    check_destination(&dest, force)?;
-    let mut job = GetJob::new(remote.to_vec(), dest, force);
-    if resume {
+    check_destination(&dest, flags.force)?;
+    let mut job = GetJob::new(remote.to_vec(), dest, flags.force).compressed(flags.deflate);
+    if flags.resume {
         job.resume(cl)?;
     }
     run_one(cl, Job::Get(job))
@@ -342,14 +380,13 @@ pub fn put(
     cl: &mut Client,
     local: &[u8],
     remote: Option<&[u8]>,
-    force: bool,
-    resume: bool,
+    flags: Flags,
 ) -> Result<(), Error> {
     let name = last_name(local)?;
-    let target = remote_target(cl, remote.unwrap_or(name), name, force)?;
-    let mut job = PutJob::new(local.to_vec(), target, force);
+    let target = remote_target(cl, remote.unwrap_or(name), name, flags.force)?;
+    let mut job = PutJob::new(local.to_vec(), target, flags.force);
     job.open()?;
-    if resume {
+    if flags.resume {
         job.resume(cl)?;
     }
     run_one(cl, Job::Put(job))

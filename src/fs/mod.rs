@@ -2,6 +2,7 @@
 //! entries, and the atomic temp-file-then-publish write that both ends use.
 //! No sockets and no terminal; listing layout lives in `listing`.
 
+pub mod compress;
 pub mod glob;
 pub mod listing;
 
@@ -446,12 +447,19 @@ impl Partial {
     }
 
     /// Give the data the name `dest`: replacing an existing file atomically
-    /// when `replace`, failing with `AlreadyExists` otherwise.
+    /// when `replace`, failing with `AlreadyExists` otherwise. Data that
+    /// cannot be published is removed: it is complete, so no `-c` wants it.
     pub fn publish(self, dest: &Path, replace: bool) -> io::Result<()> {
-        if replace {
-            fs::rename(&self.path, dest)?;
+        let published = if replace {
+            fs::rename(&self.path, dest)
         } else {
-            link_no_clobber(&self.path, dest)?;
+            link_no_clobber(&self.path, dest)
+        };
+        if let Err(e) = published {
+            let _ = fs::remove_file(&self.path);
+            return Err(e);
+        }
+        if !replace {
             // The data is safe under its real name; a leftover partial name
             // would only be restarted by the next transfer.
             let _ = fs::remove_file(&self.path);

@@ -217,7 +217,14 @@ impl<'a> Session<'a> {
 
     fn dispatch(&mut self, req: Request) -> io::Result<()> {
         let result = match req {
-            Request::Retr { path, offset } => return transfer::send_file(self, &path, offset),
+            Request::Retr {
+                path,
+                offset,
+                deflate,
+            } => return transfer::send_file(self, &path, offset, deflate),
+            Request::Compress { path, level, mode } => {
+                return transfer::compress(self, &path, level, mode);
+            }
             Request::Stor {
                 path,
                 length,

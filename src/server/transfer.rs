@@ -4,22 +4,24 @@
 //! and CRC and PARTIAL, which let a client continue an interrupted transfer.
 
 use std::ffi::OsStr;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::session::Session;
 use crate::error::{Cause, Error};
+use crate::fs::compress::{Deflater, WIRE_LEVEL, gzip};
 use crate::fs::{Partial, crc_of, unchanged};
 use crate::wire::{
     Copied, Line, PayloadReader, PayloadWriter, Reply, StoreMode, Trailer, code, escape, payload,
     read_line,
 };
 
-/// RETR: send `path` from `offset`. Errors returned are connection errors;
-/// refusals become replies.
-pub fn send_file(s: &mut Session, path: &[u8], offset: u64) -> io::Result<()> {
+/// RETR: send `path` from `offset`, deflated on the fly when `deflate`.
+/// Errors returned are connection errors; refusals become replies.
+pub fn send_file(s: &mut Session, path: &[u8], offset: u64, deflate: bool) -> io::Result<()> {
     let opened = s.resolve(path).and_then(|v| {
         let (file, meta) = s.cfg.root.open_file(&v)?;
         if offset > meta.len() {
@@ -39,15 +41,18 @@ pub fn send_file(s: &mut Session, path: &[u8], offset: u64) -> io::Result<()> {
     if let Err(e) = file.seek(SeekFrom::Start(offset)) {
         return s.reply(&Error::io_path(path, &e).reply());
     }
-    s.reply(&Reply::payload(length))?;
+    let encoding = if deflate { " deflate" } else { "" };
+    s.reply(&Reply::new(code::PAYLOAD, format!("{length}{encoding}")))?;
     let mut payload = PayloadWriter::new(&mut s.writer);
     let mut moved = 0;
-    let copied = payload::send(
-        &mut (&mut file).take(length),
-        &mut payload,
-        length,
-        &mut |n| moved = n,
-    )
+    let mut source = (&mut file).take(length);
+    let copied = if deflate {
+        let mut deflater = Deflater::new(&mut payload, WIRE_LEVEL);
+        payload::send(&mut source, &mut deflater, length, &mut |n| moved = n)
+            .and_then(|c| deflater.finish().map(|_| c))
+    } else {
+        payload::send(&mut source, &mut payload, length, &mut |n| moved = n)
+    }
     .and_then(|c| payload.finish().map(|_| c));
     let copied = match copied {
         Ok(c) => c,
@@ -199,6 +204,90 @@ fn interrupted(
         up.partial.discard();
     }
     Err(e)
+}
+
+/// How often COMPRESS says it is still working, so the client keeps waiting.
+const WORKING_INTERVAL: Duration = Duration::from_secs(5);
+
+/// COMPRESS: write PATH.gz beside PATH (streaming, published atomically,
+/// never over an existing file unless `replace`), saying `110` now and then
+/// while it works; the reply is `250 ORIGINAL COMPRESSED`.
+pub fn compress(s: &mut Session, path: &[u8], level: u8, mode: StoreMode) -> io::Result<()> {
+    let started = Instant::now();
+    let reply = match compress_file(s, path, level, mode) {
+        Ok((original, packed)) => Reply::new(code::DONE, format!("{original} {packed}")),
+        Err(e) => e.reply(),
+    };
+    let status = if reply.is_ok() {
+        format!("ok {}", reply.text)
+    } else {
+        status(&reply)
+    };
+    s.cfg.log(
+        &s.peer,
+        &format!(
+            "compress '{}' {:.3}s {status}",
+            escape(path),
+            started.elapsed().as_secs_f64()
+        ),
+    );
+    s.reply(&reply)
+}
+
+fn compress_file(
+    s: &mut Session,
+    path: &[u8],
+    level: u8,
+    mode: StoreMode,
+) -> Result<(u64, u64), Error> {
+    s.refuse_if_read_only(path)?;
+    let v = s.resolve(path)?;
+    let (mut file, before) = s.cfg.root.open_file(&v)?;
+    let name = v.name().unwrap_or_default().to_vec();
+    let gz = s.resolve(&[path, b".gz"].concat())?;
+    let shown = gz.to_bytes();
+    let (dir, gz_name) = s.cfg.root.new_entry(&gz)?;
+    let dest = dir.join(OsStr::from_bytes(&gz_name));
+    if mode == StoreMode::New && std::fs::symlink_metadata(&dest).is_ok() {
+        return Err(Error::path(&shown, Cause::Exists));
+    }
+    let mut partial =
+        Partial::open(&dir, &gz_name, false).map_err(|e| Error::io_path(&shown, &e))?;
+    let mut last = Instant::now();
+    let writer = &mut s.writer;
+    let mut working = |done: u64| {
+        if last.elapsed() >= WORKING_INTERVAL {
+            last = Instant::now();
+            // A client that went away shows up at the final reply.
+            let _ = Reply::new(code::WORKING, done.to_string()).write_to(writer);
+            let _ = writer.flush();
+        }
+    };
+    let packed = gzip(
+        &mut file,
+        partial.file(),
+        &name,
+        before.mtime(),
+        level,
+        &mut working,
+    );
+    let outcome = match packed {
+        Err(e) => Err(Error::io_path(&shown, &e)),
+        Ok(_) if !unchanged(&file, &before) => Err(Error::path(&v.to_bytes(), Cause::Changed)),
+        Ok(sizes) => Ok(sizes),
+    };
+    match outcome {
+        Ok(sizes) => {
+            partial
+                .publish(&dest, mode == StoreMode::Replace)
+                .map_err(|e| Error::publish(&shown, &e))?;
+            Ok(sizes)
+        }
+        Err(e) => {
+            partial.discard();
+            Err(e)
+        }
+    }
 }
 
 /// CRC: the CRC-32 of the first `length` bytes of a file, so that a client

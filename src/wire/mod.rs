@@ -21,7 +21,11 @@ pub const MAX_WORDS: usize = 8;
 
 /// Reply codes. 1xx: a payload follows; 2xx done; 4xx try again later; 5xx refused.
 pub mod code {
-    /// A payload follows; the text starts with its exact length.
+    /// Still working (COMPRESS): the text is the bytes done so far. Not a
+    /// final reply; it keeps a long command from looking like a dead server.
+    pub const WORKING: u16 = 110;
+    /// A payload follows; the text starts with its exact length (for
+    /// `deflate`, the length once inflated) and names its encoding.
     pub const PAYLOAD: u16 = 150;
     /// Plain success.
     pub const OK: u16 = 200;
@@ -107,10 +111,11 @@ pub const COMMANDS: &[CommandSpec] = &[
     cmd("CWD", "[PATH]", 0, 1, "change directory (none: the root)"),
     cmd("LIST", "[PATH]", 0, 1, "list a directory or one file"),
     cmd("STAT", "PATH", 1, 1, "type, size and time of one path"),
-    cmd("RETR", "PATH [OFFSET]", 1, 2, "download a file, from OFFSET on"),
+    cmd("RETR", "PATH [OFFSET [ENCODING]]", 1, 3, "download a file (raw or deflate)"),
     cmd("STOR", "PATH LENGTH MODE [OFFSET]", 3, 4, "upload a file"),
     cmd("CRC", "PATH LENGTH", 2, 2, "CRC-32 of a file's first bytes"),
     cmd("PARTIAL", "PATH", 1, 1, "what an interrupted upload kept"),
+    cmd("COMPRESS", "PATH LEVEL MODE", 3, 3, "write PATH.gz beside PATH"),
     cmd("MKDIR", "PATH", 1, 1, "make a directory"),
     cmd("RMDIR", "PATH", 1, 1, "remove an empty directory"),
     cmd("DELE", "PATH", 1, 1, "remove a file"),
@@ -154,8 +159,18 @@ pub enum Request {
     List(Option<Vec<u8>>),
     /// `STAT PATH`
     Stat(Vec<u8>),
-    /// `RETR PATH [OFFSET]`
-    Retr { path: Vec<u8>, offset: u64 },
+    /// `RETR PATH [OFFSET [ENCODING]]`; `deflate` sends a raw deflate stream.
+    Retr {
+        path: Vec<u8>,
+        offset: u64,
+        deflate: bool,
+    },
+    /// `COMPRESS PATH LEVEL MODE`: write PATH.gz on the server.
+    Compress {
+        path: Vec<u8>,
+        level: u8,
+        mode: StoreMode,
+    },
     /// `STOR PATH LENGTH MODE [OFFSET]`, payload and trailer follow at once;
     /// with an offset the payload continues the kept partial data.
     Stor {
@@ -242,16 +257,35 @@ impl Request {
                 } else {
                     number(&offset)?
                 };
-                Request::Retr { path, offset }
+                let deflate = match &next()[..] {
+                    b"" | b"raw" => false,
+                    b"deflate" => true,
+                    _ => {
+                        return Err(parse_error(
+                            code::BAD_ARGS,
+                            "encoding must be raw or deflate",
+                        ));
+                    }
+                };
+                Request::Retr {
+                    path,
+                    offset,
+                    deflate,
+                }
+            }
+            "COMPRESS" => {
+                let path = next();
+                let level = match number(&next())? {
+                    n @ 1..=9 => n as u8,
+                    _ => return Err(parse_error(code::BAD_ARGS, "level must be 1 to 9")),
+                };
+                let mode = store_mode(&next())?;
+                Request::Compress { path, level, mode }
             }
             "STOR" => {
                 let path = next();
                 let length = number(&next())?;
-                let mode = match &next()[..] {
-                    b"new" => StoreMode::New,
-                    b"replace" => StoreMode::Replace,
-                    _ => return Err(parse_error(code::BAD_ARGS, "mode must be new or replace")),
-                };
+                let mode = store_mode(&next())?;
                 let offset = next();
                 let offset = if offset.is_empty() {
                     None
@@ -293,7 +327,21 @@ impl Request {
             Request::Cwd(p) => ("CWD", p.iter().map(|p| quote(p)).collect()),
             Request::List(p) => ("LIST", p.iter().map(|p| quote(p)).collect()),
             Request::Stat(p) => ("STAT", vec![quote(p)]),
-            Request::Retr { path, offset } => ("RETR", vec![quote(path), offset.to_string()]),
+            Request::Retr {
+                path,
+                offset,
+                deflate,
+            } => {
+                let mut args = vec![quote(path), offset.to_string()];
+                if *deflate {
+                    args.push("deflate".to_string());
+                }
+                ("RETR", args)
+            }
+            Request::Compress { path, level, mode } => (
+                "COMPRESS",
+                vec![quote(path), level.to_string(), mode.word().to_string()],
+            ),
             Request::Stor {
                 path,
                 length,
@@ -334,6 +382,14 @@ pub fn announces_payload(line: &[u8]) -> bool {
     rest[..end].eq_ignore_ascii_case(b"STOR")
 }
 
+fn store_mode(word: &[u8]) -> Result<StoreMode, ParseError> {
+    match word {
+        b"new" => Ok(StoreMode::New),
+        b"replace" => Ok(StoreMode::Replace),
+        _ => Err(parse_error(code::BAD_ARGS, "mode must be new or replace")),
+    }
+}
+
 fn number(word: &[u8]) -> Result<u64, ParseError> {
     std::str::from_utf8(word)
         .ok()
@@ -360,6 +416,17 @@ mod tests {
             Request::Retr {
                 path: name.clone(),
                 offset: 7,
+                deflate: false,
+            },
+            Request::Retr {
+                path: name.clone(),
+                offset: 0,
+                deflate: true,
+            },
+            Request::Compress {
+                path: name.clone(),
+                level: 9,
+                mode: StoreMode::New,
             },
             Request::Stor {
                 path: name.clone(),

@@ -80,6 +80,7 @@ pub struct PayloadReader<R: BufRead> {
     left_in_chunk: usize,
     last_chunk: bool,
     done: bool,
+    failed: Option<io::Error>,
 }
 
 impl<R: BufRead> PayloadReader<R> {
@@ -92,6 +93,7 @@ impl<R: BufRead> PayloadReader<R> {
             left_in_chunk: 0,
             last_chunk: false,
             done: false,
+            failed: None,
         }
     }
 
@@ -136,19 +138,31 @@ fn invalid(text: &'static str) -> io::Error {
 impl<R: BufRead> Read for PayloadReader<R> {
     /// Fills `buf` across chunk boundaries, stopping only at the payload's end.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
         let mut filled = 0;
         while filled < buf.len() && !self.done {
-            if self.left_in_chunk == 0 {
-                self.next_chunk()?;
-                if self.done {
+            let step = if self.left_in_chunk == 0 {
+                self.next_chunk().map(|()| 0)
+            } else {
+                let want = (buf.len() - filled).min(self.left_in_chunk);
+                match self.inner.read(&mut buf[filled..filled + want]) {
+                    Ok(0) => Err(io::ErrorKind::UnexpectedEof.into()),
+                    other => other,
+                }
+            };
+            let got = match step {
+                Ok(n) => n,
+                // What was read before an error is handed out first, and the
+                // error kept for the next call: a cut transfer keeps every
+                // byte, and the stream is never read again out of step.
+                Err(e) if filled > 0 => {
+                    self.failed = Some(e);
                     break;
                 }
-            }
-            let want = (buf.len() - filled).min(self.left_in_chunk);
-            let got = self.inner.read(&mut buf[filled..filled + want])?;
-            if got == 0 {
-                return Err(io::ErrorKind::UnexpectedEof.into());
-            }
+                Err(e) => return Err(e),
+            };
             filled += got;
             self.left_in_chunk -= got;
             self.total += got as u64;
@@ -311,10 +325,17 @@ mod tests {
     }
 
     #[test]
-    fn truncated_payload_is_an_error() {
+    fn truncated_payload_is_an_error_after_the_bytes_that_came() {
         let wire = frame(&[1; 3000], 3000);
         let err = unframe(&wire[..2500], 3000).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        let mut r = PayloadReader::new(Cursor::new(&wire[..2500]), 3000);
+        let mut buf = vec![0; 10_000];
+        assert_eq!(r.read(&mut buf).unwrap(), 2500 - 4);
+        assert_eq!(
+            r.read(&mut buf).unwrap_err().kind(),
+            io::ErrorKind::UnexpectedEof
+        );
     }
 
     #[test]

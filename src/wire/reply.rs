@@ -81,9 +81,11 @@ impl Reply {
         (200..300).contains(&self.code)
     }
 
-    /// The length of a 150 announcement or the first number of a 226.
-    pub fn length(&self) -> Option<u64> {
-        self.text.split(' ').next()?.parse().ok()
+    /// The two numbers at the start of the text (COMPRESS: original and
+    /// compressed size).
+    pub fn length_pair(&self) -> Option<(u64, u64)> {
+        let mut w = self.text.split(' ');
+        Some((w.next()?.parse().ok()?, w.next()?.parse().ok()?))
     }
 
     /// The length and CRC-32 of a 226 reply.
@@ -182,7 +184,10 @@ mod tests {
             Reply::parse(b"226 12 0000abcd").unwrap().length_crc(),
             Some((12, 0xabcd))
         );
-        assert_eq!(Reply::parse(b"150 99").unwrap().length(), Some(99));
+        assert_eq!(
+            Reply::parse(b"250 99 7").unwrap().length_pair(),
+            Some((99, 7))
+        );
         assert_eq!(Reply::parse(b"221").unwrap().code, 221);
         for bad in [&b"22"[..], b"abc x", b"2200 x", b"099 x", b"\xff\xff\xff"] {
             assert_eq!(Reply::parse(bad), None);
