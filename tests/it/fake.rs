@@ -113,7 +113,7 @@ fn serve(stream: TcpStream, listing: &[(char, Vec<u8>, u64)], files: &HashMap<Ve
             }
             "RETR" => {
                 let arg = words.get(1).copied().unwrap_or("");
-                let path = arg.rsplitn(2, ' ').last().unwrap_or("").trim_matches('"');
+                let path = arg.split(' ').next().unwrap_or("").trim_matches('"');
                 let name = path.rsplit('/').next().unwrap_or("").as_bytes().to_vec();
                 match files.get(&name) {
                     Some(Serve::Bytes(b)) => {
