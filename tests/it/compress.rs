@@ -157,6 +157,6 @@ fn a_deflate_stream_that_ends_short_leaves_nothing() {
     let fake = Fake::start(vec![('f', b"short".to_vec(), 200_000)], files);
     let local = TempDir::new();
     let run = Run::new(&["-c", &fake.addr(), "get", "-z", "short"], Some(PASSWORD), local.path(), b"");
-    run.expect(1);
+    run.expect(1).stderr_has("length or checksum mismatch");
     assert!(local.names().is_empty(), "{:?}\n{}", local.names(), run.dump());
 }
