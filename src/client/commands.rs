@@ -408,7 +408,7 @@ mod tests {
         assert!(
             help_text(Some(b"get"))
                 .unwrap()
-                .starts_with("get [-f] [-c] [-r] REMOTE [LOCAL]")
+                .starts_with("get [-f] [-c] [-r] [-z] REMOTE [LOCAL]")
         );
         assert!(help_text(Some(b"nope")).is_err());
     }

@@ -560,6 +560,14 @@ mod tests {
         let err = p.publish(&dest, false).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
         assert_eq!(fs::read(&dest).unwrap(), b"old");
+        assert_eq!(
+            fs::read_dir(&dir).unwrap().count(),
+            2,
+            "unpublishable data removed"
+        );
+        let mut p = Partial::open(&dir, b"f", false).unwrap();
+        io::Write::write_all(p.file(), b"new").unwrap();
+        drop(p);
         let mut p = Partial::open(&dir, b"f", true).unwrap();
         assert_eq!(p.len().unwrap(), 3, "kept for resuming");
         io::Write::write_all(p.file(), b"er").unwrap();

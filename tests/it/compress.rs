@@ -11,14 +11,17 @@ use crate::util::{PASSWORD, Run, Server, TempDir, data};
 
 /// Text-like data: words from a small vocabulary, lines of varying length.
 fn text(len: usize, seed: u64) -> Vec<u8> {
-    const WORDS: [&str; 12] = ["the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "rftp", "file", "transfer", "2026"];
+    const WORDS: [&str; 12] = [
+        "the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "rftp", "file", "transfer",
+        "2026",
+    ];
     let noise = data(len / 3 + 16, seed);
     let mut out = Vec::with_capacity(len + 16);
     let mut i = 0;
     while out.len() < len {
         let r = noise[i % noise.len()] as usize;
         out.extend_from_slice(WORDS[r % WORDS.len()].as_bytes());
-        out.push(if r % 9 == 0 { b'\n' } else { b' ' });
+        out.push(if r.is_multiple_of(9) { b'\n' } else { b' ' });
         i += 1;
     }
     out.truncate(len);
@@ -27,16 +30,33 @@ fn text(len: usize, seed: u64) -> Vec<u8> {
 
 /// `gzip -dc FILE` through the system's gzip.
 fn gunzip(path: &std::path::Path) -> Vec<u8> {
-    let out = Command::new("gzip").arg("-dc").arg(path).output().expect("gzip is installed");
-    assert!(out.status.success(), "gzip -d {}: {}", path.display(), String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("gzip")
+        .arg("-dc")
+        .arg(path)
+        .output()
+        .expect("gzip is installed");
+    assert!(
+        out.status.success(),
+        "gzip -d {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout
 }
 
 #[test]
 fn compress_makes_gzip_files_that_gzip_restores() {
     let server = Server::start(&[]);
-    let mixed: Vec<u8> = text(30 << 20, 1).into_iter().chain(data(22 << 20, 2)).collect();
-    let cases: [(&str, Vec<u8>); 4] = [("zero", Vec::new()), ("one", b"x".to_vec()), ("odd", text(2049, 3)), ("mixed", mixed)];
+    let mixed: Vec<u8> = text(30 << 20, 1)
+        .into_iter()
+        .chain(data(22 << 20, 2))
+        .collect();
+    let cases: [(&str, Vec<u8>); 4] = [
+        ("zero", Vec::new()),
+        ("one", b"x".to_vec()),
+        ("odd", text(2049, 3)),
+        ("mixed", mixed),
+    ];
     let local = TempDir::new();
     for (name, content) in &cases {
         server.root.write(name, content);
@@ -46,7 +66,11 @@ fn compress_makes_gzip_files_that_gzip_restores() {
         let packed = fs::metadata(&gz).unwrap().len();
         let line = run.out();
         assert!(line.starts_with(&format!("{name}.gz: ")), "{}", run.dump());
-        assert!(line.contains(&format!("-> {} bytes", crate::util::thousands(packed))), "{}", run.dump());
+        assert!(
+            line.contains(&format!("-> {} bytes", crate::util::thousands(packed))),
+            "{}",
+            run.dump()
+        );
         assert!(gunzip(&gz) == *content, "{name}.gz does not restore {name}");
         let test = Command::new("gzip").arg("-t").arg(&gz).status().unwrap();
         assert!(test.success(), "gzip -t {name}.gz");
@@ -56,7 +80,10 @@ fn compress_makes_gzip_files_that_gzip_restores() {
     }
     // The text half shrinks; the random half cannot.
     let mixed = fs::metadata(server.root.join("mixed.gz")).unwrap().len();
-    assert!(mixed < 40 << 20 && mixed > 22 << 20, "mixed.gz is {mixed} bytes");
+    assert!(
+        mixed < 40 << 20 && mixed > 22 << 20,
+        "mixed.gz is {mixed} bytes"
+    );
 }
 
 #[test]
@@ -67,13 +94,28 @@ fn compress_levels_and_no_clobber() {
     let local = TempDir::new();
     server.client(local.path(), "compress -1 a.txt\n").expect(0);
     let fast = fs::metadata(server.root.join("a.txt.gz")).unwrap().len();
-    server.client(local.path(), "compress a.txt\n").expect(1).stderr_has("rftp: compress: '/a.txt.gz': already exists (use -f to overwrite)");
-    assert_eq!(fs::metadata(server.root.join("a.txt.gz")).unwrap().len(), fast);
-    server.client(local.path(), "compress -f -9 a.txt\n").expect(0);
+    server
+        .client(local.path(), "compress a.txt\n")
+        .expect(1)
+        .stderr_has("rftp: compress: '/a.txt.gz': already exists (use -f to overwrite)");
+    assert_eq!(
+        fs::metadata(server.root.join("a.txt.gz")).unwrap().len(),
+        fast
+    );
+    server
+        .client(local.path(), "compress -f -9 a.txt\n")
+        .expect(0);
     let best = fs::metadata(server.root.join("a.txt.gz")).unwrap().len();
-    assert!(best < fast, "level 9 ({best}) not smaller than level 1 ({fast})");
+    assert!(
+        best < fast,
+        "level 9 ({best}) not smaller than level 1 ({fast})"
+    );
     assert!(gunzip(&server.root.join("a.txt.gz")) == content);
-    assert_eq!(server.root.names(), [b"a.txt".to_vec(), b"a.txt.gz".to_vec()], "no partial left");
+    assert_eq!(
+        server.root.names(),
+        [b"a.txt".to_vec(), b"a.txt.gz".to_vec()],
+        "no partial left"
+    );
 }
 
 #[test]
@@ -82,12 +124,24 @@ fn compress_refusals_are_clear() {
     server.root.write("a.txt", b"aaaa");
     fs::create_dir(server.root.join("dir")).unwrap();
     let local = TempDir::new();
-    server.client(local.path(), "compress a.txt\n").expect(1).stderr_has("the server is read-only");
+    server
+        .client(local.path(), "compress a.txt\n")
+        .expect(1)
+        .stderr_has("the server is read-only");
     let writable = Server::start(&[]);
     fs::create_dir(writable.root.join("dir")).unwrap();
-    writable.client(local.path(), "compress dir\n").expect(1).stderr_has("rftp: compress: '/dir': is a directory");
-    writable.client(local.path(), "compress nope\n").expect(1).stderr_has("rftp: compress: '/nope': no such file or directory");
-    writable.client(local.path(), "compress -x nope\n").expect(1).stderr_has("unknown option '-x'");
+    writable
+        .client(local.path(), "compress dir\n")
+        .expect(1)
+        .stderr_has("rftp: compress: '/dir': is a directory");
+    writable
+        .client(local.path(), "compress nope\n")
+        .expect(1)
+        .stderr_has("rftp: compress: '/nope': no such file or directory");
+    writable
+        .client(local.path(), "compress -x nope\n")
+        .expect(1)
+        .stderr_has("unknown option '-x'");
     assert_eq!(writable.root.names(), [b"dir".to_vec()]);
     assert_eq!(server.root.names(), [b"a.txt".to_vec(), b"dir".to_vec()]);
 }
@@ -103,9 +157,13 @@ fn get_z_is_byte_identical() {
     server.root.write("dir/one.txt", b"one");
     server.root.write("dir/sub/two.txt", text(70_000, 7));
     let local = TempDir::new();
-    let run = server.client(local.path(), "get -z text.txt\nget -z random.bin\nget -z empty\nmget -z *.txt\nget -r -z dir\n");
+    let run = server.client(
+        local.path(),
+        "get -z text.txt\nget -z random.bin\nget -z empty\nmget -z *.txt\nget -r -z dir\n",
+    );
     // mget *.txt collides with the get above: that one file is refused.
-    run.expect(1).stderr_has("rftp: mget: 'text.txt': already exists");
+    run.expect(1)
+        .stderr_has("rftp: mget: 'text.txt': already exists");
     assert!(fs::read(local.join("text.txt")).unwrap() == compressible);
     assert!(fs::read(local.join("random.bin")).unwrap() == random);
     assert_eq!(fs::read(local.join("empty")).unwrap(), b"");
@@ -144,7 +202,12 @@ fn a_deflate_bomb_is_cut_off_and_leaves_nothing() {
     files.insert(b"bomb".to_vec(), Serve::Raw(deflate_answer(1000, &bomb)));
     let fake = Fake::start(vec![('f', b"bomb".to_vec(), 1000)], files);
     let local = TempDir::new();
-    let run = Run::new(&["-c", &fake.addr(), "get", "-z", "bomb"], Some(PASSWORD), local.path(), b"");
+    let run = Run::new(
+        &["-c", &fake.addr(), "get", "-z", "bomb"],
+        Some(PASSWORD),
+        local.path(),
+        b"",
+    );
     run.expect(1).stderr_has("inflates past its announced size");
     assert!(local.names().is_empty(), "{:?}", local.names());
 }
@@ -153,10 +216,23 @@ fn a_deflate_bomb_is_cut_off_and_leaves_nothing() {
 fn a_deflate_stream_that_ends_short_leaves_nothing() {
     let content = text(100_000, 9);
     let mut files = HashMap::new();
-    files.insert(b"short".to_vec(), Serve::Raw(deflate_answer(200_000, &content)));
+    files.insert(
+        b"short".to_vec(),
+        Serve::Raw(deflate_answer(200_000, &content)),
+    );
     let fake = Fake::start(vec![('f', b"short".to_vec(), 200_000)], files);
     let local = TempDir::new();
-    let run = Run::new(&["-c", &fake.addr(), "get", "-z", "short"], Some(PASSWORD), local.path(), b"");
+    let run = Run::new(
+        &["-c", &fake.addr(), "get", "-z", "short"],
+        Some(PASSWORD),
+        local.path(),
+        b"",
+    );
     run.expect(1).stderr_has("length or checksum mismatch");
-    assert!(local.names().is_empty(), "{:?}\n{}", local.names(), run.dump());
+    assert!(
+        local.names().is_empty(),
+        "{:?}\n{}",
+        local.names(),
+        run.dump()
+    );
 }
