@@ -11,6 +11,8 @@ use miniz_oxide::deflate::core::{
 use miniz_oxide::inflate::stream::{InflateState, inflate};
 use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
 
+use crate::wire::payload;
+
 /// Compressed bytes buffered before they go to the inner writer.
 const OUT_BUFFER_BYTES: usize = 64 * 1024;
 /// Compressed bytes read at a time by the inflater.
@@ -234,26 +236,19 @@ pub fn gzip(
     header.push(0);
     to.write_all(&header)?;
     let mut deflater = Deflater::new(&mut *to, level);
-    let mut buf = vec![0; IN_BUFFER_BYTES * 4];
-    let mut hasher = crc32fast::Hasher::new();
-    let mut read = 0u64;
-    loop {
-        let n = match from.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        hasher.update(&buf[..n]);
-        deflater.write_all(&buf[..n])?;
-        read += n as u64;
-        progress(read);
+    let copied = payload::send(from, &mut deflater, u64::MAX, progress)?;
+    if let Some(e) = copied.error {
+        return Err(e);
     }
     let (_, body) = deflater.finish()?;
-    let mut trailer = hasher.finalize().to_le_bytes().to_vec();
-    trailer.extend_from_slice(&(read as u32).to_le_bytes());
+    // Gzip keeps the length modulo 2^32.
+    let mut trailer = copied.crc.to_le_bytes().to_vec();
+    trailer.extend_from_slice(&(copied.bytes as u32).to_le_bytes());
     to.write_all(&trailer)?;
-    Ok((read, header.len() as u64 + body + trailer.len() as u64))
+    Ok((
+        copied.bytes,
+        header.len() as u64 + body + trailer.len() as u64,
+    ))
 }
 
 #[cfg(test)]

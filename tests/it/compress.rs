@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::fs;
 use std::process::Command;
 
-use crate::fake::{Fake, Serve, crc32, framed};
+use crate::fake::{Fake, Serve, framed};
+use crate::util::crc32;
 use crate::util::{PASSWORD, Run, Server, TempDir, data};
 
 /// Text-like data: words from a small vocabulary, lines of varying length.

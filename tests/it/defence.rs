@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 use std::fs;
 
-use crate::fake::{Fake, Serve, crc32, framed};
+use crate::fake::{Fake, Serve, framed};
+use crate::util::crc32;
 use crate::util::{PASSWORD, Run, TempDir};
 
 fn evil_names() -> Vec<(char, Vec<u8>, u64)> {

@@ -8,6 +8,8 @@ use std::net::{TcpListener, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::util::crc32;
+
 /// How long a fake server keeps accepting connections.
 const LIFETIME: Duration = Duration::from_secs(60);
 
@@ -136,20 +138,4 @@ fn serve(stream: TcpStream, listing: &[(char, Vec<u8>, u64)], files: &HashMap<Ve
             return;
         }
     }
-}
-
-/// CRC-32 (IEEE), bit by bit.
-pub fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xedb8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }

@@ -7,7 +7,7 @@ use std::net::Shutdown;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::util::{PASSWORD, Raw, Server, TempDir, data};
+use crate::util::{PASSWORD, Raw, Server, TempDir, crc32, data};
 
 /// The wire's line limit, newline included (`MAX_LINE_BYTES`).
 const MAX_LINE_BYTES: usize = 32 * 1024;
@@ -139,22 +139,6 @@ fn chunk(bytes: &[u8]) -> Vec<u8> {
     let mut out = len.to_be_bytes().to_vec();
     out.extend_from_slice(bytes);
     out
-}
-
-/// CRC-32 (IEEE), bit by bit.
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xedb8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }
 
 /// A reply code at the start of `line`, if any.

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::util::{Raw, Run, Server, TempDir};
+use crate::util::{Raw, Run, Server, TempDir, crc32};
 
 /// What the secret file outside the root holds.
 const SECRET: &[u8] = b"top secret, outside the root\n";
@@ -621,20 +621,4 @@ fn raw_absolute_and_dot_dot_paths_are_refused() {
     // CWD of nothing but `..` is the chosen exception: it stays at the root.
     assert_eq!(ask(&mut raw, b"CWD /../..\n"), "250 /");
     assert_eq!(ask(&mut raw, b"PWD\n"), "257 /");
-}
-
-/// CRC-32 (IEEE), bit by bit.
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xedb8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }

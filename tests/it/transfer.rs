@@ -7,7 +7,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{PASSWORD, Server, TempDir, bin, data};
+use crate::util::{PASSWORD, Server, TempDir, bin, crc32, data};
 
 const SIZES: [usize; 5] = [0, 1, 2047, 2048, 2049];
 
@@ -243,20 +243,4 @@ fn killed_upload_leaves_no_file_and_keeps_the_old_one() {
     );
     // And the server goes on serving.
     server.client(local.path(), "pwd\n").expect(0);
-}
-
-/// CRC-32 (IEEE), bit by bit: an independent check of the wire's.
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xedb8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }

@@ -92,6 +92,22 @@ pub fn data(len: usize, seed: u64) -> Vec<u8> {
         .collect()
 }
 
+/// CRC-32 (IEEE), bit by bit: an independent check of the wire's.
+pub fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
 /// `1,234,567`, as the client prints byte counts.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
