@@ -1,20 +1,23 @@
-//! The served tree: resolving a client's path inside the root, reading
-//! entries, and the atomic temp-file-then-publish write that both ends use.
-//! No sockets and no terminal; listing layout lives in `listing`.
+//! The served tree: resolving a client's path inside the root and the
+//! operations on it. Listing layout lives in `listing`, patterns in `glob`,
+//! partial files and their atomic publishing in `partial`, gzip and deflate
+//! in `compress`. No sockets and no terminal.
 
 pub mod compress;
 pub mod glob;
 pub mod listing;
+mod partial;
 
 use std::ffi::OsStr;
 use std::fs::{self, File, Metadata};
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Cause, Error};
 pub use listing::{Entry, Kind};
+pub use partial::{Partial, crc_of, unchanged};
 
 /// Longest single name in a path, in bytes (the common file-system limit).
 pub const MAX_NAME_BYTES: usize = 255;
@@ -330,7 +333,7 @@ impl Root {
 
 /// Give `source` the name `dest` unless `dest` exists, atomically: a hard
 /// link fails when the name is taken, where a rename would replace it.
-fn link_no_clobber(source: &Path, dest: &Path) -> io::Result<()> {
+pub(crate) fn link_no_clobber(source: &Path, dest: &Path) -> io::Result<()> {
     match fs::hard_link(source, dest) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(e),
@@ -357,143 +360,6 @@ fn entry(name: Vec<u8>, meta: &Metadata) -> Entry {
         mode: meta.permissions().mode() & 0o7777,
         size: if kind == Kind::File { meta.len() } else { 0 },
         mtime: meta.mtime(),
-    }
-}
-
-/// Where a transfer's data waits until it is complete: `.rftp-part.NAME` in
-/// the destination directory (or `.rftp-part.CRC` when the name is too
-/// long), locked while a transfer uses it. Published under the real name
-/// when complete and checked; removed by `discard` when the data is bad;
-/// kept when the transfer is interrupted, so that `-c` can continue it.
-pub struct Partial {
-    path: PathBuf,
-    file: File,
-}
-
-/// Tries at opening and locking a partial file before giving up, when other
-/// transfers keep replacing it under our feet.
-const PARTIAL_OPEN_TRIES: u32 = 5;
-
-impl Partial {
-    /// The name of the partial file for `name`.
-    pub fn name_for(name: &[u8]) -> Vec<u8> {
-        let mut out = PARTIAL_PREFIX.as_bytes().to_vec();
-        if out.len() + name.len() <= MAX_NAME_BYTES {
-            out.extend_from_slice(name);
-        } else {
-            out.extend_from_slice(format!("{:08x}", crc32fast::hash(name)).as_bytes());
-        }
-        out
-    }
-
-    /// Open and lock the partial file for `name` in `dir`, creating it. With
-    /// `resume` its data is kept and writing continues at its end; otherwise
-    /// it starts empty. Fails with `WouldBlock` while another transfer holds it.
-    pub fn open(dir: &Path, name: &[u8], resume: bool) -> io::Result<Partial> {
-        let path = dir.join(OsStr::from_bytes(&Partial::name_for(name)));
-        for _ in 0..PARTIAL_OPEN_TRIES {
-            let file = fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(&path)?;
-            match file.try_lock() {
-                Ok(()) => {}
-                Err(fs::TryLockError::WouldBlock) => return Err(io::ErrorKind::WouldBlock.into()),
-                Err(fs::TryLockError::Error(e)) => return Err(e),
-            }
-            // The name may have been published or replaced between open and
-            // lock; only the file still under the name is ours to use.
-            let ours = file.metadata()?;
-            match fs::symlink_metadata(&path) {
-                Ok(now) if now.dev() == ours.dev() && now.ino() == ours.ino() && ours.is_file() => {
-                }
-                _ => continue,
-            }
-            let mut partial = Partial { path, file };
-            if resume {
-                partial.file.seek(SeekFrom::End(0))?;
-            } else {
-                partial.file.set_len(0)?;
-            }
-            return Ok(partial);
-        }
-        Err(io::Error::other("partial file keeps changing"))
-    }
-
-    /// Bytes held so far.
-    pub fn len(&self) -> io::Result<u64> {
-        Ok(self.file.metadata()?.len())
-    }
-
-    /// CRC-32 of the bytes held so far; leaves the position at the end.
-    pub fn crc(&mut self) -> io::Result<u32> {
-        self.file.seek(SeekFrom::Start(0))?;
-        let crc = crc_of(&mut self.file, u64::MAX)?;
-        self.file.seek(SeekFrom::End(0))?;
-        Ok(crc)
-    }
-
-    /// Throw the data away and start empty.
-    pub fn restart(&mut self) -> io::Result<()> {
-        self.file.set_len(0)?;
-        self.file.seek(SeekFrom::Start(0)).map(|_| ())
-    }
-
-    /// The open file, positioned for appending.
-    pub fn file(&mut self) -> &mut File {
-        &mut self.file
-    }
-
-    /// Give the data the name `dest`: replacing an existing file atomically
-    /// when `replace`, failing with `AlreadyExists` otherwise. Data that
-    /// cannot be published is removed: it is complete, so no `-c` wants it.
-    pub fn publish(self, dest: &Path, replace: bool) -> io::Result<()> {
-        let published = if replace {
-            fs::rename(&self.path, dest)
-        } else {
-            link_no_clobber(&self.path, dest)
-        };
-        if let Err(e) = published {
-            let _ = fs::remove_file(&self.path);
-            return Err(e);
-        }
-        if !replace {
-            // The data is safe under its real name; a leftover partial name
-            // would only be restarted by the next transfer.
-            let _ = fs::remove_file(&self.path);
-        }
-        Ok(())
-    }
-
-    /// Remove the partial data: it is bad or no longer wanted.
-    pub fn discard(self) {
-        let _ = fs::remove_file(&self.path);
-    }
-}
-
-/// Whether `file` still has the size and modification time of `before`.
-pub fn unchanged(file: &File, before: &Metadata) -> bool {
-    file.metadata().is_ok_and(|now| {
-        now.len() == before.len()
-            && now.mtime() == before.mtime()
-            && now.mtime_nsec() == before.mtime_nsec()
-    })
-}
-
-/// CRC-32 of the next `limit` bytes of `r` (or up to its end).
-pub fn crc_of(r: &mut impl Read, limit: u64) -> io::Result<u32> {
-    let mut hasher = crc32fast::Hasher::new();
-    let mut buf = vec![0; 256 * 1024];
-    let mut r = r.take(limit);
-    loop {
-        match r.read(&mut buf) {
-            Ok(0) => return Ok(hasher.finalize()),
-            Ok(n) => hasher.update(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
     }
 }
 
@@ -546,49 +412,6 @@ mod tests {
             listed
                 .iter()
                 .any(|e| e.name == b"out" && e.kind == Kind::Link)
-        );
-        fs::remove_dir_all(dir).unwrap();
-    }
-
-    #[test]
-    fn publish_never_clobbers_without_replace() {
-        let (dir, _root) = root();
-        let dest = dir.join("f");
-        fs::write(&dest, b"old").unwrap();
-        let mut p = Partial::open(&dir, b"f", false).unwrap();
-        io::Write::write_all(p.file(), b"new").unwrap();
-        let err = p.publish(&dest, false).unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
-        assert_eq!(fs::read(&dest).unwrap(), b"old");
-        assert_eq!(
-            fs::read_dir(&dir).unwrap().count(),
-            2,
-            "unpublishable data removed"
-        );
-        let mut p = Partial::open(&dir, b"f", false).unwrap();
-        io::Write::write_all(p.file(), b"new").unwrap();
-        drop(p);
-        let mut p = Partial::open(&dir, b"f", true).unwrap();
-        assert_eq!(p.len().unwrap(), 3, "kept for resuming");
-        io::Write::write_all(p.file(), b"er").unwrap();
-        assert_eq!(p.crc().unwrap(), crc32fast::hash(b"newer"));
-        p.publish(&dest, true).unwrap();
-        assert_eq!(fs::read(&dest).unwrap(), b"newer");
-        assert_eq!(fs::read_dir(&dir).unwrap().count(), 2, "partial gone");
-        fs::remove_dir_all(dir).unwrap();
-    }
-
-    #[test]
-    fn a_partial_in_use_is_locked() {
-        let (dir, _root) = root();
-        let p = Partial::open(&dir, b"x", false).unwrap();
-        let err = Partial::open(&dir, b"x", true).err().unwrap();
-        assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
-        p.discard();
-        Partial::open(&dir, b"x", false).unwrap().discard();
-        assert_eq!(
-            Partial::name_for(&[b'n'; 250]).len(),
-            PARTIAL_PREFIX.len() + 8
         );
         fs::remove_dir_all(dir).unwrap();
     }
