@@ -237,3 +237,17 @@ fn a_deflate_stream_that_ends_short_leaves_nothing() {
         run.dump()
     );
 }
+
+#[test]
+fn working_lines_during_a_long_compress_are_waited_through() {
+    let fake = Fake::start(Vec::new(), HashMap::new());
+    let local = TempDir::new();
+    let run = Run::new(
+        &["-c", &fake.addr()],
+        Some(PASSWORD),
+        local.path(),
+        b"compress big.log\npwd\n",
+    );
+    run.expect(0);
+    assert_eq!(run.out(), "big.log.gz: 4,000 -> 1,000 bytes (25.0%)\n/\n");
+}

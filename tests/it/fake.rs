@@ -128,6 +128,8 @@ fn serve(stream: TcpStream, listing: &[(char, Vec<u8>, u64)], files: &HashMap<Ve
                     None => b"550 no such file\n".to_vec(),
                 }
             }
+            // A long compress: two "still working" lines before the answer.
+            "COMPRESS" => b"110 1000\n110 2000\n250 4000 1000\n".to_vec(),
             "QUIT" => {
                 let _ = out.write_all(b"221 bye\n");
                 return;
