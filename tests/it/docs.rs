@@ -1,15 +1,13 @@
 //! The man page keeps up with the code: every flag of `rftp --help`, every
 //! client command of the table in `src/client/commands.rs`, and every wire
 //! command and reply code of `src/wire/mod.rs` appear in `man/rftp.1`, each
-//! in its section and with the mdoc macro that marks it; and neither the man
-//! page nor the README promises a feature that is still to come.
+//! in its section and with the mdoc macro that marks it.
 
 use std::process::Command;
 
 use crate::util::bin;
 
 const MAN: &str = include_str!("../../man/rftp.1");
-const README: &str = include_str!("../../README.md");
 const CLIENT_COMMANDS: &str = include_str!("../../src/client/commands.rs");
 const WIRE: &str = include_str!("../../src/wire/mod.rs");
 
@@ -150,27 +148,5 @@ fn every_reply_code_is_in_protocol() {
     assert!(
         missing.is_empty(),
         "reply codes missing from PROTOCOL (as `.It CODE`): {missing:?}"
-    );
-}
-
-#[test]
-fn later_features_are_not_documented_yet() {
-    // `compress` and `get -z` come with their own change; documenting them
-    // early would promise what does not exist.
-    let has_compress = CLIENT_COMMANDS.contains("\"compress\"");
-    for (file, text) in [("man/rftp.1", MAN), ("README.md", README)] {
-        assert!(
-            !has_word(text, "compress") || has_compress,
-            "{file} documents 'compress', which the client does not have"
-        );
-    }
-    let has_z = CLIENT_COMMANDS.contains("[-z]");
-    assert!(
-        !has_word(MAN, "Fl z") || has_z,
-        "man/rftp.1 documents '-z', which the client does not have"
-    );
-    assert!(
-        !has_word(README, "-z") || has_z,
-        "README.md documents '-z', which the client does not have"
     );
 }
