@@ -155,6 +155,14 @@ impl Client {
 
     /// Run one command given as words.
     pub fn run(&mut self, words: &[Vec<u8>]) -> Result<Flow, Error> {
+        let result = self.dispatch(words);
+        if let Err(Error::Protocol(why)) = &result {
+            self.conn.break_off(why);
+        }
+        result
+    }
+
+    fn dispatch(&mut self, words: &[Vec<u8>]) -> Result<Flow, Error> {
         let Some((name, args)) = words.split_first() else {
             return Ok(Flow::Continue);
         };

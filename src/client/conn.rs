@@ -23,6 +23,8 @@ pub struct Conn {
     pub writer: BufWriter<TcpStream>,
     line: Vec<u8>,
     verbose: bool,
+    /// Why the connection can no longer be used, once it cannot.
+    broken: Option<String>,
 }
 
 impl Conn {
@@ -57,6 +59,7 @@ impl Conn {
             writer: BufWriter::with_capacity(BUFFER_BYTES, stream),
             line: Vec::new(),
             verbose,
+            broken: None,
         };
         let greeting = conn.reply()?;
         if greeting.code == code::CLOSING {
@@ -89,8 +92,27 @@ impl Conn {
         Ok(())
     }
 
+    /// Stop using the connection after a protocol error: the stream has
+    /// lost its place, so any later reply could belong to another command.
+    pub fn break_off(&mut self, why: &str) {
+        if self.broken.is_none() {
+            self.broken = Some(why.to_string());
+            let _ = self.writer.get_ref().shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    fn usable(&self) -> Result<(), Error> {
+        match &self.broken {
+            Some(why) => Err(Error::Protocol(format!(
+                "no connection to the server any more ({why})"
+            ))),
+            None => Ok(()),
+        }
+    }
+
     /// Queue a request; `flush` sends it.
     pub fn send(&mut self, req: &Request) -> Result<(), Error> {
+        self.usable()?;
         self.writer
             .write_all(req.to_line().as_bytes())
             .map_err(lost)
@@ -98,11 +120,13 @@ impl Conn {
 
     /// Send everything queued.
     pub fn flush(&mut self) -> Result<(), Error> {
+        self.usable()?;
         self.writer.flush().map_err(lost)
     }
 
     /// Read one reply line.
     pub fn reply(&mut self) -> Result<Reply, Error> {
+        self.usable()?;
         match wire::read_line(&mut self.reader, &mut self.line).map_err(lost)? {
             Line::Whole => {}
             Line::TooLong => return Err(Error::Protocol("reply line too long".into())),

@@ -42,6 +42,7 @@ pub fn send_file(s: &mut Session, path: &[u8], offset: u64, deflate: bool) -> io
         return s.reply(&Error::io_path(path, &e).reply());
     }
     let encoding = if deflate { " deflate" } else { "" };
+    let what = if deflate { "get -z" } else { "get" };
     s.reply(&Reply::new(code::PAYLOAD, format!("{length}{encoding}")))?;
     let mut payload = PayloadWriter::new(&mut s.writer);
     let mut moved = 0;
@@ -58,7 +59,7 @@ pub fn send_file(s: &mut Session, path: &[u8], offset: u64, deflate: bool) -> io
         Ok(c) => c,
         Err(e) => {
             let status = format!("aborted ({})", Cause::of(&e));
-            log_transfer(s, "get", &v.to_bytes(), moved, started, &status);
+            log_transfer(s, what, &v.to_bytes(), moved, started, &status);
             return Err(e);
         }
     };
@@ -73,7 +74,7 @@ pub fn send_file(s: &mut Session, path: &[u8], offset: u64, deflate: bool) -> io
         None if sent != length || changed => Error::path(path, Cause::Changed).reply(),
         None => Reply::transfer_ok(sent, crc),
     };
-    log_transfer(s, "get", &v.to_bytes(), sent, started, &status(&reply));
+    log_transfer(s, what, &v.to_bytes(), sent, started, &status(&reply));
     s.reply(&reply)
 }
 
@@ -223,11 +224,14 @@ pub fn compress(s: &mut Session, path: &[u8], level: u8, mode: StoreMode) -> io:
     } else {
         status(&reply)
     };
+    let shown = s
+        .resolve(path)
+        .map_or_else(|_| path.to_vec(), |v| v.to_bytes());
     s.cfg.log(
         &s.peer,
         &format!(
             "compress '{}' {:.3}s {status}",
-            escape(path),
+            escape(&shown),
             started.elapsed().as_secs_f64()
         ),
     );

@@ -251,3 +251,29 @@ fn working_lines_during_a_long_compress_are_waited_through() {
     run.expect(0);
     assert_eq!(run.out(), "big.log.gz: 4,000 -> 1,000 bytes (25.0%)\n/\n");
 }
+
+#[test]
+fn after_a_protocol_error_the_connection_is_not_used_again() {
+    // A deflate stream with a byte after its end, then a final reply: the
+    // client stops mid-answer, so nothing after it can be trusted.
+    let content = text(10_000, 10);
+    let mut stream = miniz_oxide::deflate::compress_to_vec(&content, 6);
+    stream.push(0);
+    let mut raw = format!("150 {} deflate\n", content.len()).into_bytes();
+    raw.extend(framed(&stream));
+    raw.extend(format!("226 {} {:08x}\n", content.len(), crc32(&content)).into_bytes());
+    let mut files = HashMap::new();
+    files.insert(b"f".to_vec(), Serve::Raw(raw));
+    let fake = Fake::start(vec![('f', b"f".to_vec(), 10_000)], files);
+    let local = TempDir::new();
+    let run = Run::new(
+        &["-c", &fake.addr()],
+        Some(PASSWORD),
+        local.path(),
+        b"-get -z f\nrm x\n",
+    );
+    run.expect(1)
+        .stderr_has("data after the end of the compressed stream")
+        .stderr_has("rftp: rm: protocol error: no connection to the server any more");
+    assert!(local.names().is_empty(), "{:?}", local.names());
+}
