@@ -3,6 +3,7 @@
 //! would see: files, bytes, stdout, stderr and exit codes.
 
 mod compress;
+mod cross;
 mod defence;
 mod docs;
 mod fake;

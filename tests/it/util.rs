@@ -141,7 +141,17 @@ impl Server {
 
     /// A server on `root` with `args`; `password` goes in `RFTP_PASSWORD`.
     pub fn start_with(root: TempDir, args: &[&str], password: Option<&str>) -> Server {
-        let mut cmd = Command::new(bin());
+        Server::start_as(Command::new(bin()), root, args, password)
+    }
+
+    /// Like `start_with`, but run by `cmd`: a program and its leading
+    /// arguments, such as an emulator and the binary it runs.
+    pub fn start_as(
+        mut cmd: Command,
+        root: TempDir,
+        args: &[&str],
+        password: Option<&str>,
+    ) -> Server {
         cmd.args(["-l", "127.0.0.1:0", "-r"])
             .arg(root.path())
             .args(args);
