@@ -283,7 +283,12 @@ impl Client {
             level,
             mode,
         };
-        let reply = self.conn.call(&req)?;
+        self.conn.send(&req)?;
+        self.conn.flush()?;
+        let reply = self.conn.final_reply()?;
+        if !reply.is_ok() {
+            return Err(Error::Remote(reply));
+        }
         let sizes = reply
             .length_pair()
             .ok_or_else(|| Error::Protocol(format!("bad COMPRESS reply '{}'", reply.text)))?;

@@ -126,6 +126,25 @@ impl Conn {
 
     /// Read one reply line.
     pub fn reply(&mut self) -> Result<Reply, Error> {
+        let reply = self.read_reply()?;
+        if reply.code == code::WORKING {
+            return Err(Error::Protocol("a 110 line outside a COMPRESS".into()));
+        }
+        Ok(reply)
+    }
+
+    /// Read the final reply of a long command (COMPRESS), waiting through
+    /// its `110` lines: each says the server is still at work.
+    pub fn final_reply(&mut self) -> Result<Reply, Error> {
+        loop {
+            let reply = self.read_reply()?;
+            if reply.code != code::WORKING {
+                return Ok(reply);
+            }
+        }
+    }
+
+    fn read_reply(&mut self) -> Result<Reply, Error> {
         self.usable()?;
         match wire::read_line(&mut self.reader, &mut self.line).map_err(lost)? {
             Line::Whole => {}
@@ -134,10 +153,6 @@ impl Conn {
         }
         let reply = Reply::parse(&self.line)
             .ok_or_else(|| Error::Protocol(format!("bad reply '{}'", wire::escape(&self.line))))?;
-        if reply.code == code::WORKING {
-            // Not an answer: the server is busy on a long command.
-            return self.reply();
-        }
         if self.verbose {
             eprintln!("rftp: < {} {}", reply.code, reply.text);
         }

@@ -13,7 +13,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal, Write};
 use std::path::PathBuf;
 
-use crate::error::{EXIT_CONNECT, EXIT_FAILED, EXIT_USAGE, Error};
+use crate::error::{EXIT_FAILED, Error};
 use crate::server::Verbosity;
 use crate::wire::words;
 use conn::Conn;
@@ -139,15 +139,24 @@ fn ask_password(source: &mut Source, stdin_is_tty: bool, batch: bool) -> Result<
         )
     };
     if stdin_is_tty {
-        return term::ask_password("Password: ")
-            .map_err(|e| Error::Io("cannot read the password".into(), e));
+        return term::ask_password("Password: ").map_err(|e| {
+            Error::Login(format!(
+                "cannot read the password: {}",
+                crate::error::Cause::of(&e)
+            ))
+        });
     }
     let mut line = Vec::new();
     let read = match source {
         Source::Lines { input, .. } if !batch => input.read_until(b'\n', &mut line),
         _ => io::stdin().lock().read_until(b'\n', &mut line),
     };
-    read.map_err(|e| Error::Io("cannot read the password".into(), e))?;
+    read.map_err(|e| {
+        Error::Login(format!(
+            "cannot read the password: {}",
+            crate::error::Cause::of(&e)
+        ))
+    })?;
     while line.last().is_some_and(|&b| b == b'\n' || b == b'\r') {
         line.pop();
     }
@@ -240,11 +249,7 @@ fn report(words: &[Vec<u8>], e: &Error) -> i32 {
 
 fn report_fatal(e: &Error) -> i32 {
     eprintln!("rftp: {e}");
-    match e {
-        Error::Usage(_) => EXIT_USAGE,
-        Error::Connect(_) | Error::Login(_) => EXIT_CONNECT,
-        _ => EXIT_CONNECT,
-    }
+    e.exit_code()
 }
 
 #[cfg(test)]

@@ -107,7 +107,10 @@ impl Progress {
         self.last_drawn = Instant::now();
         let secs = self.started.elapsed().as_secs_f64();
         let rate = done.saturating_sub(self.start) as f64 / secs.max(1e-3);
-        let percent = (done * 100).checked_div(self.total).unwrap_or(100);
+        let percent = done
+            .saturating_mul(100)
+            .checked_div(self.total)
+            .unwrap_or(100);
         let left = if rate > 0.0 {
             (self.total.saturating_sub(done)) as f64 / rate
         } else {

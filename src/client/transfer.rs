@@ -173,13 +173,18 @@ impl GetJob {
             }
         };
         let label = format!("get '{}'", escape(&self.remote));
-        let mut progress = Progress::new(label, self.offset, self.offset + length, cl.quiet);
+        let mut progress = Progress::new(
+            label,
+            self.offset,
+            self.offset.saturating_add(length),
+            cl.quiet,
+        );
         let mut payload = PayloadReader::new(&mut cl.conn.reader, wire_limit);
         let offset = self.offset;
         let mut arrived = 0;
         let mut note = |n| {
             arrived = n;
-            progress.update(offset + n);
+            progress.update(offset.saturating_add(n));
         };
         let copied = if deflated {
             let mut inflater = Inflater::new(&mut payload, length);
@@ -285,7 +290,11 @@ impl PutJob {
         let (mut file, before) = self.open()?;
         file.seek(SeekFrom::Start(self.offset))
             .map_err(|e| Error::io_path(&self.local, &e))?;
-        let length = before.len() - self.offset;
+        // A file that shrank below the data the server kept cannot continue.
+        let length = before
+            .len()
+            .checked_sub(self.offset)
+            .ok_or_else(|| Error::path(&self.local, Cause::Changed))?;
         let mode = if self.force {
             StoreMode::Replace
         } else {
@@ -300,14 +309,19 @@ impl PutJob {
         };
         cl.conn.send(&req)?;
         let label = format!("put '{}'", escape(&self.target));
-        let mut progress = Progress::new(label, self.offset, self.offset + length, cl.quiet);
+        let mut progress = Progress::new(
+            label,
+            self.offset,
+            self.offset.saturating_add(length),
+            cl.quiet,
+        );
         let mut payload = PayloadWriter::new(&mut cl.conn.writer);
         let start = self.offset;
         let copied = payload::send(
             &mut (&mut file).take(length),
             &mut payload,
             length,
-            &mut |n| progress.update(start + n),
+            &mut |n| progress.update(start.saturating_add(n)),
         )
         .map_err(lost)?;
         payload.finish().map_err(lost)?;

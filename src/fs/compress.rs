@@ -153,7 +153,7 @@ impl<R: Read> Read for Inflater<R> {
             return Ok(0);
         }
         // One byte more than allowed is enough to see a stream run past it.
-        let room = (self.limit - self.produced).saturating_add(1);
+        let room = self.limit.saturating_sub(self.produced).saturating_add(1);
         let want = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
         loop {
             if self.done {

@@ -13,6 +13,7 @@ use std::fs::{self, File, Metadata};
 use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Cause, Error};
@@ -24,7 +25,13 @@ pub const MAX_NAME_BYTES: usize = 255;
 /// Most entries one listing may hold; a larger directory is refused.
 pub const MAX_LIST_ENTRIES: usize = 100_000;
 /// `O_NONBLOCK` on Linux (the same on x86_64 and aarch64).
-const O_NONBLOCK: i32 = 0o4000;
+pub(crate) const O_NONBLOCK: i32 = 0o4000;
+/// `O_NOFOLLOW` on Linux, which differs between the two architectures.
+#[cfg(target_arch = "aarch64")]
+pub(crate) const O_NOFOLLOW: i32 = 0o100000;
+/// `O_NOFOLLOW` on Linux, which differs between the two architectures.
+#[cfg(not(target_arch = "aarch64"))]
+pub(crate) const O_NOFOLLOW: i32 = 0o400000;
 /// Prefix of the hidden files that hold a transfer until it is published.
 pub const PARTIAL_PREFIX: &str = ".rftp-part.";
 
@@ -54,6 +61,23 @@ impl VPath {
     /// The last component, if this is not the root.
     pub fn name(&self) -> Option<&[u8]> {
         self.0.last().map(Vec::as_slice)
+    }
+}
+
+/// An open directory inside the root. It derefs to a path that names the
+/// open directory itself (`/proc/self/fd/N`), so names joined to it stay in
+/// that directory whatever is renamed around it meanwhile. Keep it alive as
+/// long as such paths are used.
+pub struct Dir {
+    path: PathBuf,
+    _file: File,
+}
+
+impl std::ops::Deref for Dir {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.path
     }
 }
 
@@ -135,6 +159,11 @@ impl Root {
                 name if name.len() > MAX_NAME_BYTES => {
                     return Err(Error::path(path, Cause::BadName("name too long")));
                 }
+                // Partial files belong to transfers in progress, not to clients.
+                name if name.starts_with(PARTIAL_PREFIX.as_bytes()) => {
+                    let why = "name reserved for partial transfers";
+                    return Err(Error::path(path, Cause::BadName(why)));
+                }
                 name => parts.push(name.to_vec()),
             }
         }
@@ -185,13 +214,37 @@ impl Root {
         Ok(entry(name, &meta))
     }
 
-    /// The real path of an existing directory inside the root.
-    pub fn dir(&self, v: &VPath) -> Result<PathBuf, Error> {
+    /// Open an existing directory inside the root.
+    pub fn dir(&self, v: &VPath) -> Result<Dir, Error> {
+        let shown = v.to_bytes();
         let real = self.canonical(v)?;
-        match fs::metadata(&real) {
-            Ok(m) if m.is_dir() => Ok(real),
-            Ok(_) => Err(Error::path(&v.to_bytes(), Cause::NotDir)),
-            Err(e) => Err(Error::io_path(&v.to_bytes(), &e)),
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(O_NONBLOCK)
+            .open(&real)
+            .map_err(|e| Error::io_path(&shown, &e))?;
+        match file.metadata() {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => return Err(Error::path(&shown, Cause::NotDir)),
+            Err(e) => return Err(Error::io_path(&shown, &e)),
+        }
+        let fd_path = self.check_opened(&file, &shown)?;
+        Ok(Dir {
+            path: fd_path.unwrap_or(real),
+            _file: file,
+        })
+    }
+
+    /// Check where an opened file really is: the path was checked before it
+    /// was opened, and a rename in between could have moved a link into it.
+    /// Returns the file's `/proc/self/fd` path, or `None` where there is no
+    /// `/proc` (and only the check before opening stands).
+    fn check_opened(&self, file: &File, shown: &[u8]) -> Result<Option<PathBuf>, Error> {
+        let fd_path = PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
+        match fs::read_link(&fd_path) {
+            Ok(real) if real.starts_with(&self.real) => Ok(Some(fd_path)),
+            Ok(_) => Err(Error::path(shown, Cause::Outside)),
+            Err(_) => Ok(None),
         }
     }
 
@@ -218,12 +271,13 @@ impl Root {
         if !meta.is_file() {
             return Err(Error::path(&shown, Cause::Special));
         }
+        self.check_opened(&file, &shown)?;
         Ok((file, meta))
     }
 
     /// Where a new entry named by `v` would go: its parent must be an existing
-    /// directory inside the root. Returns the parent's real path and the name.
-    pub fn new_entry(&self, v: &VPath) -> Result<(PathBuf, Vec<u8>), Error> {
+    /// directory inside the root. Returns the open parent and the name.
+    pub fn new_entry(&self, v: &VPath) -> Result<(Dir, Vec<u8>), Error> {
         let name = v
             .name()
             .ok_or_else(|| Error::path(b"/", Cause::BadName("not a file name")))?;
@@ -240,8 +294,9 @@ impl Root {
         if !meta.is_dir() {
             return Ok(vec![entry(v.name().unwrap_or(b"/").to_vec(), &meta)]);
         }
+        let dir = self.dir(v)?;
         let mut entries = Vec::new();
-        for item in fs::read_dir(&real).map_err(|e| Error::io_path(&shown, &e))? {
+        for item in fs::read_dir(&*dir).map_err(|e| Error::io_path(&shown, &e))? {
             let Ok(item) = item else { continue };
             if entries.len() == MAX_LIST_ENTRIES {
                 return Err(Error::path(
@@ -251,6 +306,9 @@ impl Root {
             }
             let Ok(meta) = item.metadata() else { continue };
             let name = item.file_name().as_bytes().to_vec();
+            if name.starts_with(PARTIAL_PREFIX.as_bytes()) {
+                continue;
+            }
             entries.push(self.entry_following_inside(&item.path(), name, &meta));
         }
         listing::sort(&mut entries);
@@ -313,7 +371,7 @@ impl Root {
             let why = Cause::Refused("cannot rename a symbolic link");
             return Err(Error::path(&from.to_bytes(), why));
         }
-        if meta.is_dir() && dest.starts_with(&source) {
+        if meta.is_dir() && to.0.starts_with(&from.0) {
             return Err(Error::path(
                 &to.to_bytes(),
                 Cause::Refused("cannot move a directory into itself"),

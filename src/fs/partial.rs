@@ -6,10 +6,10 @@ use std::ffi::OsStr;
 use std::fs::{self, File, Metadata};
 use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use super::{MAX_NAME_BYTES, PARTIAL_PREFIX, link_no_clobber};
+use super::{MAX_NAME_BYTES, O_NOFOLLOW, O_NONBLOCK, PARTIAL_PREFIX, link_no_clobber};
 
 /// Where a transfer's data waits until it is complete: `.rftp-part.NAME` in
 /// the destination directory (or `.rftp-part.CRC` when the name is too
@@ -43,11 +43,13 @@ impl Partial {
     pub fn open(dir: &Path, name: &[u8], resume: bool) -> io::Result<Partial> {
         let path = dir.join(OsStr::from_bytes(&Partial::name_for(name)));
         for _ in 0..PARTIAL_OPEN_TRIES {
+            // Never through a link, never blocking on a FIFO left there.
             let file = fs::OpenOptions::new()
                 .read(true)
                 .write(true)
                 .create(true)
                 .truncate(false)
+                .custom_flags(O_NOFOLLOW | O_NONBLOCK)
                 .open(&path)?;
             match file.try_lock() {
                 Ok(()) => {}

@@ -136,6 +136,11 @@ impl<'a> Session<'a> {
             }
             match wire::read_line(&mut self.reader, &mut self.line) {
                 Ok(Line::Whole) => return Ok(Some(std::mem::take(&mut self.line))),
+                Ok(Line::TooLong) if wire::announces_payload(&self.line) => {
+                    let text = "STOR line too long; cannot find the end of the upload, closing";
+                    let _ = self.reply(&Reply::new(code::CLOSING, text));
+                    return Ok(None);
+                }
                 Ok(Line::TooLong) => {
                     let text = format!("line longer than {MAX_LINE_BYTES} bytes");
                     self.reply(&Reply::new(code::SYNTAX, text))?;
@@ -195,7 +200,6 @@ impl<'a> Session<'a> {
                     self.reply(&Reply::new(code::CLOSING, "log in first, closing"))?;
                     return Ok(false);
                 }
-                Ok(Request::Noop) => self.reply(&Reply::new(code::OK, "ok"))?,
                 Ok(_) => self.reply(&Reply::new(code::LOGIN_FAILED, "log in first"))?,
                 Err(e) => self.reply(&Reply::new(e.code, e.text))?,
             }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use super::session::Session;
 use crate::error::{Cause, Error};
 use crate::fs::compress::{Deflater, WIRE_LEVEL, gzip};
-use crate::fs::{Partial, crc_of, unchanged};
+use crate::fs::{Dir, Partial, crc_of, unchanged};
 use crate::wire::{
     Copied, Line, PayloadReader, PayloadWriter, Reply, StoreMode, Trailer, code, escape, payload,
     read_line,
@@ -83,6 +83,8 @@ struct Upload {
     shown: Vec<u8>,
     dest: PathBuf,
     partial: Partial,
+    /// The open destination directory, which `dest` and `partial` name.
+    _dir: Dir,
 }
 
 /// Check an upload's destination and open its partial file: a refusal here
@@ -116,6 +118,7 @@ fn prepare_upload(
         shown,
         dest,
         partial,
+        _dir: dir,
     })
 }
 
@@ -151,6 +154,7 @@ pub fn receive_file(
         shown,
         dest,
         partial,
+        _dir: _dir_open,
     } = up;
     let outcome = match (copied.error, trailer) {
         (Some(e), _) => Err(Error::io_path(&shown, &e)),

@@ -314,7 +314,14 @@ impl Request {
             }
             "HELP" => Request::Help,
             "NOOP" => Request::Noop,
-            _ => Request::Quit,
+            "QUIT" => Request::Quit,
+            // Only names from COMMANDS reach here; one missing above is a bug.
+            other => {
+                return Err(parse_error(
+                    code::SYNTAX,
+                    format!("'{other}' is not implemented"),
+                ));
+            }
         })
     }
 

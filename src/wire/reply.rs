@@ -116,12 +116,19 @@ impl Reply {
     }
 }
 
+/// Bytes of an overlong line kept for the caller (enough to see its command).
+const OVERLONG_KEPT_BYTES: usize = 16;
+/// Most bytes of one overlong line thrown away before the connection is
+/// given up on: a line that never ends is not a line.
+const MAX_DISCARD_BYTES: usize = 16 * 1024 * 1024;
+
 /// What `read_line` found.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Line {
     /// A whole line is in the buffer, newline (and a CR before it) removed.
     Whole,
-    /// The line was longer than the cap; it was read and thrown away whole.
+    /// The line was longer than the cap; it was read and thrown away whole,
+    /// but for its first few bytes, left in the buffer.
     TooLong,
     /// The peer closed the connection before a full line.
     Eof,
@@ -132,6 +139,7 @@ pub enum Line {
 pub fn read_line(r: &mut impl BufRead, buf: &mut Vec<u8>) -> io::Result<Line> {
     buf.clear();
     let mut too_long = false;
+    let mut discarded = 0usize;
     loop {
         let available = match r.fill_buf() {
             Ok(b) => b,
@@ -148,9 +156,20 @@ pub fn read_line(r: &mut impl BufRead, buf: &mut Vec<u8>) -> io::Result<Line> {
         if !too_long {
             if buf.len() + take > MAX_LINE_BYTES {
                 too_long = true;
-                buf.clear();
+                // Keep the start, so the caller can tell what kind of line it was.
+                let room = OVERLONG_KEPT_BYTES.saturating_sub(buf.len());
+                buf.extend_from_slice(&available[..take.min(room)]);
+                buf.truncate(OVERLONG_KEPT_BYTES);
             } else {
                 buf.extend_from_slice(&available[..take]);
+            }
+        } else {
+            discarded += take;
+            if discarded > MAX_DISCARD_BYTES {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "line far too long",
+                ));
             }
         }
         r.consume(take);

@@ -161,7 +161,7 @@ pub fn escape(name: &[u8]) -> String {
                 '\t' => out.push_str("\\t"),
                 '\n' => out.push_str("\\n"),
                 '\r' => out.push_str("\\r"),
-                c if c.is_control() => {
+                c if c.is_control() || is_invisible(c) => {
                     let mut buf = [0; 4];
                     for b in c.encode_utf8(&mut buf).bytes() {
                         let _ = write!(out, "\\x{b:02x}");
@@ -177,12 +177,19 @@ pub fn escape(name: &[u8]) -> String {
     out
 }
 
+/// Format characters that change how text around them shows (bidirectional
+/// overrides, zero-width and line/paragraph separators): a name holding them
+/// could pass for another on a terminal.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}')
+}
+
 /// Make `text` safe as one line: control characters become `\xNN` escapes,
 /// everything else (backslashes included) stays as it is.
 pub fn one_line(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if c.is_control() {
+        if c.is_control() || is_invisible(c) {
             let mut buf = [0; 4];
             for b in c.encode_utf8(&mut buf).bytes() {
                 let _ = write!(out, "\\x{b:02x}");
@@ -257,5 +264,6 @@ mod tests {
         assert_eq!(escape(b"\xe9t\xe9"), "\\xe9t\\xe9");
         assert_eq!(escape(b"a\\b"), "a\\\\b");
         assert_eq!(escape("\u{85}".as_bytes()), "\\xc2\\x85");
+        assert_eq!(escape("a\u{202e}b".as_bytes()), "a\\xe2\\x80\\xaeb");
     }
 }
