@@ -475,6 +475,42 @@ mod tests {
     }
 
     #[test]
+    fn an_opened_file_outside_the_root_is_caught() {
+        // What a rename race between the check and the open would produce.
+        let (dir, root) = root();
+        let outside = File::open("/etc/passwd").unwrap();
+        assert!(matches!(
+            root.check_opened(&outside, b"x"),
+            Err(Error::Path {
+                cause: Cause::Outside,
+                ..
+            })
+        ));
+        let inside = File::open(dir.join("sub")).unwrap();
+        assert!(root.check_opened(&inside, b"sub").unwrap().is_some());
+        let d = root
+            .dir(&root.resolve(&VPath::root(), b"sub").unwrap())
+            .unwrap();
+        fs::write(d.join("made"), b"x").unwrap();
+        assert_eq!(fs::read(dir.join("sub/made")).unwrap(), b"x");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn partial_names_are_reserved() {
+        let (dir, root) = root();
+        assert!(root.resolve(&VPath::root(), b"a/.rftp-part.x").is_err());
+        fs::write(dir.join(".rftp-part.x"), b"x").unwrap();
+        assert!(
+            root.list(&VPath::root())
+                .unwrap()
+                .iter()
+                .all(|e| e.name != b".rftp-part.x")
+        );
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
     fn names_from_peers_are_checked() {
         for bad in [&b""[..], b".", b"..", b"a/b", b"a\0", b"a\\b", &[b'x'; 256]] {
             assert!(check_name(bad).is_err());
