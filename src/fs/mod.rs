@@ -127,7 +127,21 @@ impl Root {
     /// Resolve `path` from the client against `cwd`: `/` starts at the root,
     /// `.` and empty parts are skipped, `..` goes up but never above the root.
     /// NUL and backslash are refused. Touches no file.
+    /// Partial-file names are refused: they belong to transfers in progress.
     pub fn resolve(&self, cwd: &VPath, path: &[u8]) -> Result<VPath, Error> {
+        let v = self.resolve_partial_ok(cwd, path)?;
+        if v.0
+            .iter()
+            .any(|name| name.starts_with(PARTIAL_PREFIX.as_bytes()))
+        {
+            let why = "name reserved for partial transfers";
+            return Err(Error::path(path, Cause::BadName(why)));
+        }
+        Ok(v)
+    }
+
+    /// `resolve`, letting partial-file names through: only for removing one.
+    pub fn resolve_partial_ok(&self, cwd: &VPath, path: &[u8]) -> Result<VPath, Error> {
         if path.is_empty() {
             return Err(Error::path(path, Cause::BadName("empty path")));
         }
@@ -158,11 +172,6 @@ impl Root {
                 }
                 name if name.len() > MAX_NAME_BYTES => {
                     return Err(Error::path(path, Cause::BadName("name too long")));
-                }
-                // Partial files belong to transfers in progress, not to clients.
-                name if name.starts_with(PARTIAL_PREFIX.as_bytes()) => {
-                    let why = "name reserved for partial transfers";
-                    return Err(Error::path(path, Cause::BadName(why)));
                 }
                 name => parts.push(name.to_vec()),
             }

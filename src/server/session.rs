@@ -247,7 +247,7 @@ impl<'a> Session<'a> {
                 .map(|e| Reply::new(code::STAT, e.to_line().trim_end())),
             Request::Mkdir(path) => self.write_op(&path, |root, v| root.mkdir(v)),
             Request::Rmdir(path) => self.write_op(&path, |root, v| root.rmdir(v)),
-            Request::Dele(path) => self.write_op(&path, |root, v| root.remove(v)),
+            Request::Dele(path) => self.remove(&path),
             Request::Rename(from, to) => self.rename(&from, &to),
             Request::Noop => Ok(Reply::new(code::OK, "ok")),
             Request::User(_) | Request::Pass(_) => {
@@ -283,6 +283,14 @@ impl<'a> Session<'a> {
         self.cfg.root.dir(&target)?;
         self.cwd = target;
         Ok(Reply::new(code::DONE, quote(&self.cwd.to_bytes())))
+    }
+
+    /// DELE, which may also remove the partial data an upload left behind.
+    fn remove(&self, path: &[u8]) -> Result<Reply, Error> {
+        self.refuse_if_read_only(path)?;
+        let v = self.cfg.root.resolve_partial_ok(&self.cwd, path)?;
+        self.cfg.root.remove(&v)?;
+        Ok(Reply::new(code::DONE, "done"))
     }
 
     fn write_op(

@@ -166,3 +166,29 @@ fn a_plain_transfer_starts_over_and_cleans_up() {
     assert_eq!(fs::read(local.join("f.bin")).unwrap(), b"fresh");
     assert_eq!(local.names(), [b"f.bin".to_vec()]);
 }
+
+#[test]
+fn partial_files_are_hidden_and_only_removable() {
+    let server = Server::start(&[]);
+    server.root.write(".rftp-part.left.bin", data(1000, 13));
+    server.root.write("real.txt", b"real");
+    let local = TempDir::new();
+    let run = server.client(local.path(), "ls -a\n");
+    run.expect(0);
+    assert_eq!(run.out(), "real.txt\n");
+    for cmd in [
+        "get .rftp-part.left.bin",
+        "put real.txt .rftp-part.x",
+        "rename real.txt .rftp-part.y",
+        "mkdir .rftp-part.d",
+    ] {
+        server
+            .client(local.path(), &format!("{cmd}\n"))
+            .expect(1)
+            .stderr_has("name reserved for partial transfers");
+    }
+    server
+        .client(local.path(), "rm .rftp-part.left.bin\n")
+        .expect(0);
+    assert_eq!(server.root.names(), [b"real.txt".to_vec()]);
+}
