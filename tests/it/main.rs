@@ -8,6 +8,7 @@ mod defence;
 mod docs;
 mod fake;
 mod hostile;
+mod hostile_more;
 mod jail;
 mod limits;
 mod listing;
