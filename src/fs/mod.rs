@@ -34,6 +34,15 @@ pub(crate) const O_NOFOLLOW: i32 = 0o100000;
 pub(crate) const O_NOFOLLOW: i32 = 0o400000;
 /// Prefix of the hidden files that hold a transfer until it is published.
 pub const PARTIAL_PREFIX: &str = ".rftp-part.";
+/// Prefix of the partial files of names too long for `PARTIAL_PREFIX`: a
+/// prefix of its own, so that no short name's partial file can be one.
+pub const LONG_PARTIAL_PREFIX: &str = ".rftp-long.";
+
+/// Whether `name` is one of the server's partial files, which clients may
+/// not name (but to remove one) and never see in a listing.
+pub fn is_partial_name(name: &[u8]) -> bool {
+    name.starts_with(PARTIAL_PREFIX.as_bytes()) || name.starts_with(LONG_PARTIAL_PREFIX.as_bytes())
+}
 
 /// A path inside the served tree, as normal components from the root.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -130,10 +139,7 @@ impl Root {
     /// Partial-file names are refused: they belong to transfers in progress.
     pub fn resolve(&self, cwd: &VPath, path: &[u8]) -> Result<VPath, Error> {
         let v = self.resolve_partial_ok(cwd, path)?;
-        if v.0
-            .iter()
-            .any(|name| name.starts_with(PARTIAL_PREFIX.as_bytes()))
-        {
+        if v.0.iter().any(|name| is_partial_name(name)) {
             let why = "name reserved for partial transfers";
             return Err(Error::path(path, Cause::BadName(why)));
         }
@@ -315,7 +321,7 @@ impl Root {
             }
             let Ok(meta) = item.metadata() else { continue };
             let name = item.file_name().as_bytes().to_vec();
-            if name.starts_with(PARTIAL_PREFIX.as_bytes()) {
+            if is_partial_name(&name) {
                 continue;
             }
             entries.push(self.entry_following_inside(&item.path(), name, &meta));

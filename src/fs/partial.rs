@@ -9,7 +9,9 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use super::{MAX_NAME_BYTES, O_NOFOLLOW, O_NONBLOCK, PARTIAL_PREFIX, link_no_clobber};
+use super::{
+    LONG_PARTIAL_PREFIX, MAX_NAME_BYTES, O_NOFOLLOW, O_NONBLOCK, PARTIAL_PREFIX, link_no_clobber,
+};
 
 /// Where a transfer's data waits until it is complete: `.rftp-part.NAME` in
 /// the destination directory (or `.rftp-part.CRC` when the name is too
@@ -28,13 +30,15 @@ const PARTIAL_OPEN_TRIES: u32 = 5;
 impl Partial {
     /// The name of the partial file for `name`.
     pub fn name_for(name: &[u8]) -> Vec<u8> {
-        let mut out = PARTIAL_PREFIX.as_bytes().to_vec();
-        if out.len() + name.len() <= MAX_NAME_BYTES {
-            out.extend_from_slice(name);
-        } else {
-            out.extend_from_slice(format!("{:08x}", crc32fast::hash(name)).as_bytes());
+        if PARTIAL_PREFIX.len() + name.len() <= MAX_NAME_BYTES {
+            return [PARTIAL_PREFIX.as_bytes(), name].concat();
         }
-        out
+        // Two CRCs (of the name and of it reversed) and the length: two long
+        // names that still meet share only resumability, never data, since
+        // every transfer is checked end to end.
+        let reversed: Vec<u8> = name.iter().rev().copied().collect();
+        let (a, b) = (crc32fast::hash(name), crc32fast::hash(&reversed));
+        format!("{LONG_PARTIAL_PREFIX}{a:08x}{b:08x}-{}", name.len()).into_bytes()
     }
 
     /// Open and lock the partial file for `name` in `dir`, creating it. With
@@ -201,10 +205,9 @@ mod tests {
         assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
         p.discard();
         Partial::open(&dir, b"x", false).unwrap().discard();
-        assert_eq!(
-            Partial::name_for(&[b'n'; 250]).len(),
-            PARTIAL_PREFIX.len() + 8
-        );
+        let long = Partial::name_for(&[b'n'; 250]);
+        assert!(long.starts_with(LONG_PARTIAL_PREFIX.as_bytes()) && long.ends_with(b"-250"));
+        assert_eq!(Partial::name_for(b"x"), b".rftp-part.x");
         fs::remove_dir_all(dir).unwrap();
     }
 }

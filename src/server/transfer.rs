@@ -107,6 +107,14 @@ fn prepare_upload(
         Partial::open(&dir, &name, offset.is_some()).map_err(|e| Error::io_path(&shown, &e))?;
     if let Some(offset) = offset {
         let kept = partial.len().map_err(|e| Error::io_path(&shown, &e))?;
+        if kept == 0 {
+            // Nothing was kept: opening made an empty file for nothing.
+            partial.discard();
+            return Err(Error::Transfer(format!(
+                "'{}': no kept data to continue; start over",
+                escape(&shown)
+            )));
+        }
         if kept != offset {
             return Err(Error::Transfer(format!(
                 "'{}': kept data is {kept} bytes, not {offset}; start over",

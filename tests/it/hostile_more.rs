@@ -298,7 +298,14 @@ fn partial_name(name: &[u8]) -> String {
     if PARTIAL_PREFIX.len() + name.len() <= 255 {
         format!("{PARTIAL_PREFIX}{}", String::from_utf8_lossy(name))
     } else {
-        format!("{PARTIAL_PREFIX}{:08x}", crc32(name))
+        // A prefix of its own, so no short name's partial file can be it.
+        let reversed: Vec<u8> = name.iter().rev().copied().collect();
+        format!(
+            ".rftp-long.{:08x}{:08x}-{}",
+            crc32(name),
+            crc32(&reversed),
+            name.len()
+        )
     }
 }
 
@@ -1157,7 +1164,8 @@ fn long_names_keep_their_partial_data_under_a_crc_name() {
         let name = fill.to_string().repeat(len);
         cut_upload(&server, &name, &content);
         let partial = partial_name(name.as_bytes());
-        assert_eq!(partial.len(), if len == 244 { 255 } else { 19 });
+        assert!(partial.len() <= 255, "{partial}");
+        assert_eq!(partial.starts_with(".rftp-long."), len > 244, "{partial}");
         let held = fs::read(server.root.join(&partial)).ok();
         assert!(
             held.as_deref() == Some(kept),
