@@ -8,7 +8,6 @@ mod defence;
 mod docs;
 mod fake;
 mod hostile;
-mod hostile_more;
 mod jail;
 mod limits;
 mod listing;

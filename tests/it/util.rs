@@ -5,6 +5,7 @@
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -118,6 +119,43 @@ pub fn thousands(n: u64) -> String {
         }
         out.push(c);
     }
+    out
+}
+
+/// Every entry under `dir` (links not followed): relative path, kind (`f`ile,
+/// `d`irectory, `l`ink or `o`ther), and the contents of files or the target
+/// of links, sorted.
+pub fn snapshot(dir: &Path) -> Vec<(Vec<u8>, char, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let Ok(items) = fs::read_dir(&d) else {
+            continue;
+        };
+        for item in items.filter_map(Result::ok) {
+            let path = item.path();
+            let rel = path
+                .strip_prefix(dir)
+                .map(|p| p.as_os_str().as_bytes().to_vec())
+                .unwrap_or_default();
+            let Ok(meta) = fs::symlink_metadata(&path) else {
+                continue;
+            };
+            let ft = meta.file_type();
+            if ft.is_symlink() {
+                let target = fs::read_link(&path).unwrap_or_default();
+                out.push((rel, 'l', target.as_os_str().as_bytes().to_vec()));
+            } else if ft.is_dir() {
+                out.push((rel, 'd', Vec::new()));
+                todo.push(path);
+            } else if ft.is_file() {
+                out.push((rel, 'f', fs::read(&path).unwrap_or_default()));
+            } else {
+                out.push((rel, 'o', Vec::new()));
+            }
+        }
+    }
+    out.sort();
     out
 }
 
