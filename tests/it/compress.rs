@@ -7,8 +7,7 @@ use std::fs;
 use std::process::Command;
 
 use crate::fake::{Fake, Serve, framed};
-use crate::util::crc32;
-use crate::util::{PASSWORD, Run, Server, TempDir, data};
+use crate::util::{PASSWORD, Run, Server, TempDir, crc32, data, gunzip};
 
 /// Text-like data: words from a small vocabulary, lines of varying length.
 fn text(len: usize, seed: u64) -> Vec<u8> {
@@ -27,22 +26,6 @@ fn text(len: usize, seed: u64) -> Vec<u8> {
     }
     out.truncate(len);
     out
-}
-
-/// `gzip -dc FILE` through the system's gzip.
-fn gunzip(path: &std::path::Path) -> Vec<u8> {
-    let out = Command::new("gzip")
-        .arg("-dc")
-        .arg(path)
-        .output()
-        .expect("gzip is installed");
-    assert!(
-        out.status.success(),
-        "gzip -d {}: {}",
-        path.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
 }
 
 #[test]

@@ -109,6 +109,39 @@ pub fn crc32(data: &[u8]) -> u32 {
     !crc
 }
 
+/// Make `<root>-outside` beside a server's root, holding `secret` in a
+/// file named `secret`: what attacks on the jail aim at. Returns its path
+/// and its name.
+pub fn outside_beside(root: &Path, secret: &[u8]) -> (PathBuf, String) {
+    let name = format!(
+        "{}-outside",
+        root.file_name()
+            .expect("a temp dir has a name")
+            .to_string_lossy()
+    );
+    let outside = root.parent().expect("a temp dir has a parent").join(&name);
+    let _ = fs::remove_dir_all(&outside);
+    fs::create_dir(&outside).unwrap();
+    fs::write(outside.join("secret"), secret).unwrap();
+    (outside, name)
+}
+
+/// `gzip -dc FILE` through the system's gzip.
+pub fn gunzip(path: &Path) -> Vec<u8> {
+    let out = Command::new("gzip")
+        .arg("-dc")
+        .arg(path)
+        .output()
+        .expect("gzip is installed");
+    assert!(
+        out.status.success(),
+        "gzip -d {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 /// `1,234,567`, as the client prints byte counts.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();

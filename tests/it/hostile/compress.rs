@@ -8,8 +8,6 @@ use std::fs;
 use std::io::Read;
 use std::net::Shutdown;
 use std::os::unix::fs::symlink;
-use std::path::Path;
-use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -18,7 +16,7 @@ use super::fixture::{
     text,
 };
 use super::helpers::{CHUNK_BYTES, still_serves};
-use crate::util::{Raw, Server, crc32, snapshot};
+use crate::util::{Raw, Server, crc32, gunzip, snapshot};
 
 /// Read one payload (chunks up to the short one); `None` if the stream ends.
 fn read_payload(raw: &mut Raw) -> Option<Vec<u8>> {
@@ -34,22 +32,6 @@ fn read_payload(raw: &mut Raw) -> Option<Vec<u8>> {
             return Some(out);
         }
     }
-}
-
-/// `gzip -dc FILE` through the system's gzip.
-fn gunzip(path: &Path) -> Vec<u8> {
-    let out = Command::new("gzip")
-        .arg("-dc")
-        .arg(path)
-        .output()
-        .expect("gzip is installed");
-    assert!(
-        out.status.success(),
-        "gzip -d {}: {}",
-        path.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
 }
 
 #[test]

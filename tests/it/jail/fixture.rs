@@ -33,19 +33,7 @@ impl Jail {
     pub fn new() -> Jail {
         let server = Server::start(&[]);
         let root = server.root.path().to_path_buf();
-        let out_name = format!(
-            "{}-outside",
-            root.file_name()
-                .expect("a temp dir has a name")
-                .to_string_lossy()
-        );
-        let outside = root
-            .parent()
-            .expect("a temp dir has a parent")
-            .join(&out_name);
-        let _ = fs::remove_dir_all(&outside);
-        fs::create_dir(&outside).unwrap();
-        fs::write(outside.join("secret"), SECRET).unwrap();
+        let (outside, out_name) = crate::util::outside_beside(&root, SECRET);
         fs::create_dir(outside.join("dir")).unwrap();
         server.root.write("a", A_CONTENT);
         server.root.write("sub/inner", b"inner\n");
