@@ -266,9 +266,7 @@ fn read_password(file: Option<&std::path::Path>) -> Result<Option<Vec<u8>>, Erro
         io::BufReader::new(f.take(MAX_PASSWORD_FILE_BYTES))
             .read_until(b'\n', &mut line)
             .map_err(|e| Error::io_path(shown, &e))?;
-        while line.last().is_some_and(|&b| b == b'\n' || b == b'\r') {
-            line.pop();
-        }
+        crate::wire::words::strip_line_end(&mut line);
         line
     } else if let Some(p) = std::env::var_os("RFTP_PASSWORD") {
         os_bytes(p)

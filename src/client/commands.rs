@@ -182,12 +182,7 @@ impl Client {
             "ls" => {
                 let a = parse_args(args, "la", 0, 1)?;
                 let (entries, _) = self.list(a.rest.first().copied())?;
-                let text = if a.has('l') {
-                    listing::format_long(&entries, a.has('a'))
-                } else {
-                    listing::format_ls(&entries, a.has('a'))
-                };
-                print_out(text.as_bytes())?;
+                print_listing(&entries, &a)?;
             }
             "dir" => {
                 let a = parse_args(args, "", 0, 1)?;
@@ -244,12 +239,7 @@ impl Client {
             "lls" => {
                 let a = parse_args(args, "la", 0, 1)?;
                 let entries = local_list(a.rest.first().copied())?;
-                let text = if a.has('l') {
-                    listing::format_long(&entries, a.has('a'))
-                } else {
-                    listing::format_ls(&entries, a.has('a'))
-                };
-                print_out(text.as_bytes())?;
+                print_listing(&entries, &a)?;
             }
             "help" | "?" => {
                 print_out(help_text(parse_args(args, "", 0, 1)?.rest.first().copied())?.as_bytes())?
@@ -273,11 +263,7 @@ impl Client {
 
     /// COMPRESS: write FILE.gz on the server; prints both sizes and the ratio.
     fn compress(&mut self, path: &[u8], level: u8, force: bool) -> Result<(), Error> {
-        let mode = if force {
-            StoreMode::Replace
-        } else {
-            StoreMode::New
-        };
+        let mode = StoreMode::forced(force);
         let req = Request::Compress {
             path: path.to_vec(),
             level,
@@ -334,6 +320,16 @@ fn unquote(text: &str) -> Result<Vec<u8>, Error> {
         .map_err(|_| Error::Protocol(format!("bad path in reply '{text}'")))?;
     w.pop()
         .ok_or_else(|| Error::Protocol("reply without a path".into()))
+}
+
+/// `ls` and `lls` output: long with `-l`, dot-files with `-a`.
+fn print_listing(entries: &[Entry], a: &Args) -> Result<(), Error> {
+    let text = if a.has('l') {
+        listing::format_long(entries, a.has('a'))
+    } else {
+        listing::format_ls(entries, a.has('a'))
+    };
+    print_out(text.as_bytes())
 }
 
 /// Write data to stdout (a closed pipe is reported as `BrokenPipe`).

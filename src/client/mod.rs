@@ -157,9 +157,7 @@ fn ask_password(source: &mut Source, stdin_is_tty: bool, batch: bool) -> Result<
             crate::error::Cause::of(&e)
         ))
     })?;
-    while line.last().is_some_and(|&b| b == b'\n' || b == b'\r') {
-        line.pop();
-    }
+    crate::wire::words::strip_line_end(&mut line);
     if line.is_empty() {
         return Err(no_password());
     }

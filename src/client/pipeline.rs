@@ -46,14 +46,13 @@ impl Job {
         match self {
             Job::Get(job) => job.finish(cl),
             Job::Put(job) => job.finish(cl),
-            Job::Mkdir(path) => {
+            Job::Mkdir(_) => {
                 let reply = cl.conn.reply()?;
                 // An existing directory is what we wanted; an existing file
                 // there makes the uploads into it fail, each with its reason.
                 if reply.is_ok() || reply.code == code::EXISTS {
                     return Ok(());
                 }
-                let _ = path;
                 Err(Error::Remote(reply))
             }
         }

@@ -66,9 +66,7 @@ pub fn ask_password(prompt: &str) -> io::Result<Vec<u8>> {
     }
     eprintln!();
     read?;
-    while line.last().is_some_and(|&b| b == b'\n' || b == b'\r') {
-        line.pop();
-    }
+    crate::wire::words::strip_line_end(&mut line);
     Ok(line)
 }
 

@@ -295,11 +295,7 @@ impl PutJob {
             .len()
             .checked_sub(self.offset)
             .ok_or_else(|| Error::path(&self.local, Cause::Changed))?;
-        let mode = if self.force {
-            StoreMode::Replace
-        } else {
-            StoreMode::New
-        };
+        let mode = StoreMode::forced(self.force);
         let offset = (self.offset > 0).then_some(self.offset);
         let req = Request::Stor {
             path: self.target.clone(),

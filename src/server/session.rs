@@ -320,18 +320,14 @@ impl<'a> Session<'a> {
     }
 
     fn list(&mut self, path: Option<&[u8]>) -> io::Result<()> {
-        let listed = match path {
-            None => self.cfg.root.list(&self.cwd),
-            Some(p) => self.resolve(p).and_then(|v| self.cfg.root.list(&v)),
+        let target = match path {
+            None => Ok(self.cwd.clone()),
+            Some(p) => self.resolve(p),
         };
-        match listed {
-            Ok(entries) => {
+        match target.and_then(|v| Ok((self.cfg.root.list(&v)?, v))) {
+            Ok((entries, v)) => {
                 let text: String = entries.iter().map(|e| e.to_line()).collect();
-                let listed = match path {
-                    None => self.cwd.to_bytes(),
-                    Some(p) => self.resolve(p).map(|v| v.to_bytes()).unwrap_or_default(),
-                };
-                self.send_text(text.as_bytes(), &quote(&listed))
+                self.send_text(text.as_bytes(), &quote(&v.to_bytes()))
             }
             Err(e) => self.reply(&e.reply()),
         }

@@ -7,7 +7,7 @@ use std::ffi::OsStr;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::session::Session;
@@ -100,9 +100,7 @@ fn prepare_upload(
     let shown = v.to_bytes();
     let (dir, name) = s.cfg.root.new_entry(&v)?;
     let dest = dir.join(OsStr::from_bytes(&name));
-    if mode == StoreMode::New && std::fs::symlink_metadata(&dest).is_ok() {
-        return Err(Error::path(&shown, Cause::Exists));
-    }
+    refuse_taken(&dest, mode, &shown)?;
     let partial =
         Partial::open(&dir, &name, offset.is_some()).map_err(|e| Error::io_path(&shown, &e))?;
     if let Some(offset) = offset {
@@ -264,9 +262,7 @@ fn compress_file(
     let shown = gz.to_bytes();
     let (dir, gz_name) = s.cfg.root.new_entry(&gz)?;
     let dest = dir.join(OsStr::from_bytes(&gz_name));
-    if mode == StoreMode::New && std::fs::symlink_metadata(&dest).is_ok() {
-        return Err(Error::path(&shown, Cause::Exists));
-    }
+    refuse_taken(&dest, mode, &shown)?;
     let mut partial =
         Partial::open(&dir, &gz_name, false).map_err(|e| Error::io_path(&shown, &e))?;
     let mut last = Instant::now();
@@ -304,6 +300,15 @@ fn compress_file(
             Err(e)
         }
     }
+}
+
+/// Refuse early when `dest` exists and `mode` may not replace it; the
+/// publish step refuses again, atomically.
+fn refuse_taken(dest: &Path, mode: StoreMode, shown: &[u8]) -> Result<(), Error> {
+    if mode == StoreMode::New && std::fs::symlink_metadata(dest).is_ok() {
+        return Err(Error::path(shown, Cause::Exists));
+    }
+    Ok(())
 }
 
 /// CRC: the CRC-32 of the first `length` bytes of a file, so that a client

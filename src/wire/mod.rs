@@ -135,6 +135,15 @@ pub enum StoreMode {
 }
 
 impl StoreMode {
+    /// The mode for a command's `-f`: replace with it, new without.
+    pub fn forced(force: bool) -> StoreMode {
+        if force {
+            StoreMode::Replace
+        } else {
+            StoreMode::New
+        }
+    }
+
     /// The word for this mode on the wire.
     pub fn word(self) -> &'static str {
         match self {

@@ -184,6 +184,13 @@ fn is_invisible(c: char) -> bool {
     matches!(c, '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}')
 }
 
+/// Drop the newline (and carriage returns) at the end of a line read whole.
+pub fn strip_line_end(line: &mut Vec<u8>) {
+    while line.last().is_some_and(|&b| b == b'\n' || b == b'\r') {
+        line.pop();
+    }
+}
+
 /// Make `text` safe as one line: control characters become `\xNN` escapes,
 /// everything else (backslashes included) stays as it is.
 pub fn one_line(text: &str) -> String {
