@@ -108,6 +108,21 @@ pub fn logged_in(server: &Server) -> Raw {
     raw
 }
 
+/// Each of `lines` must get a `554` within `REPLY_DEADLINE` (a FIFO
+/// must never hold the connection); what does not goes into `failures`.
+pub fn quick_refusals(raw: &mut Raw, lines: &[&str], failures: &mut Vec<String>) {
+    for line in lines {
+        let started = std::time::Instant::now();
+        let reply = ask(raw, line);
+        if !reply.starts_with("554") || started.elapsed() > REPLY_DEADLINE {
+            failures.push(format!(
+                "{line} -> {reply:?} after {:?}, want a quick 554",
+                started.elapsed()
+            ));
+        }
+    }
+}
+
 /// Send `line` (a newline is added) and read one reply line.
 #[track_caller]
 pub fn ask(raw: &mut Raw, line: impl AsRef<[u8]>) -> String {
