@@ -2,12 +2,6 @@
 //! command line, checks option conflicts, and hands over to the server or the
 //! client; it owns the exit status and the `rftp: …` error line.
 
-mod client;
-mod error;
-mod fs;
-mod server;
-mod wire;
-
 use std::ffi::OsString;
 use std::io::{self, BufRead, Read};
 use std::net::IpAddr;
@@ -15,11 +9,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use error::Error;
-use server::Verbosity;
-
-/// Port used when none is given, on both ends.
-pub const DEFAULT_PORT: u16 = 2121;
+use rftp::error::Error;
+use rftp::server::Verbosity;
+use rftp::{DEFAULT_PORT, client, fs, server};
 /// User name used when none is given, on both ends.
 const DEFAULT_USER: &str = "rftp";
 /// Default `--max-clients`.
@@ -266,7 +258,7 @@ fn read_password(file: Option<&std::path::Path>) -> Result<Option<Vec<u8>>, Erro
         io::BufReader::new(f.take(MAX_PASSWORD_FILE_BYTES))
             .read_until(b'\n', &mut line)
             .map_err(|e| Error::io_path(shown, &e))?;
-        crate::wire::words::strip_line_end(&mut line);
+        rftp::wire::words::strip_line_end(&mut line);
         line
     } else if let Some(p) = std::env::var_os("RFTP_PASSWORD") {
         os_bytes(p)

@@ -102,7 +102,7 @@ impl GetJob {
         let shown = self.dest.as_os_str().as_bytes().to_vec();
         let local_err = |e: io::Error| Error::io_path(&shown, &e);
         let mut partial = Partial::open(self.dir(), self.name(), true).map_err(local_err)?;
-        let kept = partial.len().map_err(local_err)?;
+        let kept = partial.kept().map_err(local_err)?;
         if kept > 0 {
             let reply = cl.conn.exchange(&Request::Crc {
                 path: self.remote.clone(),
@@ -138,7 +138,7 @@ impl GetJob {
             Ok(a) => a,
             Err(e) => {
                 // `-c` made an empty partial file for nothing.
-                if let Some(p) = self.partial.take_if(|p| p.len().is_ok_and(|n| n == 0)) {
+                if let Some(p) = self.partial.take_if(|p| p.kept().is_ok_and(|n| n == 0)) {
                     p.discard();
                 }
                 return Err(e);

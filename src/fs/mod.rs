@@ -148,41 +148,7 @@ impl Root {
 
     /// `resolve`, letting partial-file names through: only for removing one.
     pub fn resolve_partial_ok(&self, cwd: &VPath, path: &[u8]) -> Result<VPath, Error> {
-        if path.is_empty() {
-            return Err(Error::path(path, Cause::BadName("empty path")));
-        }
-        if path.contains(&0) {
-            return Err(Error::path(
-                path,
-                Cause::BadName("path contains a NUL byte"),
-            ));
-        }
-        if path.contains(&b'\\') {
-            return Err(Error::path(
-                path,
-                Cause::BadName("path contains a backslash"),
-            ));
-        }
-        let mut parts = if path.starts_with(b"/") {
-            Vec::new()
-        } else {
-            cwd.0.clone()
-        };
-        for part in path.split(|&b| b == b'/') {
-            match part {
-                b"" | b"." => {}
-                b".." => {
-                    if parts.pop().is_none() {
-                        return Err(Error::path(path, Cause::Outside));
-                    }
-                }
-                name if name.len() > MAX_NAME_BYTES => {
-                    return Err(Error::path(path, Cause::BadName("name too long")));
-                }
-                name => parts.push(name.to_vec()),
-            }
-        }
-        Ok(VPath(parts))
+        resolve_path(cwd, path)
     }
 
     fn join(&self, v: &VPath) -> PathBuf {
@@ -402,6 +368,48 @@ impl Root {
         link_no_clobber(&source, &dest).map_err(|e| Error::io_path(&to.to_bytes(), &e))?;
         fs::remove_file(&source).map_err(|e| Error::io_path(&from.to_bytes(), &e))
     }
+}
+
+/// Resolve `path` from a client against `cwd`, touching no file: `/` starts
+/// at the root, `.` and empty parts are skipped, `..` goes up but never above
+/// the root (an error), NUL and backslash are refused. Partial-file names are
+/// let through (`Root::resolve` refuses them). The pure part of the jail.
+pub fn resolve_path(cwd: &VPath, path: &[u8]) -> Result<VPath, Error> {
+    if path.is_empty() {
+        return Err(Error::path(path, Cause::BadName("empty path")));
+    }
+    if path.contains(&0) {
+        return Err(Error::path(
+            path,
+            Cause::BadName("path contains a NUL byte"),
+        ));
+    }
+    if path.contains(&b'\\') {
+        return Err(Error::path(
+            path,
+            Cause::BadName("path contains a backslash"),
+        ));
+    }
+    let mut parts = if path.starts_with(b"/") {
+        Vec::new()
+    } else {
+        cwd.0.clone()
+    };
+    for part in path.split(|&b| b == b'/') {
+        match part {
+            b"" | b"." => {}
+            b".." => {
+                if parts.pop().is_none() {
+                    return Err(Error::path(path, Cause::Outside));
+                }
+            }
+            name if name.len() > MAX_NAME_BYTES => {
+                return Err(Error::path(path, Cause::BadName("name too long")));
+            }
+            name => parts.push(name.to_vec()),
+        }
+    }
+    Ok(VPath(parts))
 }
 
 /// Give `source` the name `dest` unless `dest` exists, atomically: a hard

@@ -80,7 +80,7 @@ impl Partial {
     }
 
     /// Bytes held so far.
-    pub fn len(&self) -> io::Result<u64> {
+    pub fn kept(&self) -> io::Result<u64> {
         Ok(self.file.metadata()?.len())
     }
 
@@ -188,7 +188,7 @@ mod tests {
         io::Write::write_all(p.file(), b"new").unwrap();
         drop(p);
         let mut p = Partial::open(&dir, b"f", true).unwrap();
-        assert_eq!(p.len().unwrap(), 3, "kept for resuming");
+        assert_eq!(p.kept().unwrap(), 3, "kept for resuming");
         io::Write::write_all(p.file(), b"er").unwrap();
         assert_eq!(p.crc().unwrap(), crc32fast::hash(b"newer"));
         p.publish(&dest, true).unwrap();

@@ -104,7 +104,7 @@ fn prepare_upload(
     let partial =
         Partial::open(&dir, &name, offset.is_some()).map_err(|e| Error::io_path(&shown, &e))?;
     if let Some(offset) = offset {
-        let kept = partial.len().map_err(|e| Error::io_path(&shown, &e))?;
+        let kept = partial.kept().map_err(|e| Error::io_path(&shown, &e))?;
         if kept == 0 {
             // Nothing was kept: opening made an empty file for nothing.
             partial.discard();
@@ -338,7 +338,7 @@ pub fn partial(s: &Session, path: &[u8]) -> Result<Reply, Error> {
         return Ok(Reply::new(code::STAT, "0 00000000"));
     }
     let mut partial = Partial::open(&dir, &name, true).map_err(|e| Error::io_path(&shown, &e))?;
-    let length = partial.len().map_err(|e| Error::io_path(&shown, &e))?;
+    let length = partial.kept().map_err(|e| Error::io_path(&shown, &e))?;
     let crc = partial.crc().map_err(|e| Error::io_path(&shown, &e))?;
     Ok(Reply::new(code::STAT, format!("{length} {crc:08x}")))
 }

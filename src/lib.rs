@@ -1,0 +1,12 @@
+//! rftp as a library: the modules behind the `rftp` binary (`main.rs`), kept
+//! in a library so that the fuzz targets under `fuzz/` can reach the parsers.
+//! Nothing here is a stable API for other crates.
+
+pub mod client;
+pub mod error;
+pub mod fs;
+pub mod server;
+pub mod wire;
+
+/// Port used when none is given, on both ends.
+pub const DEFAULT_PORT: u16 = 2121;
