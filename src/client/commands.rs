@@ -356,7 +356,9 @@ fn local_list(path: Option<&[u8]>) -> Result<Vec<Entry>, Error> {
     let meta =
         std::fs::metadata(path).map_err(|e| Error::io_path(path.as_os_str().as_bytes(), &e))?;
     if meta.is_dir() {
-        return fs::Root::open(path)?.list(&VPath::root());
+        return Ok(fs::Root::open(path)?
+            .list(&VPath::root(), fs::Order::Name)?
+            .collect());
     }
     let parent = path
         .parent()

@@ -267,13 +267,15 @@ impl Root {
         Ok((self.dir(&parent)?, name.to_vec()))
     }
 
-    /// The entries of a directory, or the one entry of a file, in `ls` order.
-    pub fn list(&self, v: &VPath) -> Result<Vec<Entry>, Error> {
+    /// The entries of a directory, or the one entry of a file, in `order`,
+    /// as an iterator the caller sends on as it goes.
+    pub fn list(&self, v: &VPath, order: Order) -> Result<Listing, Error> {
         let shown = v.to_bytes();
         let real = self.canonical(v)?;
         let meta = fs::metadata(&real).map_err(|e| Error::io_path(&shown, &e))?;
         if !meta.is_dir() {
-            return Ok(vec![entry(v.name().unwrap_or(b"/").to_vec(), &meta)]);
+            let one = vec![entry(v.name().unwrap_or(b"/").to_vec(), &meta)];
+            return Ok(Listing(one.into_iter()));
         }
         let dir = self.dir(v)?;
         let mut entries = Vec::new();
@@ -292,8 +294,14 @@ impl Root {
             }
             entries.push(self.entry_following_inside(&item.path(), name, &meta));
         }
-        listing::sort(&mut entries);
-        Ok(entries)
+        match order {
+            Order::Name => listing::sort(&mut entries),
+            Order::DirsFirst => {
+                listing::sort(&mut entries);
+                entries.sort_by_key(|e| e.kind != Kind::Dir);
+            }
+        }
+        Ok(Listing(entries.into_iter()))
     }
 
     /// An entry for a directory item; a link is shown as what it points to
@@ -412,6 +420,26 @@ pub fn resolve_path(cwd: &VPath, path: &[u8]) -> Result<VPath, Error> {
     Ok(VPath(parts))
 }
 
+/// The order of a listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// `ls` order: by name, case-insensitive, ties by byte order.
+    Name,
+    /// `dir` order: directories first, each group by name as in `Name`.
+    DirsFirst,
+}
+
+/// A directory's entries in order, produced as they are sent.
+pub struct Listing(std::vec::IntoIter<Entry>);
+
+impl Iterator for Listing {
+    type Item = Entry;
+
+    fn next(&mut self) -> Option<Entry> {
+        self.0.next()
+    }
+}
+
 /// Give `source` the name `dest` unless `dest` exists, atomically: a hard
 /// link fails when the name is taken, where a rename would replace it.
 pub(crate) fn link_no_clobber(source: &Path, dest: &Path) -> io::Result<()> {
@@ -488,10 +516,10 @@ mod tests {
                 ..
             })
         ));
-        let listed = root.list(&VPath::root()).unwrap();
+        let listed = root.list(&VPath::root(), Order::Name).unwrap();
         assert!(
             listed
-                .iter()
+                .into_iter()
                 .any(|e| e.name == b"out" && e.kind == Kind::Link)
         );
         fs::remove_dir_all(dir).unwrap();
@@ -525,9 +553,8 @@ mod tests {
         assert!(root.resolve(&VPath::root(), b"a/.rftp-part.x").is_err());
         fs::write(dir.join(".rftp-part.x"), b"x").unwrap();
         assert!(
-            root.list(&VPath::root())
+            root.list(&VPath::root(), Order::Name)
                 .unwrap()
-                .iter()
                 .all(|e| e.name != b".rftp-part.x")
         );
         fs::remove_dir_all(dir).unwrap();

@@ -324,9 +324,10 @@ impl<'a> Session<'a> {
             None => Ok(self.cwd.clone()),
             Some(p) => self.resolve(p),
         };
-        match target.and_then(|v| Ok((self.cfg.root.list(&v)?, v))) {
+        let order = crate::fs::Order::Name;
+        match target.and_then(|v| Ok((self.cfg.root.list(&v, order)?, v))) {
             Ok((entries, v)) => {
-                let text: String = entries.iter().map(|e| e.to_line()).collect();
+                let text: String = entries.map(|e| e.to_line()).collect();
                 self.send_text(text.as_bytes(), &quote(&v.to_bytes()))
             }
             Err(e) => self.reply(&e.reply()),
