@@ -62,7 +62,7 @@ impl Cause {
             io::ErrorKind::IsADirectory => Cause::IsDir,
             io::ErrorKind::DirectoryNotEmpty => Cause::NotEmpty,
             io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => Cause::NoSpace,
-            io::ErrorKind::WouldBlock => Cause::Busy,
+            io::ErrorKind::WouldBlock | io::ErrorKind::ResourceBusy => Cause::Busy,
             kind => Cause::Io(kind),
         }
     }

@@ -2,6 +2,7 @@
 //! progress (a live line on a terminal, one summary line otherwise).
 
 use std::io::{self, BufRead, IsTerminal, Write};
+use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
 use crate::fs::listing::thousands;
@@ -9,60 +10,17 @@ use crate::fs::listing::thousands;
 /// How often the progress line is redrawn.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(200);
 
-/// The parts of `struct termios` we touch (Linux layout, glibc and musl, on
-/// x86_64 and aarch64).
-#[repr(C)]
-#[derive(Clone, Copy)]
-struct Termios {
-    c_iflag: u32,
-    c_oflag: u32,
-    c_cflag: u32,
-    c_lflag: u32,
-    c_line: u8,
-    c_cc: [u8; 32],
-    c_ispeed: u32,
-    c_ospeed: u32,
-}
-
-/// Echo input characters (`c_lflag`).
-const ECHO: u32 = 0o10;
-/// Apply terminal changes at once.
-const TCSANOW: i32 = 0;
-
-unsafe extern "C" {
-    fn tcgetattr(fd: i32, termios: *mut Termios) -> i32;
-    fn tcsetattr(fd: i32, action: i32, termios: *const Termios) -> i32;
-}
-
 /// Ask for a password on the terminal with echo off; restores the terminal
 /// whatever happens.
 pub fn ask_password(prompt: &str) -> io::Result<Vec<u8>> {
-    const STDIN: i32 = 0;
     eprint!("{prompt}");
     let _ = io::stderr().flush();
-    let mut saved = Termios {
-        c_iflag: 0,
-        c_oflag: 0,
-        c_cflag: 0,
-        c_lflag: 0,
-        c_line: 0,
-        c_cc: [0; 32],
-        c_ispeed: 0,
-        c_ospeed: 0,
-    };
-    // SAFETY: `saved` is a valid, writable termios of the kernel's layout.
-    let have_termios = unsafe { tcgetattr(STDIN, &mut saved) } == 0;
-    if have_termios {
-        let mut quiet = saved;
-        quiet.c_lflag &= !ECHO;
-        // SAFETY: `quiet` is a termios read from this terminal with one bit changed.
-        unsafe { tcsetattr(STDIN, TCSANOW, &quiet) };
-    }
+    let stdin = io::stdin();
+    let saved = crate::sys::echo_off(stdin.as_fd());
     let mut line = Vec::new();
-    let read = io::stdin().lock().read_until(b'\n', &mut line);
-    if have_termios {
-        // SAFETY: restores the settings read above.
-        unsafe { tcsetattr(STDIN, TCSANOW, &saved) };
+    let read = stdin.lock().read_until(b'\n', &mut line);
+    if let Some(saved) = &saved {
+        crate::sys::restore(stdin.as_fd(), saved);
     }
     eprintln!();
     read?;
@@ -170,11 +128,6 @@ fn clock(secs: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn termios_has_the_kernel_size() {
-        assert_eq!(std::mem::size_of::<Termios>(), 60);
-    }
 
     #[test]
     fn rates_and_clocks() {

@@ -4,7 +4,7 @@
 //! interrupted transfer (`-c`), and progress. `get` and `put` are one job each.
 
 use std::ffi::OsStr;
-use std::fs::{File, Metadata};
+use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -16,6 +16,7 @@ use super::term::Progress;
 use crate::error::{Cause, Error};
 use crate::fs::compress::{Inflater, deflate_bound};
 use crate::fs::{Entry, Partial, check_name, crc_of, unchanged};
+use crate::sys::{self, Meta, MetaKind};
 use crate::wire::{
     PayloadReader, PayloadWriter, Request, StoreMode, Trailer, code, escape, payload,
 };
@@ -101,7 +102,7 @@ impl GetJob {
     pub fn resume(&mut self, cl: &mut Client) -> Result<(), Error> {
         let shown = self.dest.as_os_str().as_bytes().to_vec();
         let local_err = |e: io::Error| Error::io_path(&shown, &e);
-        let mut partial = Partial::open(self.dir(), self.name(), true).map_err(local_err)?;
+        let mut partial = Partial::open_local(self.dir(), self.name(), true).map_err(local_err)?;
         let kept = partial.kept().map_err(local_err)?;
         if kept > 0 {
             let reply = cl.conn.exchange(&Request::Crc {
@@ -159,7 +160,7 @@ impl GetJob {
         let shown = self.dest.as_os_str().as_bytes().to_vec();
         let opened = match self.partial.take() {
             Some(p) => Ok(p),
-            None => Partial::open(self.dir(), self.name(), false),
+            None => Partial::open_local(self.dir(), self.name(), false),
         };
         let mut partial = match opened {
             Ok(p) => p,
@@ -213,7 +214,7 @@ impl GetJob {
             return Err(e);
         }
         partial
-            .publish(&self.dest, self.force)
+            .publish(self.force)
             .map_err(|e| Error::publish(&shown, &e))?;
         progress.finish(copied.bytes);
         Ok(())
@@ -250,18 +251,14 @@ impl PutJob {
         }
     }
 
-    fn open(&self) -> Result<(File, Metadata), Error> {
+    fn open(&self) -> Result<(File, Meta), Error> {
         let file = File::open(os_path(&self.local)).map_err(|e| Error::io_path(&self.local, &e))?;
-        let meta = file
-            .metadata()
-            .map_err(|e| Error::io_path(&self.local, &e))?;
-        if meta.is_dir() {
-            return Err(Error::path(&self.local, Cause::IsDir));
+        let meta = sys::stat_fd(&file).map_err(|e| Error::io_path(&self.local, &e))?;
+        match meta.kind {
+            MetaKind::File => Ok((file, meta)),
+            MetaKind::Dir => Err(Error::path(&self.local, Cause::IsDir)),
+            _ => Err(Error::path(&self.local, Cause::Special)),
         }
-        if !meta.is_file() {
-            return Err(Error::path(&self.local, Cause::Special));
-        }
-        Ok((file, meta))
     }
 
     /// Continue from what an interrupted upload left on the server, when its
@@ -276,7 +273,7 @@ impl PutJob {
         };
         let (mut file, meta) = self.open()?;
         if kept > 0
-            && kept <= meta.len()
+            && kept <= meta.size
             && crc_of(&mut file, kept).map_err(|e| Error::io_path(&self.local, &e))? == crc
         {
             self.offset = kept;
@@ -292,7 +289,7 @@ impl PutJob {
             .map_err(|e| Error::io_path(&self.local, &e))?;
         // A file that shrank below the data the server kept cannot continue.
         let length = before
-            .len()
+            .size
             .checked_sub(self.offset)
             .ok_or_else(|| Error::path(&self.local, Cause::Changed))?;
         let mode = StoreMode::forced(self.force);

@@ -8,30 +8,25 @@ pub mod glob;
 pub mod listing;
 mod partial;
 
-use std::ffi::OsStr;
-use std::fs::{self, File, Metadata};
+mod scan;
+mod walk;
+
+use std::fs::{self, File};
 use std::io;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
-use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::error::{Cause, Error};
+use crate::sys::{self, Meta, MetaKind, Open};
 pub use listing::{Entry, Kind};
 pub use partial::{Partial, crc_of, unchanged};
+pub use scan::{Listing, Order};
+use walk::{At, Found};
 
 /// Longest single name in a path, in bytes (the common file-system limit).
 pub const MAX_NAME_BYTES: usize = 255;
-/// Most entries one listing may hold; a larger directory is refused.
-pub const MAX_LIST_ENTRIES: usize = 100_000;
-/// `O_NONBLOCK` on Linux (the same on x86_64 and aarch64).
-pub(crate) const O_NONBLOCK: i32 = 0o4000;
-/// `O_NOFOLLOW` on Linux, which differs between the two architectures.
-#[cfg(target_arch = "aarch64")]
-pub(crate) const O_NOFOLLOW: i32 = 0o100000;
-/// `O_NOFOLLOW` on Linux, which differs between the two architectures.
-#[cfg(not(target_arch = "aarch64"))]
-pub(crate) const O_NOFOLLOW: i32 = 0o400000;
 /// Prefix of the hidden files that hold a transfer until it is published.
 pub const PARTIAL_PREFIX: &str = ".rftp-part.";
 /// Prefix of the partial files of names too long for `PARTIAL_PREFIX`: a
@@ -73,20 +68,27 @@ impl VPath {
     }
 }
 
-/// An open directory inside the root. It derefs to a path that names the
-/// open directory itself (`/proc/self/fd/N`), so names joined to it stay in
-/// that directory whatever is renamed around it meanwhile. Keep it alive as
-/// long as such paths are used.
-pub struct Dir {
-    path: PathBuf,
-    _file: File,
+/// An open directory: the served tree's own (from `Root`) or a local one
+/// (`Dir::open_local`). Names are created, opened and removed relative to it,
+/// so they stay in that directory whatever is renamed around it meanwhile.
+pub struct Dir(OwnedFd);
+
+impl Dir {
+    /// Open a local directory by path (the client's own destination; links
+    /// followed, as the user named it).
+    pub fn open_local(path: &Path) -> io::Result<Dir> {
+        sys::open_dir(path).map(Dir)
+    }
+
+    /// What `name` in this directory is, links not followed.
+    pub fn stat(&self, name: &[u8]) -> io::Result<sys::Meta> {
+        sys::stat_at(self.0.as_fd(), name)
+    }
 }
 
-impl std::ops::Deref for Dir {
-    type Target = Path;
-
-    fn deref(&self) -> &Path {
-        &self.path
+impl AsFd for Dir {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.0.as_fd()
     }
 }
 
@@ -111,34 +113,38 @@ pub fn check_name(name: &[u8]) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// The served tree: a canonical root directory.
+/// The served tree: an open handle on the root directory, and its canonical
+/// path (to recognise absolute links that point inside). Cheap to clone.
 #[derive(Debug, Clone)]
-pub struct Root {
+pub struct Root(Arc<RootInner>);
+
+#[derive(Debug)]
+struct RootInner {
+    fd: OwnedFd,
     real: PathBuf,
 }
 
 impl Root {
     /// Open `dir` as the root; it must be a directory.
     pub fn open(dir: &Path) -> Result<Root, Error> {
-        let real =
-            fs::canonicalize(dir).map_err(|e| Error::io_path(dir.as_os_str().as_bytes(), &e))?;
-        if !real.is_dir() {
-            return Err(Error::path(dir.as_os_str().as_bytes(), Cause::NotDir));
-        }
-        Ok(Root { real })
+        let shown = dir.as_os_str().as_bytes();
+        let real = fs::canonicalize(dir).map_err(|e| Error::io_path(shown, &e))?;
+        let fd = sys::open_dir(&real).map_err(|e| match e.kind() {
+            io::ErrorKind::NotADirectory => Error::path(shown, Cause::NotDir),
+            _ => Error::io_path(shown, &e),
+        })?;
+        Ok(Root(Arc::new(RootInner { fd, real })))
     }
 
     /// The root's real path (for the server's own log, never for the peer).
     pub fn real(&self) -> &Path {
-        &self.real
+        &self.0.real
     }
 
-    /// Resolve `path` from the client against `cwd`: `/` starts at the root,
-    /// `.` and empty parts are skipped, `..` goes up but never above the root.
-    /// NUL and backslash are refused. Touches no file.
-    /// Partial-file names are refused: they belong to transfers in progress.
+    /// Resolve `path` from the client against `cwd` (see `resolve_path`),
+    /// refusing partial-file names: they belong to transfers in progress.
     pub fn resolve(&self, cwd: &VPath, path: &[u8]) -> Result<VPath, Error> {
-        let v = self.resolve_partial_ok(cwd, path)?;
+        let v = resolve_path(cwd, path)?;
         if v.0.iter().any(|name| is_partial_name(name)) {
             let why = "name reserved for partial transfers";
             return Err(Error::path(path, Cause::BadName(why)));
@@ -151,230 +157,152 @@ impl Root {
         resolve_path(cwd, path)
     }
 
-    fn join(&self, v: &VPath) -> PathBuf {
-        let mut p = self.real.clone();
-        for part in &v.0 {
-            p.push(OsStr::from_bytes(part));
-        }
-        p
-    }
-
-    /// The real path of `v` after following every link, refused unless it
-    /// is still inside the root.
-    fn canonical(&self, v: &VPath) -> Result<PathBuf, Error> {
-        let shown = v.to_bytes();
-        let joined = self.join(v);
-        let real = match fs::canonicalize(&joined) {
-            Ok(real) => real,
-            Err(e) => {
-                // Say "outside" for a missing name behind a link out of the
-                // root too, so that nothing about the outside shows through.
-                let escapes = joined
-                    .ancestors()
-                    .find_map(|a| fs::canonicalize(a).ok())
-                    .is_some_and(|a| !a.starts_with(&self.real));
-                let cause = if escapes {
-                    Cause::Outside
-                } else {
-                    Cause::of(&e)
-                };
-                return Err(Error::path(&shown, cause));
-            }
-        };
-        if !real.starts_with(&self.real) {
-            return Err(Error::path(&shown, Cause::Outside));
-        }
-        Ok(real)
+    /// Find `v`, following links that stay inside (see `walk`).
+    fn locate(&self, v: &VPath) -> Result<Found, Error> {
+        walk::locate(&self.0.fd, &self.0.real, v)
     }
 
     /// Type, size and time of an existing path inside the root.
     pub fn stat(&self, v: &VPath) -> Result<Entry, Error> {
-        let real = self.canonical(v)?;
-        let meta = fs::metadata(&real).map_err(|e| Error::io_path(&v.to_bytes(), &e))?;
-        let name = v.name().unwrap_or(b"/").to_vec();
-        Ok(entry(name, &meta))
+        let found = self.locate(v)?;
+        Ok(entry(v.name().unwrap_or(b"/").to_vec(), &found.meta))
     }
 
     /// Open an existing directory inside the root.
     pub fn dir(&self, v: &VPath) -> Result<Dir, Error> {
-        let shown = v.to_bytes();
-        let real = self.canonical(v)?;
-        let file = fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(O_NONBLOCK)
-            .open(&real)
-            .map_err(|e| Error::io_path(&shown, &e))?;
-        match file.metadata() {
-            Ok(m) if m.is_dir() => {}
-            Ok(_) => return Err(Error::path(&shown, Cause::NotDir)),
-            Err(e) => return Err(Error::io_path(&shown, &e)),
-        }
-        let fd_path = self.check_opened(&file, &shown)?;
-        Ok(Dir {
-            path: fd_path.unwrap_or(real),
-            _file: file,
-        })
-    }
-
-    /// Check where an opened file really is: the path was checked before it
-    /// was opened, and a rename in between could have moved a link into it.
-    /// Returns the file's `/proc/self/fd` path, or `None` where there is no
-    /// `/proc` (and only the check before opening stands).
-    fn check_opened(&self, file: &File, shown: &[u8]) -> Result<Option<PathBuf>, Error> {
-        let fd_path = PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
-        match fs::read_link(&fd_path) {
-            Ok(real) if real.starts_with(&self.real) => Ok(Some(fd_path)),
-            Ok(_) => Err(Error::path(shown, Cause::Outside)),
-            Err(_) => Ok(None),
-        }
+        self.locate(v)?.open_dir(&v.to_bytes())
     }
 
     /// Open an existing regular file inside the root for reading. FIFOs,
-    /// devices and sockets are refused before anything opens them.
-    pub fn open_file(&self, v: &VPath) -> Result<(File, Metadata), Error> {
+    /// devices and sockets are refused before anything opens them, by a
+    /// stat of the name that does not follow links; the open does not follow
+    /// one either and is checked to have opened that same file.
+    pub fn open_file(&self, v: &VPath) -> Result<(File, Meta), Error> {
         let shown = v.to_bytes();
-        let real = self.canonical(v)?;
-        let meta = fs::metadata(&real).map_err(|e| Error::io_path(&shown, &e))?;
-        if meta.is_dir() {
+        let found = self.locate(v)?;
+        match found.meta.kind {
+            MetaKind::File => {}
+            MetaKind::Dir => return Err(Error::path(&shown, Cause::IsDir)),
+            MetaKind::Link => return Err(Error::path(&shown, Cause::Outside)),
+            MetaKind::Special => return Err(Error::path(&shown, Cause::Special)),
+        }
+        let At::Named(parent, name) = found.at else {
             return Err(Error::path(&shown, Cause::IsDir));
-        }
-        if !meta.is_file() {
-            return Err(Error::path(&shown, Cause::Special));
-        }
-        // Non-blocking, so that a FIFO swapped in after the check above
-        // cannot hold the connection; regular files read the same either way.
-        let file = fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(O_NONBLOCK)
-            .open(&real)
+        };
+        let file = sys::open_at(parent.as_fd(), &name, Open::Read)
+            .map(File::from)
             .map_err(|e| Error::io_path(&shown, &e))?;
-        let meta = file.metadata().map_err(|e| Error::io_path(&shown, &e))?;
-        if !meta.is_file() {
-            return Err(Error::path(&shown, Cause::Special));
+        let meta = sys::stat_fd(&file).map_err(|e| Error::io_path(&shown, &e))?;
+        if meta.kind != MetaKind::File || meta.id != found.meta.id {
+            return Err(Error::path(&shown, Cause::Changed));
         }
-        self.check_opened(&file, &shown)?;
         Ok((file, meta))
     }
 
     /// Where a new entry named by `v` would go: its parent must be an existing
     /// directory inside the root. Returns the open parent and the name.
     pub fn new_entry(&self, v: &VPath) -> Result<(Dir, Vec<u8>), Error> {
+        let shown = v.to_bytes();
         let name = v
             .name()
             .ok_or_else(|| Error::path(b"/", Cause::BadName("not a file name")))?;
-        check_name(name).map_err(|why| Error::path(&v.to_bytes(), Cause::BadName(why)))?;
+        check_name(name).map_err(|why| Error::path(&shown, Cause::BadName(why)))?;
         let parent = VPath(v.0[..v.0.len() - 1].to_vec());
-        Ok((self.dir(&parent)?, name.to_vec()))
+        let dir = self.locate(&parent)?.open_dir(&shown)?;
+        Ok((dir, name.to_vec()))
     }
 
     /// The entries of a directory, or the one entry of a file, in `order`,
-    /// as an iterator the caller sends on as it goes.
+    /// produced as the caller takes them (see `Listing`).
     pub fn list(&self, v: &VPath, order: Order) -> Result<Listing, Error> {
         let shown = v.to_bytes();
-        let real = self.canonical(v)?;
-        let meta = fs::metadata(&real).map_err(|e| Error::io_path(&shown, &e))?;
-        if !meta.is_dir() {
-            let one = vec![entry(v.name().unwrap_or(b"/").to_vec(), &meta)];
-            return Ok(Listing(one.into_iter()));
+        let found = self.locate(v)?;
+        if found.meta.kind != MetaKind::Dir {
+            let one = entry(v.name().unwrap_or(b"/").to_vec(), &found.meta);
+            return Ok(Listing::one(one));
         }
-        let dir = self.dir(v)?;
-        let mut entries = Vec::new();
-        for item in fs::read_dir(&*dir).map_err(|e| Error::io_path(&shown, &e))? {
-            let Ok(item) = item else { continue };
-            if entries.len() == MAX_LIST_ENTRIES {
-                return Err(Error::path(
-                    &shown,
-                    Cause::Refused("too many entries to list"),
-                ));
-            }
-            let Ok(meta) = item.metadata() else { continue };
-            let name = item.file_name().as_bytes().to_vec();
-            if is_partial_name(&name) {
-                continue;
-            }
-            entries.push(self.entry_following_inside(&item.path(), name, &meta));
-        }
-        match order {
-            Order::Name => listing::sort(&mut entries),
-            Order::DirsFirst => {
-                listing::sort(&mut entries);
-                entries.sort_by_key(|e| e.kind != Kind::Dir);
-            }
-        }
-        Ok(Listing(entries.into_iter()))
+        let dir = found.open_dir(&shown)?;
+        Ok(Listing::new(self.clone(), v.clone(), dir, order))
     }
 
-    /// An entry for a directory item; a link is shown as what it points to
-    /// when that is inside the root, and as a link otherwise.
-    fn entry_following_inside(&self, path: &Path, name: Vec<u8>, meta: &Metadata) -> Entry {
-        if meta.file_type().is_symlink()
-            && let Ok(target) = fs::canonicalize(path)
-            && target.starts_with(&self.real)
-            && let Ok(m) = fs::metadata(&target)
-        {
-            return entry(name, &m);
+    /// The entry for `name` in the directory `dir`, which is `v`: a link is
+    /// shown as what it points to when that is inside the root, and as a
+    /// link otherwise. `None` when the name is gone.
+    fn entry_in(&self, v: &VPath, dir: &Dir, name: &[u8]) -> Option<Entry> {
+        let meta = dir.stat(name).ok()?;
+        if meta.kind == MetaKind::Link {
+            let mut target = v.clone();
+            target.0.push(name.to_vec());
+            if let Ok(found) = self.locate(&target) {
+                return Some(entry(name.to_vec(), &found.meta));
+            }
         }
-        entry(name, meta)
+        Some(entry(name.to_vec(), &meta))
     }
 
     /// Make a directory.
     pub fn mkdir(&self, v: &VPath) -> Result<(), Error> {
         let (parent, name) = self.new_entry(v)?;
-        fs::create_dir(parent.join(OsStr::from_bytes(&name)))
-            .map_err(|e| Error::io_path(&v.to_bytes(), &e))
+        sys::mkdir_at(parent.as_fd(), &name).map_err(|e| Error::io_path(&v.to_bytes(), &e))
     }
 
     /// Remove an empty directory (never the root).
     pub fn rmdir(&self, v: &VPath) -> Result<(), Error> {
         let (parent, name) = self.new_entry(v)?;
-        let path = parent.join(OsStr::from_bytes(&name));
-        let meta = fs::symlink_metadata(&path).map_err(|e| Error::io_path(&v.to_bytes(), &e))?;
-        if !meta.is_dir() {
-            return Err(Error::path(&v.to_bytes(), Cause::NotDir));
+        let shown = v.to_bytes();
+        let meta = parent.stat(&name).map_err(|e| Error::io_path(&shown, &e))?;
+        if meta.kind != MetaKind::Dir {
+            return Err(Error::path(&shown, Cause::NotDir));
         }
-        fs::remove_dir(path).map_err(|e| Error::io_path(&v.to_bytes(), &e))
+        sys::unlink_at(parent.as_fd(), &name, true).map_err(|e| Error::io_path(&shown, &e))
     }
 
-    /// Remove a file (or a link itself); directories are refused.
+    /// Remove a file (or a link itself); directories are refused, and so is
+    /// a partial file that a transfer holds.
     pub fn remove(&self, v: &VPath) -> Result<(), Error> {
         let (parent, name) = self.new_entry(v)?;
-        let path = parent.join(OsStr::from_bytes(&name));
-        let meta = fs::symlink_metadata(&path).map_err(|e| Error::io_path(&v.to_bytes(), &e))?;
-        if meta.is_dir() {
-            return Err(Error::path(&v.to_bytes(), Cause::IsDir));
+        let shown = v.to_bytes();
+        let meta = parent.stat(&name).map_err(|e| Error::io_path(&shown, &e))?;
+        if meta.kind == MetaKind::Dir {
+            return Err(Error::path(&shown, Cause::IsDir));
         }
-        fs::remove_file(path).map_err(|e| Error::io_path(&v.to_bytes(), &e))
+        if is_partial_name(&name) {
+            return Partial::remove(&parent, &name).map_err(|e| Error::io_path(&shown, &e));
+        }
+        sys::unlink_at(parent.as_fd(), &name, false).map_err(|e| Error::io_path(&shown, &e))
     }
 
-    /// Rename `from` to `to`, refusing when `to` exists.
+    /// Rename `from` to `to`, refusing when `to` exists, whatever it is and
+    /// however other clients race (`RENAME_NOREPLACE`).
     pub fn rename(&self, from: &VPath, to: &VPath) -> Result<(), Error> {
         let (from_parent, from_name) = self.new_entry(from)?;
         let (to_parent, to_name) = self.new_entry(to)?;
-        let source = from_parent.join(OsStr::from_bytes(&from_name));
-        let dest = to_parent.join(OsStr::from_bytes(&to_name));
-        let meta =
-            fs::symlink_metadata(&source).map_err(|e| Error::io_path(&from.to_bytes(), &e))?;
+        let meta = from_parent
+            .stat(&from_name)
+            .map_err(|e| Error::io_path(&from.to_bytes(), &e))?;
         // Links stay where they are: moving one into a path another client is
         // using could swap a directory for a way out of the root.
-        if meta.file_type().is_symlink() {
+        if meta.kind == MetaKind::Link {
             let why = Cause::Refused("cannot rename a symbolic link");
             return Err(Error::path(&from.to_bytes(), why));
         }
-        if meta.is_dir() && to.0.starts_with(&from.0) {
+        if meta.kind == MetaKind::Dir && to.0.starts_with(&from.0) {
             return Err(Error::path(
                 &to.to_bytes(),
                 Cause::Refused("cannot move a directory into itself"),
             ));
         }
-        if meta.is_dir() {
-            // Directories cannot be hard-linked; check, then rename.
-            if fs::symlink_metadata(&dest).is_ok() {
-                return Err(Error::path(&to.to_bytes(), Cause::Taken));
+        let (a, b) = (from_parent.as_fd(), to_parent.as_fd());
+        match sys::rename_at(a, &from_name, b, &to_name, false) {
+            // A file system without RENAME_NOREPLACE: a file can still move
+            // without clobbering by a hard link; a directory cannot.
+            Err(e) if e.kind() == io::ErrorKind::Unsupported && meta.kind != MetaKind::Dir => {
+                sys::link_at(a, &from_name, b, &to_name)
+                    .and_then(|()| sys::unlink_at(a, &from_name, false))
             }
-            return fs::rename(&source, &dest).map_err(|e| Error::io_path(&to.to_bytes(), &e));
+            other => other,
         }
-        link_no_clobber(&source, &dest).map_err(|e| Error::io_path(&to.to_bytes(), &e))?;
-        fs::remove_file(&source).map_err(|e| Error::io_path(&from.to_bytes(), &e))
+        .map_err(|e| Error::io_path(&to.to_bytes(), &e))
     }
 }
 
@@ -420,55 +348,20 @@ pub fn resolve_path(cwd: &VPath, path: &[u8]) -> Result<VPath, Error> {
     Ok(VPath(parts))
 }
 
-/// The order of a listing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Order {
-    /// `ls` order: by name, case-insensitive, ties by byte order.
-    Name,
-    /// `dir` order: directories first, each group by name as in `Name`.
-    DirsFirst,
-}
-
-/// A directory's entries in order, produced as they are sent.
-pub struct Listing(std::vec::IntoIter<Entry>);
-
-impl Iterator for Listing {
-    type Item = Entry;
-
-    fn next(&mut self) -> Option<Entry> {
-        self.0.next()
-    }
-}
-
-/// Give `source` the name `dest` unless `dest` exists, atomically: a hard
-/// link fails when the name is taken, where a rename would replace it.
-pub(crate) fn link_no_clobber(source: &Path, dest: &Path) -> io::Result<()> {
-    match fs::hard_link(source, dest) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(e),
-        // File systems without hard links: the best left is check-then-rename.
-        Err(_) if fs::symlink_metadata(dest).is_err() => fs::rename(source, dest),
-        Err(_) => Err(io::ErrorKind::AlreadyExists.into()),
-    }
-}
-
-/// An entry from metadata.
-fn entry(name: Vec<u8>, meta: &Metadata) -> Entry {
-    let kind = if meta.is_dir() {
-        Kind::Dir
-    } else if meta.is_file() {
-        Kind::File
-    } else if meta.file_type().is_symlink() {
-        Kind::Link
-    } else {
-        Kind::Other
+/// An entry from what `stat` says.
+fn entry(name: Vec<u8>, meta: &Meta) -> Entry {
+    let kind = match meta.kind {
+        MetaKind::Dir => Kind::Dir,
+        MetaKind::File => Kind::File,
+        MetaKind::Link => Kind::Link,
+        MetaKind::Special => Kind::Other,
     };
     Entry {
         name,
         kind,
-        mode: meta.permissions().mode() & 0o7777,
-        size: if kind == Kind::File { meta.len() } else { 0 },
-        mtime: meta.mtime(),
+        mode: meta.mode,
+        size: if kind == Kind::File { meta.size } else { 0 },
+        mtime: meta.mtime,
     }
 }
 
@@ -526,24 +419,69 @@ mod tests {
     }
 
     #[test]
-    fn an_opened_file_outside_the_root_is_caught() {
-        // What a rename race between the check and the open would produce.
+    fn links_inside_are_followed_and_links_out_are_not() {
         let (dir, root) = root();
-        let outside = File::open("/etc/passwd").unwrap();
+        fs::write(dir.join("sub/f"), b"inside").unwrap();
+        std::os::unix::fs::symlink(dir.join("sub"), dir.join("abs")).unwrap();
+        std::os::unix::fs::symlink("../sub/f", dir.join("sub/rel")).unwrap();
+        std::os::unix::fs::symlink("../..", dir.join("sub/up")).unwrap();
+        let at = |p: &[u8]| root.resolve(&VPath::root(), p).unwrap();
+        let (mut f, _) = root.open_file(&at(b"abs/rel")).unwrap();
+        let mut got = Vec::new();
+        io::Read::read_to_end(&mut f, &mut got).unwrap();
+        assert_eq!(got, b"inside");
+        assert_eq!(root.stat(&at(b"abs")).unwrap().kind, Kind::Dir);
+        let outside = |r: Result<Entry, Error>| {
+            matches!(
+                r,
+                Err(Error::Path {
+                    cause: Cause::Outside,
+                    ..
+                })
+            )
+        };
+        assert!(outside(root.stat(&at(b"sub/up"))));
+        assert!(outside(root.stat(&at(b"sub/up/x"))));
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn special_files_are_refused_without_opening() {
+        let (dir, root) = root();
+        let fifo = dir.join("fifo");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let at = |p: &[u8]| root.resolve(&VPath::root(), p).unwrap();
         assert!(matches!(
-            root.check_opened(&outside, b"x"),
+            root.open_file(&at(b"fifo")),
             Err(Error::Path {
-                cause: Cause::Outside,
+                cause: Cause::Special,
                 ..
             })
         ));
-        let inside = File::open(dir.join("sub")).unwrap();
-        assert!(root.check_opened(&inside, b"sub").unwrap().is_some());
-        let d = root
-            .dir(&root.resolve(&VPath::root(), b"sub").unwrap())
-            .unwrap();
-        fs::write(d.join("made"), b"x").unwrap();
-        assert_eq!(fs::read(dir.join("sub/made")).unwrap(), b"x");
+        assert!(root.dir(&at(b"fifo")).is_err());
+        assert!(root.mkdir(&at(b"fifo/sub")).is_err());
+        assert!(root.new_entry(&at(b"fifo/x")).is_err());
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn rename_never_replaces() {
+        let (dir, root) = root();
+        fs::create_dir(dir.join("t")).unwrap();
+        fs::write(dir.join("a"), b"a").unwrap();
+        fs::write(dir.join("b"), b"b").unwrap();
+        let at = |p: &[u8]| root.resolve(&VPath::root(), p).unwrap();
+        assert!(root.rename(&at(b"sub"), &at(b"t")).is_err(), "dir onto dir");
+        assert!(root.rename(&at(b"a"), &at(b"b")).is_err(), "file onto file");
+        assert!(root.rename(&at(b"a"), &at(b"t")).is_err(), "file onto dir");
+        root.rename(&at(b"sub"), &at(b"t/sub")).unwrap();
+        assert!(dir.join("t/sub").is_dir());
         fs::remove_dir_all(dir).unwrap();
     }
 

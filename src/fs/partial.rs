@@ -2,24 +2,23 @@
 //! complete and checked, and where an interrupted transfer's data stays for
 //! `-c`. Used by both ends; no sockets.
 
-use std::ffi::OsStr;
-use std::fs::{self, File, Metadata};
+use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
-use std::path::{Path, PathBuf};
+use std::os::fd::AsFd;
+use std::path::Path;
 
-use super::{
-    LONG_PARTIAL_PREFIX, MAX_NAME_BYTES, O_NOFOLLOW, O_NONBLOCK, PARTIAL_PREFIX, link_no_clobber,
-};
+use super::{Dir, LONG_PARTIAL_PREFIX, MAX_NAME_BYTES, PARTIAL_PREFIX};
+use crate::sys::{self, Meta, MetaKind, Open};
 
 /// Where a transfer's data waits until it is complete: `.rftp-part.NAME` in
-/// the destination directory (or `.rftp-part.CRC` when the name is too
-/// long), locked while a transfer uses it. Published under the real name
-/// when complete and checked; removed by `discard` when the data is bad;
-/// kept when the transfer is interrupted, so that `-c` can continue it.
+/// the destination directory (or `.rftp-long.…` when the name is too long),
+/// locked while a transfer uses it. Published under the real name when
+/// complete and checked; removed by `discard` when the data is bad; kept
+/// when the transfer is interrupted, so that `-c` can continue it.
 pub struct Partial {
-    path: PathBuf,
+    dir: Dir,
+    name: Vec<u8>,
+    part: Vec<u8>,
     file: File,
 }
 
@@ -43,32 +42,36 @@ impl Partial {
 
     /// Open and lock the partial file for `name` in `dir`, creating it. With
     /// `resume` its data is kept and writing continues at its end; otherwise
-    /// it starts empty. Fails with `WouldBlock` while another transfer holds it.
-    pub fn open(dir: &Path, name: &[u8], resume: bool) -> io::Result<Partial> {
-        let path = dir.join(OsStr::from_bytes(&Partial::name_for(name)));
+    /// it starts empty. Fails with `ResourceBusy` while another transfer
+    /// holds it, and with `InvalidInput` when something other than a regular
+    /// file has its name (that is never opened).
+    pub fn open(dir: Dir, name: &[u8], resume: bool) -> io::Result<Partial> {
+        let part = Partial::name_for(name);
         for _ in 0..PARTIAL_OPEN_TRIES {
-            // Never through a link, never blocking on a FIFO left there.
-            let file = fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .custom_flags(O_NOFOLLOW | O_NONBLOCK)
-                .open(&path)?;
-            match file.try_lock() {
-                Ok(()) => {}
-                Err(fs::TryLockError::WouldBlock) => return Err(io::ErrorKind::WouldBlock.into()),
-                Err(fs::TryLockError::Error(e)) => return Err(e),
-            }
-            // The name may have been published or replaced between open and
-            // lock; only the file still under the name is ours to use.
-            let ours = file.metadata()?;
-            match fs::symlink_metadata(&path) {
-                Ok(now) if now.dev() == ours.dev() && now.ino() == ours.ino() && ours.is_file() => {
+            match dir.stat(&part) {
+                Ok(m) if m.kind != MetaKind::File => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "partial file is not a regular file",
+                    ));
                 }
-                _ => continue,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
             }
-            let mut partial = Partial { path, file };
+            let file = File::from(sys::open_at(dir.as_fd(), &part, Open::ReadWriteCreate)?);
+            sys::try_lock(&file)?;
+            // The name may have been removed or replaced between open and
+            // lock; only the file still under the name is ours to use.
+            if !holds(&dir, &part, &file) {
+                continue;
+            }
+            let mut partial = Partial {
+                dir,
+                name: name.to_vec(),
+                part,
+                file,
+            };
             if resume {
                 partial.file.seek(SeekFrom::End(0))?;
             } else {
@@ -77,6 +80,31 @@ impl Partial {
             return Ok(partial);
         }
         Err(io::Error::other("partial file keeps changing"))
+    }
+
+    /// `open` in a local directory named by path (the client's side).
+    pub fn open_local(dir: &Path, name: &[u8], resume: bool) -> io::Result<Partial> {
+        Partial::open(Dir::open_local(dir)?, name, resume)
+    }
+
+    /// Whether the partial file of `name` exists in `dir`.
+    pub fn exists(dir: &Dir, name: &[u8]) -> bool {
+        dir.stat(&Partial::name_for(name)).is_ok()
+    }
+
+    /// Remove the partial file named `part` from `dir`, unless a transfer
+    /// holds it (`ResourceBusy`): the lock is taken first, so no transfer can
+    /// start on it in between.
+    pub fn remove(dir: &Dir, part: &[u8]) -> io::Result<()> {
+        if dir.stat(part)?.kind != MetaKind::File {
+            return sys::unlink_at(dir.as_fd(), part, false);
+        }
+        let file = File::from(sys::open_at(dir.as_fd(), part, Open::Read)?);
+        sys::try_lock(&file)?;
+        if !holds(dir, part, &file) {
+            return Err(io::ErrorKind::ResourceBusy.into());
+        }
+        sys::unlink_at(dir.as_fd(), part, false)
     }
 
     /// Bytes held so far.
@@ -103,39 +131,65 @@ impl Partial {
         &mut self.file
     }
 
-    /// Give the data the name `dest`: replacing an existing file atomically
-    /// when `replace`, failing with `AlreadyExists` otherwise. Data that
+    /// Give the data its real name: replacing an existing file atomically
+    /// when `replace`, failing with `AlreadyExists` otherwise. What gets the
+    /// name is the file this transfer wrote (linked by its descriptor where
+    /// the kernel allows), and `Ok` means the name holds it now. Data that
     /// cannot be published is removed: it is complete, so no `-c` wants it.
-    pub fn publish(self, dest: &Path, replace: bool) -> io::Result<()> {
-        let published = if replace {
-            fs::rename(&self.path, dest)
-        } else {
-            link_no_clobber(&self.path, dest)
-        };
-        if let Err(e) = published {
-            let _ = fs::remove_file(&self.path);
-            return Err(e);
+    pub fn publish(self, replace: bool) -> io::Result<()> {
+        let published = self.link_or_rename(replace);
+        if (published.is_err() || !replace) && holds(&self.dir, &self.part, &self.file) {
+            // Published by a link, the partial name is a leftover; not
+            // published, the data is complete but unwanted.
+            let _ = sys::unlink_at(self.dir.as_fd(), &self.part, false);
         }
-        if !replace {
-            // The data is safe under its real name; a leftover partial name
-            // would only be restarted by the next transfer.
-            let _ = fs::remove_file(&self.path);
+        published?;
+        if !holds(&self.dir, &self.name, &self.file) {
+            return Err(io::Error::other("replaced while being published"));
         }
         Ok(())
     }
 
+    fn link_or_rename(&self, replace: bool) -> io::Result<()> {
+        let dir = self.dir.as_fd();
+        if !replace {
+            match sys::link_fd(&self.file, dir, &self.name) {
+                Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {}
+                done => return done,
+            }
+        }
+        // By name: safe while the lock is held, since every client command
+        // that could remove or replace a held partial file waits for it.
+        if !holds(&self.dir, &self.part, &self.file) {
+            return Err(io::Error::other("partial file was replaced"));
+        }
+        if replace {
+            sys::rename_at(dir, &self.part, dir, &self.name, true)
+        } else {
+            sys::link_at(dir, &self.part, dir, &self.name)
+        }
+    }
+
     /// Remove the partial data: it is bad or no longer wanted.
     pub fn discard(self) {
-        let _ = fs::remove_file(&self.path);
+        if holds(&self.dir, &self.part, &self.file) {
+            let _ = sys::unlink_at(self.dir.as_fd(), &self.part, false);
+        }
+    }
+}
+
+/// Whether `name` in `dir` is the open `file` right now.
+fn holds(dir: &Dir, name: &[u8], file: &File) -> bool {
+    match (dir.stat(name), sys::stat_fd(file)) {
+        (Ok(a), Ok(b)) => a.id == b.id,
+        _ => false,
     }
 }
 
 /// Whether `file` still has the size and modification time of `before`.
-pub fn unchanged(file: &File, before: &Metadata) -> bool {
-    file.metadata().is_ok_and(|now| {
-        now.len() == before.len()
-            && now.mtime() == before.mtime()
-            && now.mtime_nsec() == before.mtime_nsec()
+pub fn unchanged(file: &File, before: &Meta) -> bool {
+    sys::stat_fd(file).is_ok_and(|now| {
+        now.size == before.size && now.mtime == before.mtime && now.mtime_nsec == before.mtime_nsec
     })
 }
 
@@ -157,6 +211,8 @@ pub fn crc_of(r: &mut impl Read, limit: u64) -> io::Result<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
+    use std::path::PathBuf;
 
     fn dir() -> PathBuf {
         let dir = std::env::temp_dir().join(format!(
@@ -174,9 +230,9 @@ mod tests {
         let dir = dir();
         let dest = dir.join("f");
         fs::write(&dest, b"old").unwrap();
-        let mut p = Partial::open(&dir, b"f", false).unwrap();
+        let mut p = Partial::open_local(&dir, b"f", false).unwrap();
         io::Write::write_all(p.file(), b"new").unwrap();
-        let err = p.publish(&dest, false).unwrap_err();
+        let err = p.publish(false).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
         assert_eq!(fs::read(&dest).unwrap(), b"old");
         assert_eq!(
@@ -184,14 +240,14 @@ mod tests {
             2,
             "unpublishable data removed"
         );
-        let mut p = Partial::open(&dir, b"f", false).unwrap();
+        let mut p = Partial::open_local(&dir, b"f", false).unwrap();
         io::Write::write_all(p.file(), b"new").unwrap();
         drop(p);
-        let mut p = Partial::open(&dir, b"f", true).unwrap();
+        let mut p = Partial::open_local(&dir, b"f", true).unwrap();
         assert_eq!(p.kept().unwrap(), 3, "kept for resuming");
         io::Write::write_all(p.file(), b"er").unwrap();
         assert_eq!(p.crc().unwrap(), crc32fast::hash(b"newer"));
-        p.publish(&dest, true).unwrap();
+        p.publish(true).unwrap();
         assert_eq!(fs::read(&dest).unwrap(), b"newer");
         assert_eq!(fs::read_dir(&dir).unwrap().count(), 2, "partial gone");
         fs::remove_dir_all(dir).unwrap();
@@ -200,14 +256,39 @@ mod tests {
     #[test]
     fn a_partial_in_use_is_locked() {
         let dir = dir();
-        let p = Partial::open(&dir, b"x", false).unwrap();
-        let err = Partial::open(&dir, b"x", true).err().unwrap();
-        assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+        let p = Partial::open_local(&dir, b"x", false).unwrap();
+        let err = Partial::open_local(&dir, b"x", true).err().unwrap();
+        assert_eq!(err.kind(), io::ErrorKind::ResourceBusy);
+        let d = Dir::open_local(&dir).unwrap();
+        let err = Partial::remove(&d, b".rftp-part.x").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::ResourceBusy, "held: not removed");
         p.discard();
-        Partial::open(&dir, b"x", false).unwrap().discard();
+        Partial::open_local(&dir, b"x", false).unwrap().discard();
         let long = Partial::name_for(&[b'n'; 250]);
         assert!(long.starts_with(LONG_PARTIAL_PREFIX.as_bytes()) && long.ends_with(b"-250"));
         assert_eq!(Partial::name_for(b"x"), b".rftp-part.x");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn publishing_links_the_file_written_not_the_name() {
+        // Another file put under the partial name behind the transfer's back
+        // must not be what gets published.
+        let dir = dir();
+        let mut p = Partial::open_local(&dir, b"f", false).unwrap();
+        io::Write::write_all(p.file(), b"mine").unwrap();
+        fs::rename(dir.join(".rftp-part.f"), dir.join("moved")).unwrap();
+        fs::write(dir.join(".rftp-part.f"), b"theirs").unwrap();
+        p.publish(false).unwrap();
+        assert_eq!(fs::read(dir.join("f")).unwrap(), b"mine");
+        assert_eq!(fs::read(dir.join(".rftp-part.f")).unwrap(), b"theirs");
+        // Removed outright, the data cannot be published: an error, never
+        // a success for bytes that are not there.
+        let mut p = Partial::open_local(&dir, b"g", false).unwrap();
+        io::Write::write_all(p.file(), b"gone").unwrap();
+        fs::remove_file(dir.join(".rftp-part.g")).unwrap();
+        assert!(p.publish(false).is_err());
+        assert!(!dir.join("g").exists());
         fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -3,11 +3,7 @@
 //! published only when length and CRC-32 match what the client said it sent;
 //! and CRC and PARTIAL, which let a client continue an interrupted transfer.
 
-use std::ffi::OsStr;
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::session::Session;
@@ -24,7 +20,7 @@ use crate::wire::{
 pub fn send_file(s: &mut Session, path: &[u8], offset: u64, deflate: bool) -> io::Result<()> {
     let opened = s.resolve(path).and_then(|v| {
         let (file, meta) = s.cfg.root.open_file(&v)?;
-        if offset > meta.len() {
+        if offset > meta.size {
             return Err(Error::path(
                 path,
                 Cause::Refused("offset beyond the end of the file"),
@@ -37,7 +33,7 @@ pub fn send_file(s: &mut Session, path: &[u8], offset: u64, deflate: bool) -> io
         Err(e) => return s.reply(&e.reply()),
     };
     let started = Instant::now();
-    let length = before.len() - offset;
+    let length = before.size - offset;
     if let Err(e) = file.seek(SeekFrom::Start(offset)) {
         return s.reply(&Error::io_path(path, &e).reply());
     }
@@ -81,10 +77,7 @@ pub fn send_file(s: &mut Session, path: &[u8], offset: u64, deflate: bool) -> io
 /// Where an upload goes, decided before its payload is read.
 struct Upload {
     shown: Vec<u8>,
-    dest: PathBuf,
     partial: Partial,
-    /// The open destination directory, which `dest` and `partial` name.
-    _dir: Dir,
 }
 
 /// Check an upload's destination and open its partial file: a refusal here
@@ -99,10 +92,9 @@ fn prepare_upload(
     let v = s.resolve(path)?;
     let shown = v.to_bytes();
     let (dir, name) = s.cfg.root.new_entry(&v)?;
-    let dest = dir.join(OsStr::from_bytes(&name));
-    refuse_taken(&dest, mode, &shown)?;
+    refuse_taken(&dir, &name, mode, &shown)?;
     let partial =
-        Partial::open(&dir, &name, offset.is_some()).map_err(|e| Error::io_path(&shown, &e))?;
+        Partial::open(dir, &name, offset.is_some()).map_err(|e| Error::io_path(&shown, &e))?;
     if let Some(offset) = offset {
         let kept = partial.kept().map_err(|e| Error::io_path(&shown, &e))?;
         if kept == 0 {
@@ -120,12 +112,7 @@ fn prepare_upload(
             )));
         }
     }
-    Ok(Upload {
-        shown,
-        dest,
-        partial,
-        _dir: dir,
-    })
+    Ok(Upload { shown, partial })
 }
 
 /// STOR: read exactly the announced payload and its trailer whatever happens,
@@ -156,12 +143,7 @@ pub fn receive_file(
         Ok(x) => x,
         Err(e) => return interrupted(s, up, got, started, e),
     };
-    let Upload {
-        shown,
-        dest,
-        partial,
-        _dir: _dir_open,
-    } = up;
+    let Upload { shown, partial } = up;
     let outcome = match (copied.error, trailer) {
         (Some(e), _) => Err(Error::io_path(&shown, &e)),
         (None, Trailer::Abort) => Err(Error::Transfer(format!(
@@ -180,7 +162,7 @@ pub fn receive_file(
     };
     let outcome = match outcome {
         Ok(()) => partial
-            .publish(&dest, mode == StoreMode::Replace)
+            .publish(mode == StoreMode::Replace)
             .map_err(|e| Error::publish(&shown, &e)),
         Err(e) => {
             partial.discard();
@@ -261,10 +243,9 @@ fn compress_file(
     let gz = s.resolve(&[path, b".gz"].concat())?;
     let shown = gz.to_bytes();
     let (dir, gz_name) = s.cfg.root.new_entry(&gz)?;
-    let dest = dir.join(OsStr::from_bytes(&gz_name));
-    refuse_taken(&dest, mode, &shown)?;
+    refuse_taken(&dir, &gz_name, mode, &shown)?;
     let mut partial =
-        Partial::open(&dir, &gz_name, false).map_err(|e| Error::io_path(&shown, &e))?;
+        Partial::open(dir, &gz_name, false).map_err(|e| Error::io_path(&shown, &e))?;
     let mut last = Instant::now();
     let writer = &mut s.writer;
     let mut working = |done: u64| {
@@ -279,7 +260,7 @@ fn compress_file(
         &mut file,
         partial.file(),
         &name,
-        before.mtime(),
+        before.mtime,
         level,
         &mut working,
     );
@@ -291,7 +272,7 @@ fn compress_file(
     match outcome {
         Ok(sizes) => {
             partial
-                .publish(&dest, mode == StoreMode::Replace)
+                .publish(mode == StoreMode::Replace)
                 .map_err(|e| Error::publish(&shown, &e))?;
             Ok(sizes)
         }
@@ -304,8 +285,8 @@ fn compress_file(
 
 /// Refuse early when `dest` exists and `mode` may not replace it; the
 /// publish step refuses again, atomically.
-fn refuse_taken(dest: &Path, mode: StoreMode, shown: &[u8]) -> Result<(), Error> {
-    if mode == StoreMode::New && std::fs::symlink_metadata(dest).is_ok() {
+fn refuse_taken(dir: &Dir, name: &[u8], mode: StoreMode, shown: &[u8]) -> Result<(), Error> {
+    if mode == StoreMode::New && dir.stat(name).is_ok() {
         return Err(Error::path(shown, Cause::Exists));
     }
     Ok(())
@@ -316,7 +297,7 @@ fn refuse_taken(dest: &Path, mode: StoreMode, shown: &[u8]) -> Result<(), Error>
 pub fn crc(s: &Session, path: &[u8], length: u64) -> Result<Reply, Error> {
     let v = s.resolve(path)?;
     let (mut file, meta) = s.cfg.root.open_file(&v)?;
-    if length > meta.len() {
+    if length > meta.size {
         return Err(Error::path(
             &v.to_bytes(),
             Cause::Refused("shorter than that"),
@@ -333,11 +314,10 @@ pub fn partial(s: &Session, path: &[u8]) -> Result<Reply, Error> {
     let v = s.resolve(path)?;
     let (dir, name) = s.cfg.root.new_entry(&v)?;
     let shown = v.to_bytes();
-    let kept = dir.join(OsStr::from_bytes(&Partial::name_for(&name)));
-    if std::fs::symlink_metadata(&kept).is_err() {
+    if !Partial::exists(&dir, &name) {
         return Ok(Reply::new(code::STAT, "0 00000000"));
     }
-    let mut partial = Partial::open(&dir, &name, true).map_err(|e| Error::io_path(&shown, &e))?;
+    let mut partial = Partial::open(dir, &name, true).map_err(|e| Error::io_path(&shown, &e))?;
     let length = partial.kept().map_err(|e| Error::io_path(&shown, &e))?;
     let crc = partial.crc().map_err(|e| Error::io_path(&shown, &e))?;
     Ok(Reply::new(code::STAT, format!("{length} {crc:08x}")))

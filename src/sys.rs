@@ -1,0 +1,303 @@
+//! Every operating-system call that std lacks, on `rustix`: opening and
+//! inspecting names relative to open directories (`openat2`, `openat`,
+//! `fstatat`, `mkdirat`, `unlinkat`, `renameat2`, `linkat`, `readlinkat`,
+//! `getdents`), file locks, and the terminal's echo flag. The only module
+//! that names `rustix`; callers get std types (`OwnedFd`, `File`,
+//! `io::Error`) and `Meta`. No policy here: the jail lives in `fs`.
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+compile_error!("rftp supports Linux only (openat2, renameat2 and linkat by descriptor)");
+
+use std::fs::File;
+use std::io;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+
+use rustix::fs::{AtFlags, FileType, FlockOperation, Mode, OFlags, RenameFlags, ResolveFlags};
+use rustix::io::Errno;
+
+/// What `fstatat` says of a name, in the parts rftp uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Meta {
+    /// What the name is.
+    pub kind: MetaKind,
+    /// Permission bits (`0o7777` at most).
+    pub mode: u32,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, seconds since 1970 UTC.
+    pub mtime: i64,
+    /// Nanoseconds within `mtime`.
+    pub mtime_nsec: u32,
+    /// Device and inode: the file's identity.
+    pub id: (u64, u64),
+}
+
+/// The type of a file as `Meta` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetaKind {
+    /// A directory.
+    Dir,
+    /// A regular file.
+    File,
+    /// A symbolic link (only when links are not followed).
+    Link,
+    /// A FIFO, socket or device node.
+    Special,
+}
+
+impl Meta {
+    fn from_stat(st: &rustix::fs::Stat) -> Meta {
+        let kind = match FileType::from_raw_mode(st.st_mode) {
+            FileType::Directory => MetaKind::Dir,
+            FileType::RegularFile => MetaKind::File,
+            FileType::Symlink => MetaKind::Link,
+            _ => MetaKind::Special,
+        };
+        Meta {
+            kind,
+            mode: st.st_mode & 0o7777,
+            size: u64::try_from(st.st_size).unwrap_or(0),
+            mtime: st.st_mtime,
+            mtime_nsec: u32::try_from(st.st_mtime_nsec).unwrap_or(0),
+            #[allow(clippy::useless_conversion)] // u64 on some targets only
+            id: (u64::from(st.st_dev), u64::from(st.st_ino)),
+        }
+    }
+}
+
+/// How `open_at` opens a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Open {
+    /// An existing directory, for reading its entries and as a base.
+    Dir,
+    /// An existing file, read-only.
+    Read,
+    /// A file for reading and writing, created with mode 0666 (less the
+    /// umask) when missing.
+    ReadWriteCreate,
+}
+
+impl Open {
+    fn flags(self) -> OFlags {
+        // Never through a link at the last step, never blocking on a FIFO,
+        // never taking a terminal as the controlling one.
+        let always = OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY;
+        always
+            | match self {
+                Open::Dir => OFlags::RDONLY | OFlags::DIRECTORY,
+                Open::Read => OFlags::RDONLY,
+                Open::ReadWriteCreate => OFlags::RDWR | OFlags::CREATE,
+            }
+    }
+}
+
+/// Open `name` in `dir`, never following a link at the last step.
+pub fn open_at(dir: BorrowedFd<'_>, name: &[u8], how: Open) -> io::Result<OwnedFd> {
+    Ok(rustix::fs::openat(
+        dir,
+        name,
+        how.flags(),
+        Mode::from_raw_mode(0o666),
+    )?)
+}
+
+/// Open the directory at `path`, following links (a path the user gave).
+pub fn open_dir(path: &std::path::Path) -> io::Result<OwnedFd> {
+    let flags = OFlags::CLOEXEC | OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NONBLOCK;
+    Ok(rustix::fs::open(path, flags, Mode::empty())?)
+}
+
+/// The outcome of `open_dir_beneath`.
+pub enum Beneath {
+    /// The directory, opened.
+    Opened(OwnedFd),
+    /// The kernel refused to resolve it beneath `dir` (a link out of it, an
+    /// absolute link, or `openat2` unavailable): walk it by hand instead.
+    Walk,
+}
+
+/// Open the directory `path` (a relative path) beneath `dir` with `openat2`:
+/// `RESOLVE_BENEATH` keeps every step, links included, inside `dir`, and
+/// `RESOLVE_NO_MAGICLINKS` refuses `/proc`-style links.
+pub fn open_dir_beneath(dir: BorrowedFd<'_>, path: &[u8]) -> io::Result<Beneath> {
+    let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS;
+    let flags = OFlags::CLOEXEC | OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NONBLOCK;
+    match rustix::fs::openat2(dir, path, flags, Mode::empty(), resolve) {
+        Ok(fd) => Ok(Beneath::Opened(fd)),
+        // EXDEV: a step would leave `dir`; ENOSYS, EPERM (seccomp), E2BIG:
+        // no usable openat2; EAGAIN: a rename raced the lookup.
+        Err(Errno::XDEV | Errno::NOSYS | Errno::PERM | Errno::TOOBIG | Errno::AGAIN) => {
+            Ok(Beneath::Walk)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// What `name` in `dir` is, without following a link.
+pub fn stat_at(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<Meta> {
+    let st = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)?;
+    Ok(Meta::from_stat(&st))
+}
+
+/// What an open file is.
+pub fn stat_fd(fd: impl AsFd) -> io::Result<Meta> {
+    Ok(Meta::from_stat(&rustix::fs::fstat(fd)?))
+}
+
+/// The target of the link `name` in `dir`.
+pub fn read_link_at(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<Vec<u8>> {
+    Ok(rustix::fs::readlinkat(dir, name, Vec::new())?.into_bytes())
+}
+
+/// Make the directory `name` in `dir` (mode 0777 less the umask).
+pub fn mkdir_at(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<()> {
+    Ok(rustix::fs::mkdirat(dir, name, Mode::from_raw_mode(0o777))?)
+}
+
+/// Remove `name` from `dir`: an empty directory when `is_dir`, else a
+/// file or link.
+pub fn unlink_at(dir: BorrowedFd<'_>, name: &[u8], is_dir: bool) -> io::Result<()> {
+    let flags = if is_dir {
+        AtFlags::REMOVEDIR
+    } else {
+        AtFlags::empty()
+    };
+    Ok(rustix::fs::unlinkat(dir, name, flags)?)
+}
+
+/// Rename `from` in `from_dir` to `to` in `to_dir`. Without `replace` it
+/// fails with `AlreadyExists` when `to` exists, atomically
+/// (`RENAME_NOREPLACE`); a file system without that flag gets
+/// `Unsupported`.
+pub fn rename_at(
+    from_dir: BorrowedFd<'_>,
+    from: &[u8],
+    to_dir: BorrowedFd<'_>,
+    to: &[u8],
+    replace: bool,
+) -> io::Result<()> {
+    let flags = if replace {
+        RenameFlags::empty()
+    } else {
+        RenameFlags::NOREPLACE
+    };
+    match rustix::fs::renameat_with(from_dir, from, to_dir, to, flags) {
+        Ok(()) => Ok(()),
+        Err(Errno::INVAL) if !replace => Err(io::ErrorKind::Unsupported.into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Give the open file `file` the name `name` in `dir`, failing with
+/// `AlreadyExists` when it is taken: the file itself, never whatever holds
+/// some name by now (`linkat` with `AT_EMPTY_PATH`). Kernels before 6.10
+/// allow that only with `CAP_DAC_READ_SEARCH`; they get `PermissionDenied`.
+pub fn link_fd(file: &File, dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<()> {
+    match rustix::fs::linkat(file, c"", dir, name, AtFlags::EMPTY_PATH) {
+        Ok(()) => Ok(()),
+        // ENOENT is what a kernel says when AT_EMPTY_PATH is not allowed.
+        Err(Errno::NOENT | Errno::PERM) => Err(io::ErrorKind::PermissionDenied.into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Hard-link `from` in `from_dir` as `to` in `to_dir`, failing when `to`
+/// exists; links are not followed.
+pub fn link_at(
+    from_dir: BorrowedFd<'_>,
+    from: &[u8],
+    to_dir: BorrowedFd<'_>,
+    to: &[u8],
+) -> io::Result<()> {
+    Ok(rustix::fs::linkat(
+        from_dir,
+        from,
+        to_dir,
+        to,
+        AtFlags::empty(),
+    )?)
+}
+
+/// One entry of a directory read by `read_dir`.
+pub struct DirEntry {
+    /// Its name (never `.` or `..`).
+    pub name: Vec<u8>,
+    /// Whether the directory says it is a directory (`d_type`), a link, or
+    /// something to `stat_at` to learn.
+    pub hint: Option<MetaKind>,
+}
+
+/// Call `each` for every entry of the open directory `dir`, from its start,
+/// skipping `.` and `..`; stops at the first error `each` returns.
+pub fn read_dir(
+    dir: BorrowedFd<'_>,
+    mut each: impl FnMut(DirEntry) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut entries = rustix::fs::Dir::read_from(dir)?;
+    while let Some(item) = entries.read() {
+        let item = item?;
+        let name = item.file_name().to_bytes();
+        if name == b"." || name == b".." {
+            continue;
+        }
+        let hint = match item.file_type() {
+            FileType::Directory => Some(MetaKind::Dir),
+            FileType::RegularFile => Some(MetaKind::File),
+            FileType::Symlink => Some(MetaKind::Link),
+            FileType::Unknown => None,
+            _ => Some(MetaKind::Special),
+        };
+        each(DirEntry {
+            name: name.to_vec(),
+            hint,
+        })?;
+    }
+    Ok(())
+}
+
+/// Take an exclusive lock on `file` without waiting; `ResourceBusy` when
+/// another open file holds it.
+pub fn try_lock(file: &File) -> io::Result<()> {
+    match rustix::fs::flock(file, FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => Ok(()),
+        Err(Errno::WOULDBLOCK) => Err(io::ErrorKind::ResourceBusy.into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A terminal's settings, saved by `echo_off` for `restore`.
+pub struct TermState(rustix::termios::Termios);
+
+/// Turn the echo of the terminal `fd` off; `None` when it is no terminal.
+pub fn echo_off(fd: BorrowedFd<'_>) -> Option<TermState> {
+    let saved = rustix::termios::tcgetattr(fd).ok()?;
+    let mut quiet = saved.clone();
+    quiet.local_modes.remove(rustix::termios::LocalModes::ECHO);
+    rustix::termios::tcsetattr(fd, rustix::termios::OptionalActions::Now, &quiet).ok()?;
+    Some(TermState(saved))
+}
+
+/// Put back the settings `echo_off` saved.
+pub fn restore(fd: BorrowedFd<'_>, state: &TermState) {
+    let _ = rustix::termios::tcsetattr(fd, rustix::termios::OptionalActions::Now, &state.0);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::AsFd;
+
+    #[test]
+    fn rename_without_replace_refuses_an_existing_target() {
+        let dir = std::env::temp_dir().join(format!("rftp-sys-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("a")).unwrap();
+        std::fs::create_dir_all(dir.join("b")).unwrap();
+        let d = File::open(&dir).unwrap();
+        let err = rename_at(d.as_fd(), b"a", d.as_fd(), b"b", false).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        rename_at(d.as_fd(), b"a", d.as_fd(), b"c", false).unwrap();
+        assert!(dir.join("c").is_dir() && dir.join("b").is_dir());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
