@@ -6,12 +6,13 @@ use std::io::{self, Write};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
-use super::conn::Conn;
+use super::conn::{Conn, ListItem, unquote};
 use super::{many, transfer};
 use crate::error::Error;
 use crate::fs::compress::DEFAULT_LEVEL;
+use crate::fs::listing::DirLayout;
 use crate::fs::{self, Entry, VPath, listing};
-use crate::wire::{Request, StoreMode, escape, words};
+use crate::wire::{Request, StoreMode, escape};
 
 /// One client command: name, usage, one line of help.
 pub struct ClientCommand {
@@ -181,13 +182,44 @@ impl Client {
             }
             "ls" => {
                 let a = parse_args(args, "la", 0, 1)?;
-                let (entries, _) = self.list(a.rest.first().copied())?;
-                print_listing(&entries, &a)?;
+                let (all, long) = (a.has('a'), a.has('l'));
+                let mut out = io::BufWriter::new(io::stdout().lock());
+                self.list_each(a.rest.first().copied(), false, &mut |item| {
+                    let ListItem::Entry(e) = item else {
+                        return Ok(());
+                    };
+                    if !all && e.is_hidden() {
+                        return Ok(());
+                    }
+                    let line = if long {
+                        listing::long_line(&e)
+                    } else {
+                        listing::ls_line(&e)
+                    };
+                    out.write_all(line.as_bytes()).map_err(stdout_error)
+                })?;
+                out.flush().map_err(stdout_error)?;
             }
             "dir" => {
                 let a = parse_args(args, "", 0, 1)?;
-                let (entries, path) = self.list(a.rest.first().copied())?;
-                print_out(listing::format_dir(&escape(&path), &entries).as_bytes())?;
+                let mut out = io::BufWriter::new(io::stdout().lock());
+                let mut layout = None;
+                self.list_each(a.rest.first().copied(), true, &mut |item| {
+                    let text = match item {
+                        ListItem::Start(path) => {
+                            let l = layout.insert(DirLayout::new(&escape(path)));
+                            l.header.clone()
+                        }
+                        ListItem::Entry(e) => {
+                            layout.as_mut().map_or_else(String::new, |l| l.line(&e))
+                        }
+                    };
+                    out.write_all(text.as_bytes()).map_err(stdout_error)
+                })?;
+                if let Some(l) = layout {
+                    out.write_all(l.totals().as_bytes()).map_err(stdout_error)?;
+                }
+                out.flush().map_err(stdout_error)?;
             }
             "get" => {
                 let a = parse_args(args, "fcrz", 1, 2)?;
@@ -292,34 +324,39 @@ impl Client {
         print_out(line.as_bytes())
     }
 
-    /// LIST: the entries and the remote path the server listed.
-    pub fn list(&mut self, path: Option<&[u8]>) -> Result<(Vec<Entry>, Vec<u8>), Error> {
-        let (text, done) = self
-            .conn
-            .fetch_text(&Request::List(path.map(<[u8]>::to_vec)))?;
-        let listed = done
-            .text
-            .splitn(3, ' ')
-            .nth(2)
-            .map(unquote)
-            .transpose()?
-            .unwrap_or_else(|| b"/".to_vec());
-        let mut entries = Vec::new();
-        for line in text.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-            let entry = Entry::parse(line)
-                .ok_or_else(|| Error::Protocol(format!("bad listing line '{}'", escape(line))))?;
-            entries.push(entry);
-        }
-        Ok((entries, listed))
+    /// LIST, each entry handed to `each` as it arrives (after the path the
+    /// server lists); returns that path.
+    pub fn list_each(
+        &mut self,
+        path: Option<&[u8]>,
+        dirs_first: bool,
+        each: &mut dyn FnMut(ListItem<'_>) -> Result<(), Error>,
+    ) -> Result<Vec<u8>, Error> {
+        let req = Request::List {
+            path: path.map(<[u8]>::to_vec),
+            dirs_first,
+        };
+        self.conn.fetch_listing(&req, each)
     }
-}
 
-/// A quoted path from a reply, as raw bytes.
-fn unquote(text: &str) -> Result<Vec<u8>, Error> {
-    let mut w = words::split(text.as_bytes(), 1)
-        .map_err(|_| Error::Protocol(format!("bad path in reply '{text}'")))?;
-    w.pop()
-        .ok_or_else(|| Error::Protocol("reply without a path".into()))
+    /// The names in a remote directory that `keep` takes, and the path the
+    /// server listed.
+    pub fn list_names(
+        &mut self,
+        path: Option<&[u8]>,
+        keep: impl Fn(&Entry) -> bool,
+    ) -> Result<(Vec<Entry>, Vec<u8>), Error> {
+        let mut kept = Vec::new();
+        let listed = self.list_each(path, false, &mut |item| {
+            if let ListItem::Entry(e) = item
+                && keep(&e)
+            {
+                kept.push(e);
+            }
+            Ok(())
+        })?;
+        Ok((kept, listed))
+    }
 }
 
 /// `ls` and `lls` output: long with `-l`, dot-files with `-a`.
@@ -337,7 +374,12 @@ fn print_out(bytes: &[u8]) -> Result<(), Error> {
     let mut out = io::stdout().lock();
     out.write_all(bytes)
         .and_then(|()| out.flush())
-        .map_err(|e| Error::Io("cannot write to standard output".into(), e))
+        .map_err(stdout_error)
+}
+
+/// A failed write to stdout.
+fn stdout_error(e: io::Error) -> Error {
+    Error::Io("cannot write to standard output".into(), e)
 }
 
 fn local_cd(dir: Option<&[u8]>) -> Result<(), Error> {

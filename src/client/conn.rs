@@ -1,21 +1,28 @@
 //! The client's connection: connect, greeting, login, and the request/reply
 //! exchange with bounded reads. Knows the wire, not the local file system.
 
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufReader, BufWriter, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 use crate::error::Error;
+use crate::fs::Entry;
 use crate::wire::{self, Line, PayloadReader, Reply, Request, code};
 
 /// How long to try each address of the server.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long to wait for the server before giving up on it.
 const NETWORK_TIMEOUT: Duration = Duration::from_secs(300);
-/// Largest listing or help text accepted from the server, in bytes.
-pub const MAX_TEXT_PAYLOAD_BYTES: u64 = 64 * 1024 * 1024;
 /// Socket buffers, in bytes.
 const BUFFER_BYTES: usize = 256 * 1024;
+
+/// What a listing hands its reader, in order.
+pub enum ListItem<'a> {
+    /// The path the server lists, before any entry.
+    Start(&'a [u8]),
+    /// One entry.
+    Entry(Entry),
+}
 
 /// A connection to a server.
 pub struct Conn {
@@ -175,34 +182,55 @@ impl Conn {
         Ok(reply)
     }
 
-    /// Send a request answered by a text payload (LIST, HELP) and return the
-    /// checked payload and the final reply.
-    pub fn fetch_text(&mut self, req: &Request) -> Result<(Vec<u8>, Reply), Error> {
-        let length = self.expect_payload(req)?;
-        if length > MAX_TEXT_PAYLOAD_BYTES {
-            return Err(Error::Protocol(format!(
-                "listing of {length} bytes is too large"
-            )));
-        }
-        let mut payload = PayloadReader::new(&mut self.reader, length);
-        let mut text = Vec::new();
-        payload.read_to_end(&mut text).map_err(lost)?;
-        let done = self.reply()?;
-        check_final(&done, text.len() as u64, crc32fast::hash(&text), length)?;
-        Ok((text, done))
-    }
-
-    /// Send a request that should be answered by a payload announcement;
-    /// returns the announced length.
-    pub fn expect_payload(&mut self, req: &Request) -> Result<u64, Error> {
+    /// Send a LIST and hand each entry to `each` as it arrives, holding one
+    /// line at a time; returns the path the server listed.
+    pub fn fetch_listing(
+        &mut self,
+        req: &Request,
+        each: &mut dyn FnMut(ListItem<'_>) -> Result<(), Error>,
+    ) -> Result<Vec<u8>, Error> {
         self.send(req)?;
         self.flush()?;
-        match self.read_announcement()? {
-            (length, false) => Ok(length),
-            (_, true) => Err(Error::Protocol(
-                "a compressed payload nobody asked for".into(),
-            )),
+        let reply = self.reply()?;
+        if reply.code != code::PAYLOAD {
+            return Err(Error::Remote(reply));
         }
+        let listed = match reply.text.split_once(' ') {
+            Some((wire::LISTING_LENGTH, path)) => unquote(path)?,
+            _ => {
+                let why = format!("bad listing announcement '{}'", reply.text);
+                return Err(Error::Protocol(why));
+            }
+        };
+        let mut failed = each(ListItem::Start(&listed)).err();
+        let mut payload = io::BufReader::new(PayloadReader::new(&mut self.reader, u64::MAX));
+        let (mut length, mut crc) = (0u64, crc32fast::Hasher::new());
+        let mut line = Vec::new();
+        // A failure of `each` (stdout closed, say) still reads the listing
+        // to its end, so that the connection keeps its place.
+        loop {
+            match wire::read_line(&mut payload, &mut line).map_err(lost)? {
+                Line::Whole => {}
+                Line::Eof if line.is_empty() => break,
+                _ => return Err(Error::Protocol("bad listing line".into())),
+            }
+            // `read_line` took the newline off; the checksum covers it.
+            length += line.len() as u64 + 1;
+            crc.update(&line);
+            crc.update(b"\n");
+            let entry = Entry::parse(&line).ok_or_else(|| {
+                Error::Protocol(format!("bad listing line '{}'", wire::escape(&line)))
+            })?;
+            if failed.is_none()
+                && let Err(e) = each(ListItem::Entry(entry))
+            {
+                failed = Some(e);
+            }
+        }
+        drop(payload);
+        let done = self.reply()?;
+        check_final(&done, length, crc.finalize(), length)?;
+        failed.map_or(Ok(listed), Err)
     }
 
     /// Read the answer to a request for a payload: its announced length, or
@@ -227,6 +255,14 @@ impl Conn {
     pub fn quit(&mut self) {
         let _ = self.exchange(&Request::Quit);
     }
+}
+
+/// A quoted path from a reply, as raw bytes.
+pub fn unquote(text: &str) -> Result<Vec<u8>, Error> {
+    let mut w = wire::words::split(text.as_bytes(), 1)
+        .map_err(|_| Error::Protocol(format!("bad path in reply '{text}'")))?;
+    w.pop()
+        .ok_or_else(|| Error::Protocol(format!("bad path in reply '{text}'")))
 }
 
 /// Check the final reply after a payload against what arrived.

@@ -10,6 +10,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use super::commands::{Client, Flags};
+use super::conn::ListItem;
 use super::pipeline::{self, Job};
 use super::transfer::{GetJob, PutJob, check_destination, last_name, os_path, remote_join, stat};
 use crate::error::{Cause, Error};
@@ -45,12 +46,10 @@ pub fn mget(cl: &mut Client, patterns: &[&[u8]], flags: Flags) -> Result<(), Err
     for &raw in patterns {
         let (dir, name_pattern) = glob::split_dir(raw);
         let pattern = Pattern::new(name_pattern)?;
-        let (entries, _) = cl.list(dir)?;
+        let (entries, _) =
+            cl.list_names(dir, |e| e.kind == Kind::File && pattern.matches(&e.name))?;
         let mut matched = false;
-        for e in entries
-            .iter()
-            .filter(|e| e.kind == Kind::File && pattern.matches(&e.name))
-        {
+        for e in &entries {
             matched = true;
             if let Err(err) = check_peer_name(&e.name) {
                 failures.push(err);
@@ -75,6 +74,18 @@ pub fn mget(cl: &mut Client, patterns: &[&[u8]], flags: Flags) -> Result<(), Err
     pipeline::run_reporting(cl, "mget", jobs, failures)
 }
 
+/// The names in a remote directory.
+fn remote_names(cl: &mut Client, dir: Option<&[u8]>) -> Result<HashSet<Vec<u8>>, Error> {
+    let mut names = HashSet::new();
+    cl.list_each(dir, false, &mut |item| {
+        if let ListItem::Entry(e) = item {
+            names.insert(e.name);
+        }
+        Ok(())
+    })?;
+    Ok(names)
+}
+
 fn no_match(pattern: &[u8]) -> Error {
     Error::path(pattern, Cause::Refused("no file matches"))
 }
@@ -86,7 +97,7 @@ pub fn mput(cl: &mut Client, patterns: &[&[u8]], flags: Flags) -> Result<(), Err
     let existing: HashSet<Vec<u8>> = if force {
         HashSet::new()
     } else {
-        cl.list(None)?.0.into_iter().map(|e| e.name).collect()
+        remote_names(cl, None)?
     };
     let mut seen = HashSet::new();
     let mut jobs = Vec::new();
@@ -162,7 +173,7 @@ pub fn get_tree(
     while let Some((dir, local_dir, depth)) = pending.pop() {
         fs::create_dir_all(&local_dir)
             .map_err(|e| Error::io_path(local_dir.as_os_str().as_bytes(), &e))?;
-        let (entries, _) = cl.list(Some(&dir))?;
+        let (entries, _) = cl.list_names(Some(&dir), |_| true)?;
         count += entries.len();
         if count > MAX_TREE_ENTRIES {
             return Err(Error::path(remote, Cause::Refused("tree too large")));
@@ -242,9 +253,7 @@ pub fn put_tree(
         let taken: HashSet<Vec<u8>> = if force {
             HashSet::new()
         } else {
-            cl.list(Some(&remote_dir))
-                .map(|(e, _)| e.into_iter().map(|e| e.name).collect())
-                .unwrap_or_default()
+            remote_names(cl, Some(&remote_dir)).unwrap_or_default()
         };
         for item in items {
             let name = item.file_name().as_bytes().to_vec();

@@ -3,7 +3,6 @@
 //! these return, byte for byte the same for the same tree.
 
 use std::cmp::Ordering;
-use std::fmt::Write as _;
 
 use crate::wire::{escape, quote, words};
 
@@ -88,7 +87,8 @@ impl Entry {
         })
     }
 
-    fn is_hidden(&self) -> bool {
+    /// Whether it is a dot-file, left out unless asked for.
+    pub fn is_hidden(&self) -> bool {
         self.name.starts_with(b".")
     }
 
@@ -115,64 +115,91 @@ pub fn sort(entries: &mut [Entry]) {
 
 /// `ls`: one name per line; dot-files only when `all`.
 pub fn format_ls(entries: &[Entry], all: bool) -> String {
-    let mut out = String::new();
-    for e in entries.iter().filter(|e| all || !e.is_hidden()) {
-        out.push_str(&e.shown());
-        out.push('\n');
-    }
-    out
+    let shown = entries.iter().filter(|e| all || !e.is_hidden());
+    shown.map(ls_line).collect()
+}
+
+/// An entry's line in `ls`.
+pub fn ls_line(e: &Entry) -> String {
+    format!("{}\n", e.shown())
 }
 
 /// `ls -l`: type and permissions, size, time (UTC), name.
 pub fn format_long(entries: &[Entry], all: bool) -> String {
-    let mut out = String::new();
-    for e in entries.iter().filter(|e| all || !e.is_hidden()) {
-        let _ = writeln!(
-            out,
-            "{}{} {:>12} {} {}",
-            e.kind.letter().to_string().replace('f', "-"),
-            permissions(e.mode),
-            e.size,
-            date_time(e.mtime, " "),
-            e.shown()
-        );
-    }
-    out
+    let shown = entries.iter().filter(|e| all || !e.is_hidden());
+    shown.map(long_line).collect()
+}
+
+/// An entry's line in `ls -l`.
+pub fn long_line(e: &Entry) -> String {
+    format!(
+        "{}{} {:>12} {} {}\n",
+        e.kind.letter().to_string().replace('f', "-"),
+        permissions(e.mode),
+        e.size,
+        date_time(e.mtime, " "),
+        e.shown()
+    )
 }
 
 /// `dir`: the Windows layout, directories first, then files, dot-files left out.
 pub fn format_dir(path: &str, entries: &[Entry]) -> String {
-    let mut out = format!(" Directory of {path}\n\n");
-    let shown: Vec<&Entry> = entries.iter().filter(|e| !e.is_hidden()).collect();
-    let (dirs, files): (Vec<&Entry>, Vec<&Entry>) = shown.iter().partition(|e| e.kind == Kind::Dir);
-    for d in &dirs {
-        let _ = writeln!(
-            out,
-            "{}    {:<14} {}",
-            date_time(d.mtime, "  "),
-            "<DIR>",
-            escape(&d.name)
-        );
+    let mut dirs: Vec<&Entry> = entries.iter().filter(|e| e.kind == Kind::Dir).collect();
+    dirs.extend(entries.iter().filter(|e| e.kind != Kind::Dir));
+    let mut layout = DirLayout::new(path);
+    let mut out = layout.header.clone();
+    for e in dirs {
+        out.push_str(&layout.line(e));
     }
-    let mut total = 0u64;
-    for f in &files {
-        total += f.size;
-        let _ = writeln!(
-            out,
-            "{}{:>18} {}",
-            date_time(f.mtime, "  "),
-            thousands(f.size),
-            escape(&f.name)
-        );
-    }
-    let _ = writeln!(
-        out,
-        "{:>16} File(s) {:>14} bytes",
-        files.len(),
-        thousands(total)
-    );
-    let _ = writeln!(out, "{:>16} Dir(s)", dirs.len());
+    out.push_str(&layout.totals());
     out
+}
+
+/// The `dir` layout built as entries arrive (directories first), with the
+/// counts at the end.
+pub struct DirLayout {
+    /// The heading, to print before the first entry.
+    pub header: String,
+    files: u64,
+    dirs: u64,
+    bytes: u64,
+}
+
+impl DirLayout {
+    /// The layout for the directory shown as `path`.
+    pub fn new(path: &str) -> DirLayout {
+        DirLayout {
+            header: format!(" Directory of {path}\n\n"),
+            files: 0,
+            dirs: 0,
+            bytes: 0,
+        }
+    }
+
+    /// An entry's line (empty for a dot-file), counted for the totals.
+    pub fn line(&mut self, e: &Entry) -> String {
+        if e.is_hidden() {
+            return String::new();
+        }
+        let date = date_time(e.mtime, "  ");
+        if e.kind == Kind::Dir {
+            self.dirs += 1;
+            return format!("{date}    {:<14} {}\n", "<DIR>", escape(&e.name));
+        }
+        self.files += 1;
+        self.bytes += e.size;
+        format!("{date}{:>18} {}\n", thousands(e.size), escape(&e.name))
+    }
+
+    /// The two lines of counts.
+    pub fn totals(&self) -> String {
+        format!(
+            "{:>16} File(s) {:>14} bytes\n{:>16} Dir(s)\n",
+            self.files,
+            thousands(self.bytes),
+            self.dirs
+        )
+    }
 }
 
 /// `rwxr-xr-x` for the low nine mode bits.

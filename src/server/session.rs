@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::{Config, Verbosity, transfer};
 use crate::error::{Cause, Error};
-use crate::fs::VPath;
+use crate::fs::{Order, VPath};
 use crate::wire::{
     self, COMMANDS, Line, MAX_LINE_BYTES, PayloadWriter, Reply, Request, code, escape, quote,
 };
@@ -237,7 +237,7 @@ impl<'a> Session<'a> {
             } => return transfer::receive_file(self, &path, length, mode, offset),
             Request::Crc { path, length } => transfer::crc(self, &path, length),
             Request::Partial(path) => transfer::partial(self, &path),
-            Request::List(path) => return self.list(path.as_deref()),
+            Request::List { path, dirs_first } => return self.list(path.as_deref(), dirs_first),
             Request::Help => return self.help(),
             Request::Pwd => Ok(Reply::new(code::PWD, quote(&self.cwd.to_bytes()))),
             Request::Cwd(path) => self.cwd(path.as_deref()),
@@ -319,19 +319,38 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    fn list(&mut self, path: Option<&[u8]>) -> io::Result<()> {
+    /// LIST: the entries stream out as the directory is read, in bounded
+    /// memory whatever its size (see `fs::Listing`).
+    fn list(&mut self, path: Option<&[u8]>, dirs_first: bool) -> io::Result<()> {
         let target = match path {
             None => Ok(self.cwd.clone()),
             Some(p) => self.resolve(p),
         };
-        let order = crate::fs::Order::Name;
-        match target.and_then(|v| Ok((self.cfg.root.list(&v, order)?, v))) {
-            Ok((entries, v)) => {
-                let text: String = entries.map(|e| e.to_line()).collect();
-                self.send_text(text.as_bytes(), &quote(&v.to_bytes()))
-            }
-            Err(e) => self.reply(&e.reply()),
+        let order = if dirs_first {
+            Order::DirsFirst
+        } else {
+            Order::Name
+        };
+        let listed = target.and_then(|v| Ok((self.cfg.root.list(&v, order)?, v)));
+        let (entries, v) = match listed {
+            Ok(x) => x,
+            Err(e) => return self.reply(&e.reply()),
+        };
+        let shown = quote(&v.to_bytes());
+        self.reply(&Reply::listing(&shown))?;
+        let mut crc = crc32fast::Hasher::new();
+        let mut length = 0u64;
+        let mut payload = PayloadWriter::new(&mut self.writer);
+        for e in entries {
+            let line = e.to_line();
+            payload.write_all(line.as_bytes())?;
+            crc.update(line.as_bytes());
+            length += line.len() as u64;
         }
+        payload.finish()?;
+        let mut done = Reply::transfer_ok(length, crc.finalize());
+        done.text = format!("{} {shown}", done.text);
+        self.reply(&done)
     }
 
     fn help(&mut self) -> io::Result<()> {

@@ -8,7 +8,7 @@ mod reply;
 pub mod words;
 
 pub use payload::{Copied, PayloadReader, PayloadWriter};
-pub use reply::{Line, Reply, Trailer, read_line};
+pub use reply::{LISTING_LENGTH, Line, Reply, Trailer, read_line};
 pub use words::{escape, quote};
 
 /// Protocol version, announced in the greeting (`220 rftp 1 …`).
@@ -109,7 +109,13 @@ pub const COMMANDS: &[CommandSpec] = &[
     cmd("PASS", "PASSWORD", 1, 1, "give the password"),
     cmd("PWD", "", 0, 0, "print the current directory"),
     cmd("CWD", "[PATH]", 0, 1, "change directory (none: the root)"),
-    cmd("LIST", "[PATH]", 0, 1, "list a directory or one file"),
+    cmd(
+        "LIST",
+        "[PATH [name|dirs]]",
+        0,
+        2,
+        "list a directory or one file (dirs: directories first)",
+    ),
     cmd("STAT", "PATH", 1, 1, "type, size and time of one path"),
     cmd("RETR", "PATH [OFFSET [ENCODING]]", 1, 3, "download a file (raw or deflate)"),
     cmd("STOR", "PATH LENGTH MODE [OFFSET]", 3, 4, "upload a file"),
@@ -164,8 +170,12 @@ pub enum Request {
     Pwd,
     /// `CWD [PATH]`
     Cwd(Option<Vec<u8>>),
-    /// `LIST [PATH]`
-    List(Option<Vec<u8>>),
+    /// `LIST [PATH [name|dirs]]`: the listing streams in a payload of no
+    /// announced length (`150 * PATH`); `dirs` puts directories first.
+    List {
+        path: Option<Vec<u8>>,
+        dirs_first: bool,
+    },
     /// `STAT PATH`
     Stat(Vec<u8>),
     /// `RETR PATH [OFFSET [ENCODING]]`; `deflate` sends a raw deflate stream.
@@ -256,7 +266,15 @@ impl Request {
             "PASS" => Request::Pass(next()),
             "PWD" => Request::Pwd,
             "CWD" => Request::Cwd(Some(next()).filter(|p| !p.is_empty())),
-            "LIST" => Request::List(Some(next()).filter(|p| !p.is_empty())),
+            "LIST" => {
+                let path = Some(next()).filter(|p| !p.is_empty());
+                let dirs_first = match next().as_slice() {
+                    b"" | b"name" => false,
+                    b"dirs" => true,
+                    _ => return Err(parse_error(code::BAD_ARGS, "order must be name or dirs")),
+                };
+                Request::List { path, dirs_first }
+            }
             "STAT" => Request::Stat(next()),
             "RETR" => {
                 let path = next();
@@ -341,7 +359,16 @@ impl Request {
             Request::Pass(p) => ("PASS", vec![quote(p)]),
             Request::Pwd => ("PWD", vec![]),
             Request::Cwd(p) => ("CWD", p.iter().map(|p| quote(p)).collect()),
-            Request::List(p) => ("LIST", p.iter().map(|p| quote(p)).collect()),
+            Request::List { path, dirs_first } => {
+                let mut args = Vec::new();
+                if path.is_some() || *dirs_first {
+                    args.push(quote(path.as_deref().unwrap_or(b".")));
+                }
+                if *dirs_first {
+                    args.push("dirs".to_string());
+                }
+                ("LIST", args)
+            }
             Request::Stat(p) => ("STAT", vec![quote(p)]),
             Request::Retr {
                 path,
@@ -427,7 +454,18 @@ mod tests {
             Request::Pwd,
             Request::Cwd(None),
             Request::Cwd(Some(name.clone())),
-            Request::List(Some(b"/a".to_vec())),
+            Request::List {
+                path: Some(b"/a".to_vec()),
+                dirs_first: false,
+            },
+            Request::List {
+                path: Some(name.clone()),
+                dirs_first: true,
+            },
+            Request::List {
+                path: None,
+                dirs_first: false,
+            },
             Request::Stat(name.clone()),
             Request::Retr {
                 path: name.clone(),

@@ -57,6 +57,9 @@ pub struct Reply {
     pub text: String,
 }
 
+/// What a listing's announcement says in place of a length.
+pub const LISTING_LENGTH: &str = "*";
+
 impl Reply {
     /// A reply with `code` and `text` (control bytes in `text` are escaped).
     pub fn new(code: u16, text: impl AsRef<str>) -> Reply {
@@ -69,6 +72,12 @@ impl Reply {
     /// The payload announcement for `length` bytes.
     pub fn payload(length: u64) -> Reply {
         Reply::new(code::PAYLOAD, length.to_string())
+    }
+
+    /// The announcement of a listing of `path` (quoted), whose length is not
+    /// known in advance: its chunks end it, and the final reply counts it.
+    pub fn listing(path: &str) -> Reply {
+        Reply::new(code::PAYLOAD, format!("{LISTING_LENGTH} {path}"))
     }
 
     /// The final reply after a payload that went out whole.

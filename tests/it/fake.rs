@@ -105,7 +105,7 @@ fn serve(stream: TcpStream, listing: &[(char, Vec<u8>, u64)], files: &HashMap<Ve
                     .iter()
                     .map(|(k, n, size)| format!("{k} 644 {size} 0 {}\n", quote(n)))
                     .collect();
-                let mut r = format!("150 {}\n", text.len()).into_bytes();
+                let mut r = b"150 * \"/\"\n".to_vec();
                 r.extend(framed(text.as_bytes()));
                 r.extend(
                     format!("226 {} {:08x} \"/\"\n", text.len(), crc32(text.as_bytes()))
