@@ -16,7 +16,7 @@ use crate::hostile::helpers::still_serves;
 use crate::util::Server;
 
 /// Rounds of the two-client race (each a fresh pair of sources and target).
-const ROUNDS: usize = 200;
+const ROUNDS: usize = 5000;
 /// Longest the race may run, whatever the rounds left.
 const RACE_TIME_CAP: Duration = Duration::from_secs(6);
 

@@ -12,7 +12,6 @@
 //! plus `TIME_CAP_SLACK` whatever is left.
 
 use std::fs::{self, File};
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -81,8 +80,8 @@ fn stamp(path: &Path, mode: u32, mtime: i64) {
 }
 
 /// Every entry under `dir` and `dir` itself with its kind and contents
-/// (`snapshot`) and its mode, size and modification time.
-type Picture = (Vec<(Vec<u8>, char, Vec<u8>)>, Vec<(Vec<u8>, u32, u64, i64)>);
+/// (`snapshot`) and its relative path, mode, size and modification time.
+type Picture = (Vec<(Vec<u8>, char, Vec<u8>)>, Vec<(String, u32, u64, i64)>);
 
 /// A picture of `dir` that any change inside it alters.
 fn picture(dir: &Path) -> Picture {
@@ -90,12 +89,8 @@ fn picture(dir: &Path) -> Picture {
     let mut todo = vec![dir.to_path_buf()];
     while let Some(d) = todo.pop() {
         let m = fs::symlink_metadata(&d).unwrap();
-        meta.push((
-            d.as_os_str().as_bytes().to_vec(),
-            m.mode(),
-            m.len(),
-            m.mtime(),
-        ));
+        let rel = d.strip_prefix(dir).unwrap_or(&d).to_string_lossy();
+        meta.push((format!("/{rel}"), m.mode(), m.len(), m.mtime()));
         if m.is_dir() {
             for e in fs::read_dir(&d).unwrap() {
                 todo.push(e.unwrap().path());
@@ -104,6 +99,18 @@ fn picture(dir: &Path) -> Picture {
     }
     meta.sort();
     (snapshot(dir), meta)
+}
+
+/// What differs between two pictures, one line per entry (`-` before,
+/// `+` after), for a failure message.
+fn changes(before: &Picture, after: &Picture) -> String {
+    let mut out = String::from("\noutside changed (path, mode, size, mtime):");
+    for (sign, from, to) in [('-', before, after), ('+', after, before)] {
+        for e in from.1.iter().filter(|e| !to.1.contains(e)) {
+            out.push_str(&format!("\n{sign} {} {:o} {} {}", e.0, e.1, e.2, e.3));
+        }
+    }
+    out
 }
 
 /// The tree of one run: the outside directory with its secret, and a
@@ -377,10 +384,7 @@ fn run(label: &str, server: &Server) {
             .collect::<Vec<_>>()
             .join("\n"),
         if changed {
-            format!(
-                "\noutside before: {:?}\noutside after: {:?}",
-                before.1, after.1
-            )
+            changes(&before, &after)
         } else {
             String::new()
         }
