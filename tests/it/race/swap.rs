@@ -106,7 +106,12 @@ fn picture(dir: &Path) -> Picture {
 fn changes(before: &Picture, after: &Picture) -> String {
     let mut out = String::from("\noutside changed (path, mode, size, mtime):");
     for (sign, from, to) in [('-', before, after), ('+', after, before)] {
-        for e in from.1.iter().filter(|e| !to.1.contains(e)) {
+        for e in from
+            .1
+            .iter()
+            .filter(|e| !to.1.contains(e))
+            .take(SHOWN_LEAKS)
+        {
             out.push_str(&format!("\n{sign} {} {:o} {} {}", e.0, e.1, e.2, e.3));
         }
     }
