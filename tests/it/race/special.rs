@@ -188,8 +188,9 @@ fn sockets_are_refused_and_never_connected() {
 
 /// Pins: a character device (made with /dev/null's numbers) where a
 /// directory or file is expected gets the same refusals, and reading it
-/// never sends a byte. Needs root to `mknod`; skipped otherwise, failed
-/// under `CI=true`.
+/// never sends a byte. Unlike a FIFO, opening /dev/null shows nothing
+/// from outside, so this pins the replies only. Needs root to `mknod`;
+/// skipped otherwise, failed under `CI=true`.
 #[test]
 fn device_nodes_are_refused() {
     if !is_root() {
