@@ -13,6 +13,7 @@ mod limits;
 mod listing;
 mod login;
 mod many;
+mod race;
 mod resume;
 mod scripts;
 mod transfer;

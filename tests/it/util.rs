@@ -296,6 +296,11 @@ impl Server {
         format!("127.0.0.1:{}", self.port)
     }
 
+    /// The server's process ID.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// What the server logged so far.
     pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()

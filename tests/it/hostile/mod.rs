@@ -13,8 +13,8 @@
 mod compress;
 mod crc;
 mod crowds;
-mod fixture;
-mod helpers;
+pub(crate) mod fixture;
+pub(crate) mod helpers;
 mod lines;
 mod locking;
 mod partial;
