@@ -54,6 +54,12 @@ pub enum Cause {
 impl Cause {
     /// The cause of an I/O error, by kind only (never raw OS text).
     pub fn of(err: &io::Error) -> Cause {
+        if err
+            .get_ref()
+            .is_some_and(|e| e.is::<crate::fs::NotRegular>())
+        {
+            return Cause::Special;
+        }
         match err.kind() {
             io::ErrorKind::NotFound => Cause::NotFound,
             io::ErrorKind::AlreadyExists => Cause::Taken,

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use crate::error::{Cause, Error};
 use crate::sys::{self, Meta, MetaKind, Open};
 pub use listing::{Entry, Kind};
-pub use partial::{Partial, crc_of, unchanged};
+pub use partial::{NotRegular, Partial, crc_of, unchanged};
 pub use scan::{Listing, Order};
 use walk::{At, Found};
 

@@ -43,18 +43,13 @@ impl Partial {
     /// Open and lock the partial file for `name` in `dir`, creating it. With
     /// `resume` its data is kept and writing continues at its end; otherwise
     /// it starts empty. Fails with `ResourceBusy` while another transfer
-    /// holds it, and with `InvalidInput` when something other than a regular
+    /// holds it, and with `NotRegular` when something other than a regular
     /// file has its name (that is never opened).
     pub fn open(dir: Dir, name: &[u8], resume: bool) -> io::Result<Partial> {
         let part = Partial::name_for(name);
         for _ in 0..PARTIAL_OPEN_TRIES {
             match dir.stat(&part) {
-                Ok(m) if m.kind != MetaKind::File => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidInput,
-                        "partial file is not a regular file",
-                    ));
-                }
+                Ok(m) if m.kind != MetaKind::File => return Err(io::Error::other(NotRegular)),
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
                 Err(e) => return Err(e),
@@ -177,6 +172,19 @@ impl Partial {
         }
     }
 }
+
+/// The error inside an `io::Error` for a name that holds something other
+/// than a regular file where one is needed.
+#[derive(Debug)]
+pub struct NotRegular;
+
+impl std::fmt::Display for NotRegular {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("not a regular file")
+    }
+}
+
+impl std::error::Error for NotRegular {}
 
 /// Whether `name` in `dir` is the open `file` right now.
 fn holds(dir: &Dir, name: &[u8], file: &File) -> bool {
