@@ -109,6 +109,9 @@ pub enum Error {
     Transfer(String),
     /// A local I/O failure, with what was being done.
     Io(String, io::Error),
+    /// Standard output was closed by its reader (`rftp … ls | head -1`):
+    /// the client stops quietly, with status 0, as ripgrep does.
+    StdoutClosed,
 }
 
 impl Error {
@@ -139,6 +142,7 @@ impl Error {
         match self {
             Error::Usage(_) => EXIT_USAGE,
             Error::Connect(_) | Error::Login(_) => EXIT_CONNECT,
+            Error::StdoutClosed => 0,
             _ => EXIT_FAILED,
         }
     }
@@ -158,7 +162,7 @@ impl Error {
             Error::Usage(_) => code::BAD_ARGS,
             Error::Remote(r) => r.code,
             Error::Login(_) => code::LOGIN_FAILED,
-            Error::Transfer(_) | Error::Io(..) => code::TRANSFER_FAILED,
+            Error::Transfer(_) | Error::Io(..) | Error::StdoutClosed => code::TRANSFER_FAILED,
             Error::Connect(_) | Error::Protocol(_) => code::CLOSING,
         };
         Reply::new(code, self.to_string())
@@ -174,6 +178,7 @@ impl fmt::Display for Error {
             Error::Remote(reply) => f.write_str(&reply.text),
             Error::Transfer(text) => f.write_str(text),
             Error::Io(what, err) => write!(f, "{what}: {}", Cause::of(err)),
+            Error::StdoutClosed => f.write_str("standard output was closed"),
         }
     }
 }

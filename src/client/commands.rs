@@ -2,7 +2,7 @@
 //! man-page test read, option parsing for a command's words, and a dispatch
 //! that calls the connection, the local side, or `transfer`.
 
-use std::io::{self, Write};
+use std::io;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
@@ -11,6 +11,7 @@ use super::{many, transfer};
 use crate::error::Error;
 use crate::fs::compress::DEFAULT_LEVEL;
 use crate::fs::{self, Entry, VPath, listing};
+use crate::out;
 use crate::wire::{Request, StoreMode, escape, words};
 
 /// One client command: name, usage, one line of help.
@@ -332,12 +333,13 @@ fn print_listing(entries: &[Entry], a: &Args) -> Result<(), Error> {
     print_out(text.as_bytes())
 }
 
-/// Write data to stdout (a closed pipe is reported as `BrokenPipe`).
+/// Write data to stdout; a closed pipe is `StdoutClosed`, which ends the
+/// run quietly.
 fn print_out(bytes: &[u8]) -> Result<(), Error> {
-    let mut out = io::stdout().lock();
-    out.write_all(bytes)
-        .and_then(|()| out.flush())
-        .map_err(|e| Error::Io("cannot write to standard output".into(), e))
+    out::data(bytes).map_err(|e| match e.kind() {
+        io::ErrorKind::BrokenPipe => Error::StdoutClosed,
+        _ => Error::Io("cannot write to standard output".into(), e),
+    })
 }
 
 fn local_cd(dir: Option<&[u8]>) -> Result<(), Error> {

@@ -154,7 +154,7 @@ impl Conn {
         let reply = Reply::parse(&self.line)
             .ok_or_else(|| Error::Protocol(format!("bad reply '{}'", wire::escape(&self.line))))?;
         if self.verbose {
-            eprintln!("rftp: < {} {}", reply.code, reply.text);
+            crate::out::err_line(&format!("rftp: < {} {}", reply.code, reply.text));
         }
         Ok(reply)
     }

@@ -1,7 +1,7 @@
 //! The terminal: asking for a password without echo, and showing transfer
 //! progress (a live line on a terminal, one summary line otherwise).
 
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::io::{self, BufRead, IsTerminal};
 use std::time::{Duration, Instant};
 
 use crate::fs::listing::thousands;
@@ -38,8 +38,7 @@ unsafe extern "C" {
 /// whatever happens.
 pub fn ask_password(prompt: &str) -> io::Result<Vec<u8>> {
     const STDIN: i32 = 0;
-    eprint!("{prompt}");
-    let _ = io::stderr().flush();
+    crate::out::err_text(prompt);
     let mut saved = Termios {
         c_iflag: 0,
         c_oflag: 0,
@@ -64,7 +63,7 @@ pub fn ask_password(prompt: &str) -> io::Result<Vec<u8>> {
         // SAFETY: restores the settings read above.
         unsafe { tcsetattr(STDIN, TCSANOW, &saved) };
     }
-    eprintln!();
+    crate::out::err_text("\n");
     read?;
     crate::wire::words::strip_line_end(&mut line);
     Ok(line)
@@ -114,21 +113,20 @@ impl Progress {
         } else {
             0.0
         };
-        eprint!(
+        crate::out::err_text(&format!(
             "\r\x1b[K{} {} bytes {percent}% {}/s {} left",
             self.label,
             thousands(done),
             human(rate),
             clock(left)
-        );
-        let _ = io::stderr().flush();
+        ));
     }
 
     /// Finish: clear the live line and print the summary line (unless quiet);
     /// `moved` is the bytes this run moved.
     pub fn finish(&self, moved: u64) {
         if self.live {
-            eprint!("\r\x1b[K");
+            crate::out::err_text("\r\x1b[K");
         }
         if self.quiet {
             return;
@@ -140,12 +138,12 @@ impl Progress {
         } else {
             String::new()
         };
-        eprintln!(
+        crate::out::err_line(&format!(
             "rftp: {}: {} bytes in {secs:.2}s ({}/s){resumed}",
             self.label,
             thousands(moved),
             human(rate)
-        );
+        ));
     }
 }
 
