@@ -13,6 +13,7 @@ mod limits;
 mod listing;
 mod login;
 mod many;
+mod outputs;
 mod resume;
 mod scripts;
 mod transfer;
