@@ -115,12 +115,11 @@ impl<'a> Session<'a> {
             match Request::parse(&line) {
                 Ok(Request::Quit) => return self.reply(&Reply::new(code::BYE, "bye")),
                 Ok(req) => self.dispatch(req)?,
-                Err(e) if wire::announces_payload(&line) => {
-                    // Its payload is on its way and we cannot tell its end.
-                    let text = format!("{}; cannot find the end of the upload, closing", e.text);
-                    return self.reply(&Reply::new(code::CLOSING, text));
+                Err(e) => {
+                    if self.refuse_line(&line, e)? {
+                        return Ok(());
+                    }
                 }
-                Err(e) => self.reply(&Reply::new(e.code, e.text))?,
             }
         }
         Ok(())
@@ -201,9 +200,26 @@ impl<'a> Session<'a> {
                     return Ok(false);
                 }
                 Ok(_) => self.reply(&Reply::new(code::LOGIN_FAILED, "log in first"))?,
-                Err(e) => self.reply(&Reply::new(e.code, e.text))?,
+                Err(e) => {
+                    if self.refuse_line(&line, e)? {
+                        return Ok(false);
+                    }
+                }
             }
         }
+        Ok(false)
+    }
+
+    /// Answer a line that does not parse, before login or after; `true`
+    /// when the connection must close: a STOR line's payload is on its way
+    /// and nobody can tell where it ends.
+    fn refuse_line(&mut self, line: &[u8], e: wire::ParseError) -> io::Result<bool> {
+        if wire::announces_payload(line) {
+            let text = format!("{}; cannot find the end of the upload, closing", e.text);
+            self.reply(&Reply::new(code::CLOSING, text))?;
+            return Ok(true);
+        }
+        self.reply(&Reply::new(e.code, e.text))?;
         Ok(false)
     }
 
