@@ -215,7 +215,10 @@ impl Conn {
         }
         let bad = || Error::Protocol(format!("bad payload announcement '{}'", reply.text));
         let mut words = reply.text.split(' ');
-        let length = words.next().and_then(|w| w.parse().ok()).ok_or_else(bad)?;
+        let length = words
+            .next()
+            .and_then(|w| wire::number::decimal(w.as_bytes()))
+            .ok_or_else(bad)?;
         match (words.next(), words.next()) {
             (None, _) => Ok((length, false)),
             (Some("deflate"), None) => Ok((length, true)),

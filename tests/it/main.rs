@@ -16,5 +16,6 @@ mod many;
 mod outputs;
 mod resume;
 mod scripts;
+mod strict;
 mod transfer;
 mod util;
