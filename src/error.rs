@@ -47,6 +47,9 @@ pub enum Cause {
     Changed,
     /// Another transfer is using the name right now.
     Busy,
+    /// The peer made no progress for the idle timeout (a socket's
+    /// `WouldBlock` or `TimedOut`).
+    TimedOut,
     /// Any other I/O failure.
     Io(io::ErrorKind),
 }
@@ -62,7 +65,10 @@ impl Cause {
             io::ErrorKind::IsADirectory => Cause::IsDir,
             io::ErrorKind::DirectoryNotEmpty => Cause::NotEmpty,
             io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => Cause::NoSpace,
-            io::ErrorKind::WouldBlock => Cause::Busy,
+            // The partial-file lock reports a holder as ResourceBusy; a
+            // socket timeout is WouldBlock or TimedOut, never "busy".
+            io::ErrorKind::ResourceBusy => Cause::Busy,
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Cause::TimedOut,
             kind => Cause::Io(kind),
         }
     }
@@ -85,6 +91,7 @@ impl fmt::Display for Cause {
             Cause::NoSpace => f.write_str("no space left on device"),
             Cause::Changed => f.write_str("changed while being read"),
             Cause::Busy => f.write_str("another transfer of this name is in progress"),
+            Cause::TimedOut => f.write_str("timed out"),
             Cause::Io(kind) => write!(f, "{}", kind.to_string().to_lowercase()),
         }
     }
@@ -156,7 +163,7 @@ impl Error {
                 Cause::BadName(_) => code::NAME_REFUSED,
                 Cause::NoSpace => code::NO_SPACE,
                 Cause::Busy => code::BUSY,
-                Cause::Changed | Cause::Io(_) => code::TRANSFER_FAILED,
+                Cause::Changed | Cause::TimedOut | Cause::Io(_) => code::TRANSFER_FAILED,
                 _ => code::REFUSED,
             },
             Error::Usage(_) => code::BAD_ARGS,
@@ -199,6 +206,16 @@ mod tests {
         assert_eq!(e.to_string(), "'a\\nb.txt': no such file or directory");
         assert_eq!(e.reply().code, code::NOT_FOUND);
         assert_eq!(Error::path(b"x", Cause::Exists).reply().code, code::EXISTS);
+    }
+
+    #[test]
+    fn a_held_lock_is_busy_and_a_socket_timeout_timed_out() {
+        let cause = |kind: io::ErrorKind| Cause::of(&kind.into());
+        assert_eq!(cause(io::ErrorKind::ResourceBusy), Cause::Busy);
+        assert_eq!(cause(io::ErrorKind::WouldBlock), Cause::TimedOut);
+        assert_eq!(cause(io::ErrorKind::TimedOut), Cause::TimedOut);
+        assert_eq!(Cause::TimedOut.to_string(), "timed out");
+        assert_eq!(Error::path(b"x", Cause::Busy).reply().code, code::BUSY);
     }
 
     #[test]

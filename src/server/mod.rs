@@ -3,6 +3,7 @@
 //! that connection only. Files are reached only through `fs::Root`.
 
 mod session;
+mod timed;
 mod transfer;
 
 use std::io::{self, Read};

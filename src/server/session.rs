@@ -2,11 +2,12 @@
 //! the command loop that reads a request, calls `fs` or `transfer`, and writes
 //! one final reply per command, in order.
 
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufReader, BufWriter, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::timed::{TimedReader, TimedWriter};
 use super::{Config, Verbosity, transfer};
 use crate::error::{Cause, Error};
 use crate::fs::VPath;
@@ -25,35 +26,12 @@ const READ_BUFFER_BYTES: usize = 256 * 1024;
 /// Socket write buffer.
 const WRITE_BUFFER_BYTES: usize = 256 * 1024;
 
-/// A socket reader that enforces the idle timeout on every read and, while
-/// set, an absolute deadline that no amount of trickled bytes extends.
-pub struct TimedReader {
-    stream: TcpStream,
-    idle: Duration,
-    deadline: Option<Instant>,
-}
-
-impl Read for TimedReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let mut wait = self.idle;
-        if let Some(deadline) = self.deadline {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(io::ErrorKind::TimedOut.into());
-            }
-            wait = wait.min(left);
-        }
-        self.stream.set_read_timeout(Some(wait))?;
-        self.stream.read(buf)
-    }
-}
-
 /// The state of one logged-in or logging-in connection.
 pub struct Session<'a> {
     pub cfg: &'a Config,
     pub peer: SocketAddr,
     pub reader: BufReader<TimedReader>,
-    pub writer: BufWriter<TcpStream>,
+    pub writer: BufWriter<TimedWriter>,
     pub cwd: VPath,
     line: Vec<u8>,
 }
@@ -83,18 +61,20 @@ fn is_timeout(e: &io::Error) -> bool {
 
 impl<'a> Session<'a> {
     fn new(stream: TcpStream, peer: SocketAddr, cfg: &'a Config) -> io::Result<Session<'a>> {
-        stream.set_write_timeout(Some(cfg.idle_timeout))?;
         let _ = stream.set_nodelay(true);
-        let reader = TimedReader {
-            stream: stream.try_clone()?,
-            idle: cfg.idle_timeout,
-            deadline: Some(Instant::now() + LOGIN_TIMEOUT.min(cfg.idle_timeout)),
-        };
+        let reader = TimedReader::new(
+            stream.try_clone()?,
+            cfg.idle_timeout,
+            Some(Instant::now() + LOGIN_TIMEOUT.min(cfg.idle_timeout)),
+        );
         Ok(Session {
             cfg,
             peer,
             reader: BufReader::with_capacity(READ_BUFFER_BYTES, reader),
-            writer: BufWriter::with_capacity(WRITE_BUFFER_BYTES, stream),
+            writer: BufWriter::with_capacity(
+                WRITE_BUFFER_BYTES,
+                TimedWriter::new(stream, cfg.idle_timeout),
+            ),
             cwd: VPath::root(),
             line: Vec::with_capacity(256),
         })

@@ -102,7 +102,7 @@ fn prepare_upload(
     let dest = dir.join(OsStr::from_bytes(&name));
     refuse_taken(&dest, mode, &shown)?;
     let partial =
-        Partial::open(&dir, &name, offset.is_some()).map_err(|e| Error::io_path(&shown, &e))?;
+        Partial::open(&dir, &name, offset.is_some()).map_err(|e| partial_error(&shown, &e))?;
     if let Some(offset) = offset {
         let kept = partial.kept().map_err(|e| Error::io_path(&shown, &e))?;
         if kept == 0 {
@@ -264,7 +264,7 @@ fn compress_file(
     let dest = dir.join(OsStr::from_bytes(&gz_name));
     refuse_taken(&dest, mode, &shown)?;
     let mut partial =
-        Partial::open(&dir, &gz_name, false).map_err(|e| Error::io_path(&shown, &e))?;
+        Partial::open(&dir, &gz_name, false).map_err(|e| partial_error(&shown, &e))?;
     let mut last = Instant::now();
     let writer = &mut s.writer;
     let mut working = |done: u64| {
@@ -337,7 +337,7 @@ pub fn partial(s: &Session, path: &[u8]) -> Result<Reply, Error> {
     if std::fs::symlink_metadata(&kept).is_err() {
         return Ok(Reply::new(code::STAT, "0 00000000"));
     }
-    let mut partial = Partial::open(&dir, &name, true).map_err(|e| Error::io_path(&shown, &e))?;
+    let mut partial = Partial::open(&dir, &name, true).map_err(|e| partial_error(&shown, &e))?;
     let length = partial.kept().map_err(|e| Error::io_path(&shown, &e))?;
     let crc = partial.crc().map_err(|e| Error::io_path(&shown, &e))?;
     Ok(Reply::new(code::STAT, format!("{length} {crc:08x}")))
@@ -354,6 +354,17 @@ fn read_trailer(s: &mut Session) -> io::Result<Trailer> {
             io::ErrorKind::InvalidData,
             "bad upload trailer",
         )),
+    }
+}
+
+/// The error for a partial file that could not be opened. A lock held by
+/// another transfer is Busy; `fs::partial` reports it as `WouldBlock` until
+/// it moves to `ResourceBusy`, which `Cause::of` maps by itself (then this
+/// is `Error::io_path`).
+fn partial_error(shown: &[u8], e: &io::Error) -> Error {
+    match e.kind() {
+        io::ErrorKind::WouldBlock => Error::path(shown, Cause::Busy),
+        _ => Error::io_path(shown, e),
     }
 }
 
