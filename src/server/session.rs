@@ -112,6 +112,8 @@ impl<'a> Session<'a> {
             // Replies wait in the buffer while more pipelined commands are at hand.
             if self.reader.buffer().is_empty() {
                 self.writer.flush()?;
+                // All sent: from here the server waits on the client.
+                self.writer.get_mut().rest();
             }
             match wire::read_line(&mut self.reader, &mut self.line) {
                 Ok(Line::Whole) => return Ok(Some(std::mem::take(&mut self.line))),

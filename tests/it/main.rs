@@ -16,6 +16,7 @@ mod many;
 mod outputs;
 mod resume;
 mod scripts;
+mod stalls;
 mod strict;
 mod transfer;
 mod util;
