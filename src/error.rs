@@ -47,6 +47,9 @@ pub enum Cause {
     Changed,
     /// Another transfer is using the name right now.
     Busy,
+    /// The peer made no progress for the idle timeout (a socket's
+    /// `WouldBlock` or `TimedOut`).
+    TimedOut,
     /// Any other I/O failure.
     Io(io::ErrorKind),
 }
@@ -68,7 +71,10 @@ impl Cause {
             io::ErrorKind::IsADirectory => Cause::IsDir,
             io::ErrorKind::DirectoryNotEmpty => Cause::NotEmpty,
             io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => Cause::NoSpace,
-            io::ErrorKind::WouldBlock | io::ErrorKind::ResourceBusy => Cause::Busy,
+            // The partial-file lock reports a holder as ResourceBusy; a
+            // socket timeout is WouldBlock or TimedOut, never "busy".
+            io::ErrorKind::ResourceBusy => Cause::Busy,
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Cause::TimedOut,
             kind => Cause::Io(kind),
         }
     }
@@ -91,6 +97,7 @@ impl fmt::Display for Cause {
             Cause::NoSpace => f.write_str("no space left on device"),
             Cause::Changed => f.write_str("changed while being read"),
             Cause::Busy => f.write_str("another transfer of this name is in progress"),
+            Cause::TimedOut => f.write_str("timed out"),
             Cause::Io(kind) => write!(f, "{}", kind.to_string().to_lowercase()),
         }
     }
@@ -115,6 +122,9 @@ pub enum Error {
     Transfer(String),
     /// A local I/O failure, with what was being done.
     Io(String, io::Error),
+    /// Standard output was closed by its reader (`rftp … ls | head -1`):
+    /// the client stops quietly, with status 0, as ripgrep does.
+    StdoutClosed,
 }
 
 impl Error {
@@ -145,6 +155,7 @@ impl Error {
         match self {
             Error::Usage(_) => EXIT_USAGE,
             Error::Connect(_) | Error::Login(_) => EXIT_CONNECT,
+            Error::StdoutClosed => 0,
             _ => EXIT_FAILED,
         }
     }
@@ -158,13 +169,13 @@ impl Error {
                 Cause::BadName(_) => code::NAME_REFUSED,
                 Cause::NoSpace => code::NO_SPACE,
                 Cause::Busy => code::BUSY,
-                Cause::Changed | Cause::Io(_) => code::TRANSFER_FAILED,
+                Cause::Changed | Cause::TimedOut | Cause::Io(_) => code::TRANSFER_FAILED,
                 _ => code::REFUSED,
             },
             Error::Usage(_) => code::BAD_ARGS,
             Error::Remote(r) => r.code,
             Error::Login(_) => code::LOGIN_FAILED,
-            Error::Transfer(_) | Error::Io(..) => code::TRANSFER_FAILED,
+            Error::Transfer(_) | Error::Io(..) | Error::StdoutClosed => code::TRANSFER_FAILED,
             Error::Connect(_) | Error::Protocol(_) => code::CLOSING,
         };
         Reply::new(code, self.to_string())
@@ -180,6 +191,7 @@ impl fmt::Display for Error {
             Error::Remote(reply) => f.write_str(&reply.text),
             Error::Transfer(text) => f.write_str(text),
             Error::Io(what, err) => write!(f, "{what}: {}", Cause::of(err)),
+            Error::StdoutClosed => f.write_str("standard output was closed"),
         }
     }
 }
@@ -200,6 +212,16 @@ mod tests {
         assert_eq!(e.to_string(), "'a\\nb.txt': no such file or directory");
         assert_eq!(e.reply().code, code::NOT_FOUND);
         assert_eq!(Error::path(b"x", Cause::Exists).reply().code, code::EXISTS);
+    }
+
+    #[test]
+    fn a_held_lock_is_busy_and_a_socket_timeout_timed_out() {
+        let cause = |kind: io::ErrorKind| Cause::of(&kind.into());
+        assert_eq!(cause(io::ErrorKind::ResourceBusy), Cause::Busy);
+        assert_eq!(cause(io::ErrorKind::WouldBlock), Cause::TimedOut);
+        assert_eq!(cause(io::ErrorKind::TimedOut), Cause::TimedOut);
+        assert_eq!(Cause::TimedOut.to_string(), "timed out");
+        assert_eq!(Error::path(b"x", Cause::Busy).reply().code, code::BUSY);
     }
 
     #[test]

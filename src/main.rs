@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use rftp::error::Error;
 use rftp::server::Verbosity;
-use rftp::{DEFAULT_PORT, client, fs, server};
+use rftp::{DEFAULT_PORT, client, fs, out, server};
 /// User name used when none is given, on both ends.
 const DEFAULT_USER: &str = "rftp";
 /// Default `--max-clients`.
@@ -67,26 +67,35 @@ enum Mode {
 
 fn main() -> ExitCode {
     let outcome = parse_args().and_then(|mode| match mode {
-        Mode::Help => {
-            print!("{USAGE}");
-            Ok(0)
-        }
-        Mode::Version => {
-            println!("rftp {} ({})", env!("CARGO_PKG_VERSION"), target());
-            Ok(0)
-        }
+        Mode::Help => print_data(USAGE),
+        Mode::Version => print_data(&format!(
+            "rftp {} ({})\n",
+            env!("CARGO_PKG_VERSION"),
+            target()
+        )),
         Mode::Serve(cfg) => server::run(cfg).map(|()| 0),
         Mode::Connect(opts) => Ok(client::run(opts)),
     });
     match outcome {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
-            eprintln!("rftp: {e}");
+            out::err_line(&format!("rftp: {e}"));
             if matches!(e, Error::Usage(_)) {
-                eprintln!("rftp: try 'rftp --help'");
+                out::err_line("rftp: try 'rftp --help'");
             }
             ExitCode::from(e.exit_code() as u8)
         }
+    }
+}
+
+/// Print help or version text: a reader that closed the pipe early
+/// (`rftp -h | head -1`) is not an error.
+fn print_data(text: &str) -> Result<i32, Error> {
+    match out::data(text.as_bytes()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            Err(Error::Io("cannot write to standard output".into(), e))
+        }
+        _ => Ok(0),
     }
 }
 

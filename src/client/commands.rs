@@ -12,6 +12,7 @@ use crate::error::Error;
 use crate::fs::compress::DEFAULT_LEVEL;
 use crate::fs::listing::DirLayout;
 use crate::fs::{self, Entry, VPath, listing};
+use crate::out;
 use crate::wire::{Request, StoreMode, escape};
 
 /// One client command: name, usage, one line of help.
@@ -183,7 +184,7 @@ impl Client {
             "ls" => {
                 let a = parse_args(args, "la", 0, 1)?;
                 let (all, long) = (a.has('a'), a.has('l'));
-                let mut out = io::BufWriter::new(io::stdout().lock());
+                let mut stdout = io::BufWriter::new(io::stdout().lock());
                 self.list_each(a.rest.first().copied(), false, &mut |item| {
                     let ListItem::Entry(e) = item else {
                         return Ok(());
@@ -196,13 +197,13 @@ impl Client {
                     } else {
                         listing::ls_line(&e)
                     };
-                    out.write_all(line.as_bytes()).map_err(stdout_error)
+                    stdout.write_all(line.as_bytes()).map_err(stdout_error)
                 })?;
-                out.flush().map_err(stdout_error)?;
+                stdout.flush().map_err(stdout_error)?;
             }
             "dir" => {
                 let a = parse_args(args, "", 0, 1)?;
-                let mut out = io::BufWriter::new(io::stdout().lock());
+                let mut stdout = io::BufWriter::new(io::stdout().lock());
                 let mut layout = None;
                 self.list_each(a.rest.first().copied(), true, &mut |item| {
                     let text = match item {
@@ -214,12 +215,14 @@ impl Client {
                             layout.as_mut().map_or_else(String::new, |l| l.line(&e))
                         }
                     };
-                    out.write_all(text.as_bytes()).map_err(stdout_error)
+                    stdout.write_all(text.as_bytes()).map_err(stdout_error)
                 })?;
                 if let Some(l) = layout {
-                    out.write_all(l.totals().as_bytes()).map_err(stdout_error)?;
+                    stdout
+                        .write_all(l.totals().as_bytes())
+                        .map_err(stdout_error)?;
                 }
-                out.flush().map_err(stdout_error)?;
+                stdout.flush().map_err(stdout_error)?;
             }
             "get" => {
                 let a = parse_args(args, "fcrz", 1, 2)?;
@@ -369,17 +372,18 @@ fn print_listing(entries: &[Entry], a: &Args) -> Result<(), Error> {
     print_out(text.as_bytes())
 }
 
-/// Write data to stdout (a closed pipe is reported as `BrokenPipe`).
+/// Write data to stdout; a closed pipe is `StdoutClosed`, which ends the
+/// run quietly.
 fn print_out(bytes: &[u8]) -> Result<(), Error> {
-    let mut out = io::stdout().lock();
-    out.write_all(bytes)
-        .and_then(|()| out.flush())
-        .map_err(stdout_error)
+    out::data(bytes).map_err(stdout_error)
 }
 
 /// A failed write to stdout.
 fn stdout_error(e: io::Error) -> Error {
-    Error::Io("cannot write to standard output".into(), e)
+    match e.kind() {
+        io::ErrorKind::BrokenPipe => Error::StdoutClosed,
+        _ => Error::Io("cannot write to standard output".into(), e),
+    }
 }
 
 fn local_cd(dir: Option<&[u8]>) -> Result<(), Error> {

@@ -161,7 +161,7 @@ impl Conn {
         let reply = Reply::parse(&self.line)
             .ok_or_else(|| Error::Protocol(format!("bad reply '{}'", wire::escape(&self.line))))?;
         if self.verbose {
-            eprintln!("rftp: < {} {}", reply.code, reply.text);
+            crate::out::err_line(&format!("rftp: < {} {}", reply.code, reply.text));
         }
         Ok(reply)
     }
@@ -243,7 +243,10 @@ impl Conn {
         }
         let bad = || Error::Protocol(format!("bad payload announcement '{}'", reply.text));
         let mut words = reply.text.split(' ');
-        let length = words.next().and_then(|w| w.parse().ok()).ok_or_else(bad)?;
+        let length = words
+            .next()
+            .and_then(|w| wire::number::decimal(w.as_bytes()))
+            .ok_or_else(bad)?;
         match (words.next(), words.next()) {
             (None, _) => Ok((length, false)),
             (Some("deflate"), None) => Ok((length, true)),

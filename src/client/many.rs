@@ -206,10 +206,10 @@ pub fn get_tree(
 /// Say that a link or special file was left out (not a failure).
 fn skipped(cl: &Client, path: &[u8]) {
     if !cl.quiet {
-        eprintln!(
+        crate::out::err_line(&format!(
             "rftp: skipping '{}': not a regular file or directory",
             escape(path)
-        );
+        ));
     }
 }
 

@@ -10,10 +10,11 @@ mod term;
 mod transfer;
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, IsTerminal, Write};
+use std::io::{self, BufRead, BufReader, IsTerminal};
 use std::path::PathBuf;
 
 use crate::error::{EXIT_FAILED, Error};
+use crate::out;
 use crate::server::Verbosity;
 use crate::wire::words;
 use conn::Conn;
@@ -170,8 +171,7 @@ fn run_lines(client: &mut commands::Client, mut input: Box<dyn BufRead>, prompt:
     let mut line = Vec::new();
     loop {
         if prompt {
-            eprint!("rftp> ");
-            let _ = io::stderr().flush();
+            out::err_text("rftp> ");
         }
         line.clear();
         match input.read_until(b'\n', &mut line) {
@@ -227,17 +227,15 @@ fn trim(mut s: &[u8]) -> &[u8] {
     s
 }
 
-/// Print `rftp: COMMAND: error` and return the exit status it deserves (0
-/// when the error was a closed stdout, which is not a failure).
+/// Print `rftp: COMMAND: error` and return the exit status it deserves (0,
+/// silently, when the error was a closed stdout, which is not a failure).
 fn report(words: &[Vec<u8>], e: &Error) -> i32 {
-    if let Error::Io(_, io_err) = e
-        && io_err.kind() == io::ErrorKind::BrokenPipe
-    {
+    if matches!(e, Error::StdoutClosed) {
         return 0;
     }
     match words.first() {
-        Some(name) => eprintln!("rftp: {}: {e}", crate::wire::escape(name)),
-        None => eprintln!("rftp: {e}"),
+        Some(name) => out::err_line(&format!("rftp: {}: {e}", crate::wire::escape(name))),
+        None => out::err_line(&format!("rftp: {e}")),
     }
     match e {
         Error::Usage(_) => EXIT_FAILED,
@@ -246,7 +244,7 @@ fn report(words: &[Vec<u8>], e: &Error) -> i32 {
 }
 
 fn report_fatal(e: &Error) -> i32 {
-    eprintln!("rftp: {e}");
+    out::err_line(&format!("rftp: {e}"));
     e.exit_code()
 }
 

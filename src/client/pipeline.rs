@@ -107,13 +107,13 @@ pub fn run_reporting(
     mut failures: Vec<Error>,
 ) -> Result<(), Error> {
     for e in &failures {
-        eprintln!("rftp: {command}: {e}");
+        crate::out::err_line(&format!("rftp: {command}: {e}"));
     }
     let files = jobs.iter().filter(|j| !matches!(j, Job::Mkdir(_))).count();
     let total = files + failures.len();
     let failed = run(cl, jobs)?;
     for e in &failed {
-        eprintln!("rftp: {command}: {e}");
+        crate::out::err_line(&format!("rftp: {command}: {e}"));
     }
     failures.extend(failed);
     if failures.is_empty() {

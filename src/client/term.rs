@@ -1,7 +1,7 @@
 //! The terminal: asking for a password without echo, and showing transfer
 //! progress (a live line on a terminal, one summary line otherwise).
 
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::io::{self, BufRead, IsTerminal};
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
@@ -13,8 +13,7 @@ const PROGRESS_INTERVAL: Duration = Duration::from_millis(200);
 /// Ask for a password on the terminal with echo off; restores the terminal
 /// whatever happens.
 pub fn ask_password(prompt: &str) -> io::Result<Vec<u8>> {
-    eprint!("{prompt}");
-    let _ = io::stderr().flush();
+    crate::out::err_text(prompt);
     let stdin = io::stdin();
     let saved = crate::sys::echo_off(stdin.as_fd());
     let mut line = Vec::new();
@@ -22,7 +21,7 @@ pub fn ask_password(prompt: &str) -> io::Result<Vec<u8>> {
     if let Some(saved) = &saved {
         crate::sys::restore(stdin.as_fd(), saved);
     }
-    eprintln!();
+    crate::out::err_text("\n");
     read?;
     crate::wire::words::strip_line_end(&mut line);
     Ok(line)
@@ -72,21 +71,20 @@ impl Progress {
         } else {
             0.0
         };
-        eprint!(
+        crate::out::err_text(&format!(
             "\r\x1b[K{} {} bytes {percent}% {}/s {} left",
             self.label,
             thousands(done),
             human(rate),
             clock(left)
-        );
-        let _ = io::stderr().flush();
+        ));
     }
 
     /// Finish: clear the live line and print the summary line (unless quiet);
     /// `moved` is the bytes this run moved.
     pub fn finish(&self, moved: u64) {
         if self.live {
-            eprint!("\r\x1b[K");
+            crate::out::err_text("\r\x1b[K");
         }
         if self.quiet {
             return;
@@ -98,12 +96,12 @@ impl Progress {
         } else {
             String::new()
         };
-        eprintln!(
+        crate::out::err_line(&format!(
             "rftp: {}: {} bytes in {secs:.2}s ({}/s){resumed}",
             self.label,
             thousands(moved),
             human(rate)
-        );
+        ));
     }
 }
 

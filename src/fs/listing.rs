@@ -4,7 +4,7 @@
 
 use std::cmp::Ordering;
 
-use crate::wire::{escape, quote, words};
+use crate::wire::{escape, number, quote, words};
 
 /// What an entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,9 +74,9 @@ impl Entry {
         let mut w = words::split(line, 5).ok()?.into_iter();
         let mut text = || w.next().and_then(|b| String::from_utf8(b).ok());
         let kind = Kind::from_letter(&text()?)?;
-        let mode = u32::from_str_radix(&text()?, 8).ok()?;
-        let size = text()?.parse().ok()?;
-        let mtime = text()?.parse().ok()?;
+        let mode = number::octal(text()?.as_bytes())?;
+        let size = number::decimal(text()?.as_bytes())?;
+        let mtime = number::signed(text()?.as_bytes())?;
         let name = w.next()?;
         Some(Entry {
             name,
@@ -317,6 +317,10 @@ mod tests {
         assert_eq!(Entry::parse(x.to_line().trim_end().as_bytes()), Some(x));
         assert_eq!(Entry::parse(b"q 644 1 1 n"), None);
         assert_eq!(Entry::parse(b"f 644 x 1 n"), None);
+        for bad in [&b"f +644 1 1 n"[..], b"f 644 +1 1 n", b"f 644 1 +1 n"] {
+            assert_eq!(Entry::parse(bad), None, "{bad:?}");
+        }
+        assert_eq!(Entry::parse(b"f 644 1 -1 n").map(|e| e.mtime), Some(-1));
     }
 
     #[test]

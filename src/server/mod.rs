@@ -3,17 +3,19 @@
 //! that connection only. Files are reached only through `fs::Root`.
 
 mod session;
+mod timed;
 mod transfer;
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::error::Error;
+use crate::error::{Cause, Error};
 use crate::fs::{Root, listing};
+use crate::out;
 use crate::wire::{Reply, code};
 
 /// How long a refused connection may take to receive its refusal.
@@ -57,7 +59,8 @@ pub struct Config {
 }
 
 impl Config {
-    /// Write one log line: time, peer, what happened.
+    /// Write one log line: time, peer, what happened. Never fails: a line
+    /// that cannot be written is dropped (see `out`).
     fn log(&self, peer: &SocketAddr, what: &str) {
         if self.verbosity >= Verbosity::Normal {
             let now = SystemTime::now()
@@ -65,13 +68,15 @@ impl Config {
                 .map_or(0, |d| d.as_secs());
             // An IPv4 client of a dual-stack socket is shown as IPv4.
             let peer = SocketAddr::new(peer.ip().to_canonical(), peer.port());
-            eprintln!("{} {peer} {what}", listing::timestamp(now as i64));
+            out::err_line(&format!("{} {peer} {what}", listing::timestamp(now as i64)));
         }
     }
 }
 
 /// Bind, print where the server listens, and serve until killed.
 pub fn run(cfg: Config) -> Result<(), Error> {
+    // stdout carries only the banner, so it may say that the log broke.
+    out::notices_on_stdout();
     let listeners = bind(cfg.addr, cfg.port)?;
     print_banner(&cfg, &listeners);
     let cfg = Arc::new(cfg);
@@ -115,21 +120,23 @@ fn bind(addr: Option<IpAddr>, port: u16) -> Result<Vec<TcpListener>, Error> {
 }
 
 /// Tell the person who started the server where it is and how to log in.
+/// A banner that cannot be written is dropped (said once on stderr).
 fn print_banner(cfg: &Config, listeners: &[TcpListener]) {
-    let mut out = io::stdout().lock();
     for l in listeners {
         if let Ok(a) = l.local_addr() {
             let both = a.ip().is_unspecified() && a.is_ipv6() && listeners.len() == 1;
             let note = if both { " (IPv6 and IPv4)" } else { "" };
-            let _ = writeln!(out, "listening on {a}{note}");
+            out::out_line(&format!("listening on {a}{note}"));
         }
     }
-    let _ = writeln!(out, "root {}", cfg.root.real().display());
-    let _ = writeln!(out, "user {}", crate::wire::escape(&cfg.user));
+    out::out_line(&format!("root {}", cfg.root.real().display()));
+    out::out_line(&format!("user {}", crate::wire::escape(&cfg.user)));
     if cfg.password_generated {
-        let _ = writeln!(out, "password {}", String::from_utf8_lossy(&cfg.password));
+        out::out_line(&format!(
+            "password {}",
+            String::from_utf8_lossy(&cfg.password)
+        ));
     }
-    let _ = out.flush();
 }
 
 /// Accept connections forever; each gets a thread, or a refusal past the limit.
@@ -139,7 +146,7 @@ fn accept_loop(listener: &TcpListener, cfg: &Arc<Config>, active: &Arc<AtomicUsi
             Ok(pair) => pair,
             Err(e) => {
                 if cfg.verbosity >= Verbosity::Normal {
-                    eprintln!("rftp: accept failed: {e}");
+                    out::err_line(&format!("rftp: accept failed: {}", Cause::of(&e)));
                 }
                 thread::sleep(ACCEPT_RETRY_DELAY);
                 continue;
@@ -158,7 +165,9 @@ fn accept_loop(listener: &TcpListener, cfg: &Arc<Config>, active: &Arc<AtomicUsi
             session::serve(stream, peer, &cfg);
         });
         if spawned.is_err() {
-            eprintln!("rftp: {peer}: cannot start a thread for the connection");
+            out::err_line(&format!(
+                "rftp: {peer}: cannot start a thread for the connection"
+            ));
         }
     }
 }

@@ -2,11 +2,12 @@
 //! the command loop that reads a request, calls `fs` or `transfer`, and writes
 //! one final reply per command, in order.
 
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufReader, BufWriter, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::timed::{TimedReader, TimedWriter};
 use super::{Config, Verbosity, transfer};
 use crate::error::{Cause, Error};
 use crate::fs::{Order, VPath};
@@ -25,35 +26,12 @@ const READ_BUFFER_BYTES: usize = 256 * 1024;
 /// Socket write buffer.
 const WRITE_BUFFER_BYTES: usize = 256 * 1024;
 
-/// A socket reader that enforces the idle timeout on every read and, while
-/// set, an absolute deadline that no amount of trickled bytes extends.
-pub struct TimedReader {
-    stream: TcpStream,
-    idle: Duration,
-    deadline: Option<Instant>,
-}
-
-impl Read for TimedReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let mut wait = self.idle;
-        if let Some(deadline) = self.deadline {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(io::ErrorKind::TimedOut.into());
-            }
-            wait = wait.min(left);
-        }
-        self.stream.set_read_timeout(Some(wait))?;
-        self.stream.read(buf)
-    }
-}
-
 /// The state of one logged-in or logging-in connection.
 pub struct Session<'a> {
     pub cfg: &'a Config,
     pub peer: SocketAddr,
     pub reader: BufReader<TimedReader>,
-    pub writer: BufWriter<TcpStream>,
+    pub writer: BufWriter<TimedWriter>,
     pub cwd: VPath,
     line: Vec<u8>,
 }
@@ -83,18 +61,20 @@ fn is_timeout(e: &io::Error) -> bool {
 
 impl<'a> Session<'a> {
     fn new(stream: TcpStream, peer: SocketAddr, cfg: &'a Config) -> io::Result<Session<'a>> {
-        stream.set_write_timeout(Some(cfg.idle_timeout))?;
         let _ = stream.set_nodelay(true);
-        let reader = TimedReader {
-            stream: stream.try_clone()?,
-            idle: cfg.idle_timeout,
-            deadline: Some(Instant::now() + LOGIN_TIMEOUT.min(cfg.idle_timeout)),
-        };
+        let reader = TimedReader::new(
+            stream.try_clone()?,
+            cfg.idle_timeout,
+            Some(Instant::now() + LOGIN_TIMEOUT.min(cfg.idle_timeout)),
+        );
         Ok(Session {
             cfg,
             peer,
             reader: BufReader::with_capacity(READ_BUFFER_BYTES, reader),
-            writer: BufWriter::with_capacity(WRITE_BUFFER_BYTES, stream),
+            writer: BufWriter::with_capacity(
+                WRITE_BUFFER_BYTES,
+                TimedWriter::new(stream, cfg.idle_timeout),
+            ),
             cwd: VPath::root(),
             line: Vec::with_capacity(256),
         })
@@ -115,12 +95,11 @@ impl<'a> Session<'a> {
             match Request::parse(&line) {
                 Ok(Request::Quit) => return self.reply(&Reply::new(code::BYE, "bye")),
                 Ok(req) => self.dispatch(req)?,
-                Err(e) if wire::announces_payload(&line) => {
-                    // Its payload is on its way and we cannot tell its end.
-                    let text = format!("{}; cannot find the end of the upload, closing", e.text);
-                    return self.reply(&Reply::new(code::CLOSING, text));
+                Err(e) => {
+                    if self.refuse_line(&line, e)? {
+                        return Ok(());
+                    }
                 }
-                Err(e) => self.reply(&Reply::new(e.code, e.text))?,
             }
         }
         Ok(())
@@ -133,6 +112,8 @@ impl<'a> Session<'a> {
             // Replies wait in the buffer while more pipelined commands are at hand.
             if self.reader.buffer().is_empty() {
                 self.writer.flush()?;
+                // All sent: from here the server waits on the client.
+                self.writer.get_mut().rest();
             }
             match wire::read_line(&mut self.reader, &mut self.line) {
                 Ok(Line::Whole) => return Ok(Some(std::mem::take(&mut self.line))),
@@ -201,9 +182,26 @@ impl<'a> Session<'a> {
                     return Ok(false);
                 }
                 Ok(_) => self.reply(&Reply::new(code::LOGIN_FAILED, "log in first"))?,
-                Err(e) => self.reply(&Reply::new(e.code, e.text))?,
+                Err(e) => {
+                    if self.refuse_line(&line, e)? {
+                        return Ok(false);
+                    }
+                }
             }
         }
+        Ok(false)
+    }
+
+    /// Answer a line that does not parse, before login or after; `true`
+    /// when the connection must close: a STOR line's payload is on its way
+    /// and nobody can tell where it ends.
+    fn refuse_line(&mut self, line: &[u8], e: wire::ParseError) -> io::Result<bool> {
+        if wire::announces_payload(line) {
+            let text = format!("{}; cannot find the end of the upload, closing", e.text);
+            self.reply(&Reply::new(code::CLOSING, text))?;
+            return Ok(true);
+        }
+        self.reply(&Reply::new(e.code, e.text))?;
         Ok(false)
     }
 

@@ -1,8 +1,9 @@
 //! The protocol, and nothing else: the command table, requests, replies (`reply`),
-//! reply codes, bounded line reading, word quoting (`words`) and payload
-//! framing (`payload`). It works on `Read`/`Write` and bytes; it never touches a
+//! reply codes, bounded line reading, word quoting (`words`), numbers
+//! (`number`, digits only) and payload framing (`payload`). It works on `Read`/`Write` and bytes; it never touches a
 //! socket, a file or a terminal. The man page's PROTOCOL section documents it.
 
+pub mod number;
 pub mod payload;
 mod reply;
 pub mod words;
@@ -434,10 +435,7 @@ fn store_mode(word: &[u8]) -> Result<StoreMode, ParseError> {
 }
 
 fn number(word: &[u8]) -> Result<u64, ParseError> {
-    std::str::from_utf8(word)
-        .ok()
-        .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
-        .and_then(|s| s.parse().ok())
+    number::decimal(word)
         .ok_or_else(|| parse_error(code::BAD_ARGS, format!("bad number '{}'", escape(word))))
 }
 
@@ -523,6 +521,10 @@ mod tests {
         assert_eq!(code_of("RETR"), code::BAD_ARGS);
         assert_eq!(code_of("PWD extra"), code::BAD_ARGS);
         assert_eq!(code_of("STOR a -1 new"), code::BAD_ARGS);
+        assert_eq!(code_of("STOR a +1 new"), code::BAD_ARGS);
+        assert_eq!(code_of("RETR a +0"), code::BAD_ARGS);
+        assert_eq!(code_of("CRC a +1"), code::BAD_ARGS);
+        assert_eq!(code_of("COMPRESS a +9 new"), code::BAD_ARGS);
         assert_eq!(
             code_of("STOR a 99999999999999999999999 new"),
             code::BAD_ARGS

@@ -3,7 +3,7 @@
 
 use std::io::{self, BufRead, Write};
 
-use super::{MAX_LINE_BYTES, code, words};
+use super::{MAX_LINE_BYTES, code, number, words};
 
 /// The sender's trailer after an upload payload: `DONE LENGTH CRC32` when it
 /// delivered what it announced, `ABORT` when it did not.
@@ -42,10 +42,13 @@ impl Trailer {
     }
 }
 
+/// Hex digits of a CRC-32 on the wire.
+const CRC_DIGITS: usize = 8;
+
 fn parse_length_crc<'a>(parts: &mut impl Iterator<Item = &'a str>) -> Option<(u64, u32)> {
-    let length = parts.next()?.parse().ok()?;
-    let crc = parts.next().filter(|c| c.len() == 8)?;
-    Some((length, u32::from_str_radix(crc, 16).ok()?))
+    let length = number::decimal(parts.next()?.as_bytes())?;
+    let crc = number::hex_exact(parts.next()?.as_bytes(), CRC_DIGITS)?;
+    Some((length, u32::try_from(crc).ok()?))
 }
 
 /// One reply line: a three-digit code and a short text.
@@ -94,7 +97,8 @@ impl Reply {
     /// compressed size).
     pub fn length_pair(&self) -> Option<(u64, u64)> {
         let mut w = self.text.split(' ');
-        Some((w.next()?.parse().ok()?, w.next()?.parse().ok()?))
+        let mut next = || number::decimal(w.next()?.as_bytes());
+        Some((next()?, next()?))
     }
 
     /// The length and CRC-32 of a 226 reply.
@@ -111,7 +115,8 @@ impl Reply {
     pub fn parse(line: &[u8]) -> Option<Reply> {
         let text = std::str::from_utf8(line).ok()?;
         let digits = text.get(..3)?;
-        if !digits.bytes().all(|b| b.is_ascii_digit()) || digits.starts_with('0') {
+        let code = number::decimal(digits.as_bytes())?;
+        if digits.starts_with('0') {
             return None;
         }
         let rest = match text.get(3..)? {
@@ -119,7 +124,7 @@ impl Reply {
             rest => rest.strip_prefix(' ')?,
         };
         Some(Reply {
-            code: digits.parse().ok()?,
+            code: u16::try_from(code).ok()?,
             text: words::one_line(rest),
         })
     }
@@ -217,9 +222,20 @@ mod tests {
             Some((99, 7))
         );
         assert_eq!(Reply::parse(b"221").unwrap().code, 221);
-        for bad in [&b"22"[..], b"abc x", b"2200 x", b"099 x", b"\xff\xff\xff"] {
+        for bad in [
+            &b"22"[..],
+            b"abc x",
+            b"2200 x",
+            b"099 x",
+            b"\xff\xff\xff",
+            b"+22 x",
+        ] {
             assert_eq!(Reply::parse(bad), None);
         }
+        let signed = |text: &str| Reply::parse(text.as_bytes()).unwrap();
+        assert_eq!(signed("226 +12 0000abcd").length_crc(), None);
+        assert_eq!(signed("226 12 +000abcd").length_crc(), None);
+        assert_eq!(signed("250 +99 7").length_pair(), None);
     }
 
     #[test]
@@ -235,6 +251,16 @@ mod tests {
         assert_eq!(Trailer::parse(b"QUIT"), None);
         assert_eq!(Trailer::parse(b"DONE 5 deadbeef junk"), None);
         assert_eq!(Trailer::parse(b"ABORT now"), None);
+        // Numbers are digits only: no sign, no space, nothing overlong.
+        for bad in [
+            &b"DONE +5 deadbeef"[..],
+            b"DONE 5 +eadbeef",
+            b"DONE -0 deadbeef",
+            b"DONE  5 deadbeef",
+            b"DONE 000000000000000000005 deadbeef",
+        ] {
+            assert_eq!(Trailer::parse(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -110,8 +110,9 @@ fn unescape(rest: &[u8]) -> Result<(u8, usize), SplitError> {
         Some(b'r') => Ok((b'\r', 1)),
         Some(b'x') => {
             let hex = rest.get(1..3).ok_or(SplitError::BadEscape)?;
-            let text = std::str::from_utf8(hex).map_err(|_| SplitError::BadEscape)?;
-            let byte = u8::from_str_radix(text, 16).map_err(|_| SplitError::BadEscape)?;
+            let byte = super::number::hex_exact(hex, 2)
+                .and_then(|n| u8::try_from(n).ok())
+                .ok_or(SplitError::BadEscape)?;
             Ok((byte, 3))
         }
         _ => Err(SplitError::BadEscape),
@@ -241,6 +242,7 @@ mod tests {
         assert_eq!(split(b"get 'open", 4), Err(SplitError::UnclosedQuote));
         assert_eq!(split(b"get a\\", 4), Err(SplitError::BadEscape));
         assert_eq!(split(b"\"\\xZZ\"", 4), Err(SplitError::BadEscape));
+        assert_eq!(split(b"\"\\x+f\"", 4), Err(SplitError::BadEscape));
         assert_eq!(split(b"\"\\q\"", 4), Err(SplitError::BadEscape));
         assert_eq!(split(b"a b c", 2), Err(SplitError::TooManyWords));
     }

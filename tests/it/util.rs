@@ -217,11 +217,29 @@ impl Server {
 
     /// Like `start_with`, but run by `cmd`: a program and its leading
     /// arguments, such as an emulator and the binary it runs.
-    pub fn start_as(
+    pub fn start_as(cmd: Command, root: TempDir, args: &[&str], password: Option<&str>) -> Server {
+        Server::launch(cmd, root, args, password, true)
+    }
+
+    /// A server on a fresh root whose stderr is a pipe closed at once (its
+    /// read end dropped), as when a log collector dies: `log()` then holds
+    /// only what it printed on stdout after the banner.
+    pub fn start_log_closed(args: &[&str]) -> Server {
+        Server::launch(
+            Command::new(bin()),
+            TempDir::new(),
+            args,
+            Some(PASSWORD),
+            false,
+        )
+    }
+
+    fn launch(
         mut cmd: Command,
         root: TempDir,
         args: &[&str],
         password: Option<&str>,
+        keep_log: bool,
     ) -> Server {
         cmd.args(["-l", "127.0.0.1:0", "-r"])
             .arg(root.path())
@@ -239,23 +257,40 @@ impl Server {
         let log = Arc::new(Mutex::new(String::new()));
         let mut stderr = child.stderr.take().unwrap();
         let sink = Arc::clone(&log);
-        thread::spawn(move || {
-            let mut buf = [0; 4096];
-            while let Ok(n) = stderr.read(&mut buf) {
-                if n == 0 {
-                    break;
+        if !keep_log {
+            drop(stderr);
+        } else {
+            thread::spawn(move || {
+                let mut buf = [0; 4096];
+                while let Ok(n) = stderr.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    sink.lock()
+                        .unwrap()
+                        .push_str(&String::from_utf8_lossy(&buf[..n]));
                 }
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
+            });
+        }
         let (tx, rx) = std::sync::mpsc::channel();
         let stdout = child.stdout.take().unwrap();
+        let sink = Arc::clone(&log);
+        // The banner ends with the user, or with the password when one is made.
+        let last = if password.is_none() {
+            "password "
+        } else {
+            "user "
+        };
         thread::spawn(move || {
             let mut banner = String::new();
+            let mut started = false;
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
+                if started {
+                    // Nothing but the banner is expected here; keep the rest.
+                    sink.lock().unwrap().push_str(&format!("{line}\n"));
+                    continue;
+                }
                 banner.push_str(&line);
                 banner.push('\n');
                 if line.starts_with("user ") {
@@ -264,6 +299,7 @@ impl Server {
                 if line.starts_with("password ") {
                     let _ = tx.send(banner.clone());
                 }
+                started = line.starts_with(last);
             }
         });
         let mut banner = rx.recv_timeout(START_DEADLINE).unwrap_or_default();
@@ -299,6 +335,11 @@ impl Server {
     /// The server's process ID.
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Whether the server process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
     }
 
     /// What the server logged so far.

@@ -1,0 +1,108 @@
+//! The process's own standard output and standard error, written so that a
+//! failed write never panics and never ends the program: `eprintln!` and
+//! `println!` panic on a closed pipe (`EPIPE`), and a server whose log
+//! collector died must go on serving. Messages that cannot be written are
+//! dropped, and the first failure on a stream is said once on the other
+//! stream where that is allowed. Data that a script parses (listings) goes
+//! through `data`, which reports its failure to the caller instead.
+
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::error::Cause;
+
+/// One of the two output streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stream {
+    Out,
+    Err,
+}
+
+/// Whether a write to stdout / stderr has failed yet (the notice is said once).
+static FAILED_OUT: AtomicBool = AtomicBool::new(false);
+static FAILED_ERR: AtomicBool = AtomicBool::new(false);
+/// Whether stdout may carry the notice that stderr failed: true for the
+/// server (its stdout is only the banner), false for the client, whose
+/// stdout is data that must not be mixed with messages.
+static NOTICE_ON_STDOUT: AtomicBool = AtomicBool::new(false);
+
+impl Stream {
+    fn failed(self) -> &'static AtomicBool {
+        match self {
+            Stream::Out => &FAILED_OUT,
+            Stream::Err => &FAILED_ERR,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Stream::Out => "standard output",
+            Stream::Err => "standard error",
+        }
+    }
+
+    /// Write all of `bytes` and flush, holding the stream's lock so that
+    /// lines from several threads never interleave.
+    fn write(self, bytes: &[u8]) -> io::Result<()> {
+        match self {
+            Stream::Out => {
+                let mut out = io::stdout().lock();
+                out.write_all(bytes).and_then(|()| out.flush())
+            }
+            Stream::Err => {
+                let mut err = io::stderr().lock();
+                err.write_all(bytes).and_then(|()| err.flush())
+            }
+        }
+    }
+
+    /// Write `bytes`, or drop them; the first failure is said once on the
+    /// other stream when that is allowed.
+    fn write_or_drop(self, bytes: &[u8]) {
+        let Err(e) = self.write(bytes) else {
+            return;
+        };
+        if self.failed().swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let other = match self {
+            Stream::Out => Stream::Err,
+            Stream::Err if NOTICE_ON_STDOUT.load(Ordering::SeqCst) => Stream::Out,
+            Stream::Err => return,
+        };
+        let notice = format!(
+            "rftp: cannot write to {} ({}); its messages are dropped from now on\n",
+            self.name(),
+            Cause::of(&e)
+        );
+        // Nowhere left to say it if this fails too.
+        let _ = other.write(notice.as_bytes());
+    }
+}
+
+/// Let the notice that stderr failed go to stdout (the server's choice).
+pub fn notices_on_stdout() {
+    NOTICE_ON_STDOUT.store(true, Ordering::SeqCst);
+}
+
+/// Write `line` and a newline to stderr in one write; never fails.
+pub fn err_line(line: &str) {
+    Stream::Err.write_or_drop(format!("{line}\n").as_bytes());
+}
+
+/// Write `text` to stderr as it is (a prompt, a progress line); never fails.
+pub fn err_text(text: &str) {
+    Stream::Err.write_or_drop(text.as_bytes());
+}
+
+/// Write `line` and a newline to stdout in one write; never fails (the
+/// server's banner).
+pub fn out_line(line: &str) {
+    Stream::Out.write_or_drop(format!("{line}\n").as_bytes());
+}
+
+/// Write data (a listing, `pwd`) to stdout and flush; a failure is returned,
+/// a closed pipe as `BrokenPipe`, for the caller to stop on.
+pub fn data(bytes: &[u8]) -> io::Result<()> {
+    Stream::Out.write(bytes)
+}
