@@ -1,0 +1,5 @@
+//! The secure channel of protocol 2: CPace login (`cpace`, `handshake`) and
+//! the AEAD record layer (`record`) that carries everything after it. Bytes
+//! and `Read`/`Write` only; sockets, files and the terminal are elsewhere.
+
+pub mod cpace;
