@@ -3,3 +3,4 @@
 //! and `Read`/`Write` only; sockets, files and the terminal are elsewhere.
 
 pub mod cpace;
+pub mod record;
