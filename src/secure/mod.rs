@@ -3,4 +3,5 @@
 //! and `Read`/`Write` only; sockets, files and the terminal are elsewhere.
 
 pub mod cpace;
+pub mod handshake;
 pub mod record;
