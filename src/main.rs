@@ -23,8 +23,9 @@ const MAX_PASSWORD_FILE_BYTES: u64 = 4096;
 
 const USAGE: &str = "\
 usage: rftp -l [ADDR:]PORT [-r DIR] [-u NAME] [--password-file FILE] [--read-only]
-                [--max-clients N] [--idle-timeout SECS] [-q | -v]
-       rftp -c HOST[:PORT] [-u NAME] [--password-file FILE] [-b FILE] [-q | -v] [COMMAND...]
+                [--max-clients N] [--idle-timeout SECS] [--plain] [-q | -v]
+       rftp -c HOST[:PORT] [-u NAME] [--password-file FILE] [-b FILE] [--plain] [-q | -v]
+                [COMMAND...]
        rftp -h | --help
        rftp -V | --version
 
@@ -37,6 +38,8 @@ Serve:
   --read-only               refuse every command that writes
   --max-clients N           most clients at once; more are refused (default: 64)
   --idle-timeout SECS       close connections idle this long (default: 300)
+  --plain                   protocol 1: no encryption, the password in clear
+                            (default: protocol 2, CPace login and AEAD records)
   -q, --quiet               no log on stderr
   -v, --verbose             log every command too
 
@@ -46,6 +49,8 @@ Connect:
   --password-file FILE      read the password from the first line of FILE
                             (default: $RFTP_PASSWORD, else asked for)
   -b, --batch FILE          read commands from FILE instead of standard input
+  --plain                   protocol 1, for a server started with --plain
+                            (default: protocol 2; never falls back by itself)
   -q, --quiet               no transfer summaries
   -v, --verbose             show every reply from the server
   COMMAND...                run this one command and exit
@@ -125,6 +130,7 @@ fn parse_args() -> Result<Mode, Error> {
     let mut batch: Option<PathBuf> = None;
     let mut quiet = false;
     let mut verbose = false;
+    let mut plain = false;
     let mut command: Vec<OsString> = Vec::new();
     let mut parser = lexopt::Parser::from_env();
     while let Some(arg) = parser.next()? {
@@ -142,6 +148,7 @@ fn parse_args() -> Result<Mode, Error> {
             Short('b') | Long("batch") => batch = Some(parser.value()?.into()),
             Short('q') | Long("quiet") => quiet = true,
             Short('v') | Long("verbose") => verbose = true,
+            Long("plain") => plain = true,
             Value(v) if connect.is_some() => {
                 command.push(v);
                 command.extend(parser.raw_args()?);
@@ -192,6 +199,7 @@ fn parse_args() -> Result<Mode, Error> {
                     idle_timeout.unwrap_or(DEFAULT_IDLE_TIMEOUT_SECS),
                 ),
                 verbosity,
+                plain,
             }))
         }
         (None, Some(host)) => {
@@ -213,6 +221,7 @@ fn parse_args() -> Result<Mode, Error> {
                 batch,
                 command: command.into_iter().map(os_bytes).collect(),
                 verbosity,
+                plain,
             }))
         }
     }

@@ -38,6 +38,8 @@ pub struct Options {
     pub command: Vec<Vec<u8>>,
     /// How much to say on stderr.
     pub verbosity: Verbosity,
+    /// Speak protocol 1 (clear text) instead of protocol 2.
+    pub plain: bool,
 }
 
 /// `HOST`, `HOST:PORT`, `[V6]:PORT` or a bare IPv6 address.
@@ -86,8 +88,11 @@ pub fn run(opts: Options) -> i32 {
         Ok(s) => s,
         Err(e) => return report_fatal(&e),
     };
-    let mut conn = match Conn::connect(&opts.host, opts.port, opts.verbosity == Verbosity::Verbose)
-    {
+    if opts.plain {
+        out::err_line(crate::secure::PLAIN_WARNING);
+    }
+    let verbose = opts.verbosity == Verbosity::Verbose;
+    let mut conn = match Conn::connect(&opts.host, opts.port, verbose, opts.plain) {
         Ok(c) => c,
         Err(e) => return report_fatal(&e),
     };

@@ -8,8 +8,9 @@
 //! where the ciphertext is the sealed plaintext and its 16-byte tag, the
 //! three header bytes are the AEAD's associated data, and the nonce is four
 //! zero bytes then the direction's record counter (8 bytes, big-endian,
-//! from 0). A record that fails to open ends the stream: no byte of it is
-//! handed on, and every later read fails too.
+//! from 0). A record that fails to open ends the stream with `InvalidData`:
+//! no byte of it is handed on, and every later read fails too. A stream cut
+//! before the close record ends with `UnexpectedEof`.
 
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 
@@ -144,9 +145,19 @@ impl Keys {
     }
 }
 
-/// The error that ends a channel whose peer sent a bad record.
+/// The error that ends a channel whose peer sent a bad record
+/// (`InvalidData`: what came under it must not be kept).
 fn refused(why: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, format!("secure channel: {why}"))
+}
+
+/// The error of a stream that ended before the close record
+/// (`UnexpectedEof`: what came before it was authentic, though incomplete).
+fn truncated(why: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        format!("secure channel: {why}"),
+    )
 }
 
 /// The sending half: bytes pass through until `secure`, then are buffered
@@ -321,7 +332,7 @@ impl<R: Read> RecordReader<R> {
         // an error after that has lost the record's place.
         if self.inner.fill_buf()?.is_empty() {
             self.state = ReadState::Failed;
-            return Err(refused("the connection was cut (no close record)"));
+            return Err(truncated("the connection was cut (no close record)"));
         }
         let opened = self.read_record();
         if opened.is_err() {
@@ -362,7 +373,7 @@ impl<R: Read> RecordReader<R> {
 /// A stream that ended inside a record was truncated.
 fn cut(e: io::Error) -> io::Error {
     if e.kind() == io::ErrorKind::UnexpectedEof {
-        return refused("a record was cut short");
+        return truncated("a record was cut short");
     }
     e
 }

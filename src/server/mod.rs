@@ -2,6 +2,7 @@
 //! log. Each connection runs in its own thread (`session`); a panic there ends
 //! that connection only. Files are reached only through `fs::Root`.
 
+mod secure_login;
 mod session;
 mod timed;
 mod transfer;
@@ -56,6 +57,8 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// How much to log.
     pub verbosity: Verbosity,
+    /// Speak protocol 1 (clear text) instead of protocol 2.
+    pub plain: bool,
 }
 
 impl Config {
@@ -78,6 +81,9 @@ pub fn run(cfg: Config) -> Result<(), Error> {
     // stdout carries only the banner, so it may say that the log broke.
     out::notices_on_stdout();
     let listeners = bind(cfg.addr, cfg.port)?;
+    if cfg.plain {
+        out::err_line(crate::secure::PLAIN_WARNING);
+    }
     print_banner(&cfg, &listeners);
     let cfg = Arc::new(cfg);
     let active = Arc::new(AtomicUsize::new(0));

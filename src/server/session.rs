@@ -2,15 +2,16 @@
 //! the command loop that reads a request, calls `fs` or `transfer`, and writes
 //! one final reply per command, in order.
 
-use std::io::{self, BufReader, BufWriter, Write};
+use std::io::{self, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use super::timed::{TimedReader, TimedWriter};
-use super::{Config, Verbosity, transfer};
+use super::{Config, Verbosity, secure_login, transfer};
 use crate::error::{Cause, Error};
 use crate::fs::{Order, VPath};
+use crate::secure::record::{RecordReader, RecordWriter};
 use crate::wire::{
     self, COMMANDS, Line, MAX_LINE_BYTES, PayloadWriter, Reply, Request, code, escape, quote,
 };
@@ -18,9 +19,9 @@ use crate::wire::{
 /// Time allowed from connect to a successful login, however the bytes trickle.
 const LOGIN_TIMEOUT: Duration = Duration::from_secs(30);
 /// Wait before answering a failed login, so that guessing is slow.
-const LOGIN_FAILURE_DELAY: Duration = Duration::from_secs(1);
+pub const LOGIN_FAILURE_DELAY: Duration = Duration::from_secs(1);
 /// Failed logins allowed on one connection before it is closed.
-const MAX_LOGIN_ATTEMPTS: u32 = 3;
+pub const MAX_LOGIN_ATTEMPTS: u32 = 3;
 /// Socket read buffer: large enough that a pipelined burst is one read.
 const READ_BUFFER_BYTES: usize = 256 * 1024;
 /// Socket write buffer.
@@ -30,8 +31,10 @@ const WRITE_BUFFER_BYTES: usize = 256 * 1024;
 pub struct Session<'a> {
     pub cfg: &'a Config,
     pub peer: SocketAddr,
-    pub reader: BufReader<TimedReader>,
-    pub writer: BufWriter<TimedWriter>,
+    /// The client's bytes: clear until a protocol 2 login, then records.
+    pub reader: RecordReader<TimedReader>,
+    /// The bytes to the client, likewise.
+    pub writer: RecordWriter<TimedWriter>,
     pub cwd: VPath,
     line: Vec<u8>,
 }
@@ -70,8 +73,8 @@ impl<'a> Session<'a> {
         Ok(Session {
             cfg,
             peer,
-            reader: BufReader::with_capacity(READ_BUFFER_BYTES, reader),
-            writer: BufWriter::with_capacity(
+            reader: RecordReader::with_capacity(READ_BUFFER_BYTES, reader),
+            writer: RecordWriter::with_capacity(
                 WRITE_BUFFER_BYTES,
                 TimedWriter::new(stream, cfg.idle_timeout),
             ),
@@ -81,9 +84,14 @@ impl<'a> Session<'a> {
     }
 
     fn run(&mut self) -> io::Result<()> {
-        let greeting = format!("rftp {} ready", wire::PROTOCOL_VERSION);
-        self.reply(&Reply::new(code::GREETING, greeting))?;
-        if !self.login()? {
+        let logged_in = if self.cfg.plain {
+            let greeting = format!("rftp {} ready", wire::PROTOCOL_VERSION);
+            self.reply(&Reply::new(code::GREETING, greeting))?;
+            self.login()?
+        } else {
+            secure_login::login(self)?
+        };
+        if !logged_in {
             return self.writer.flush();
         }
         self.reader.get_mut().deadline = None;
@@ -107,10 +115,10 @@ impl<'a> Session<'a> {
 
     /// Read the next command line; `None` at end of stream. An overlong line
     /// is answered here and skipped; a timeout is answered and ends the session.
-    fn next_line(&mut self, timeout_text: &str) -> io::Result<Option<Vec<u8>>> {
+    pub fn next_line(&mut self, timeout_text: &str) -> io::Result<Option<Vec<u8>>> {
         loop {
             // Replies wait in the buffer while more pipelined commands are at hand.
-            if self.reader.buffer().is_empty() {
+            if self.reader.buffered_is_empty() {
                 self.writer.flush()?;
                 // All sent: from here the server waits on the client.
                 self.writer.get_mut().rest();
@@ -137,7 +145,7 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// Run the login exchange; `true` once logged in.
+    /// Run protocol 1's login exchange (`--plain`); `true` once logged in.
     fn login(&mut self) -> io::Result<bool> {
         let mut user: Option<Vec<u8>> = None;
         let mut failures = 0;
@@ -195,7 +203,7 @@ impl<'a> Session<'a> {
     /// Answer a line that does not parse, before login or after; `true`
     /// when the connection must close: a STOR line's payload is on its way
     /// and nobody can tell where it ends.
-    fn refuse_line(&mut self, line: &[u8], e: wire::ParseError) -> io::Result<bool> {
+    pub fn refuse_line(&mut self, line: &[u8], e: wire::ParseError) -> io::Result<bool> {
         if wire::announces_payload(line) {
             let text = format!("{}; cannot find the end of the upload, closing", e.text);
             self.reply(&Reply::new(code::CLOSING, text))?;
