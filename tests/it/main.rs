@@ -17,6 +17,7 @@ mod outputs;
 mod race;
 mod resume;
 mod scripts;
+mod secure;
 mod stalls;
 mod strict;
 mod transfer;

@@ -13,6 +13,9 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use rftp::secure::handshake;
+use rftp::secure::record::{RecordReader, RecordWriter};
+
 /// The password every test server uses unless a test says otherwise.
 pub const PASSWORD: &str = "test-password";
 /// Longest a client run may take before the test fails.
@@ -364,8 +367,11 @@ impl Server {
         let s = TcpStream::connect(self.addr()).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         Raw {
-            reader: BufReader::new(s.try_clone().unwrap()),
-            stream: s,
+            reader: RecordReader::with_capacity(RAW_BUFFER_BYTES, s.try_clone().unwrap()),
+            stream: RawOut {
+                records: RecordWriter::with_capacity(RAW_BUFFER_BYTES, s.try_clone().unwrap()),
+                socket: s,
+            },
         }
     }
 
@@ -387,14 +393,50 @@ impl Drop for Server {
     }
 }
 
-/// A raw connection for speaking the wire by hand.
+/// Read buffer of a raw connection, in bytes.
+const RAW_BUFFER_BYTES: usize = 8 * 1024;
+
+/// A raw connection for speaking the wire by hand: clear until `login`,
+/// protocol 2's records after it (each send one record, sent at once).
 pub struct Raw {
-    pub stream: TcpStream,
-    pub reader: BufReader<TcpStream>,
+    pub stream: RawOut,
+    pub reader: RecordReader<TcpStream>,
+}
+
+/// The sending half of a `Raw`: writes go through the record layer; socket
+/// calls (timeouts, shutdown, reading raw bytes) reach the socket itself.
+pub struct RawOut {
+    records: RecordWriter<TcpStream>,
+    socket: TcpStream,
+}
+
+impl Write for RawOut {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.records.write_all(buf)?;
+        self.records.flush()?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.records.flush()
+    }
+}
+
+impl std::ops::Deref for RawOut {
+    type Target = TcpStream;
+    fn deref(&self) -> &TcpStream {
+        &self.socket
+    }
+}
+
+impl std::ops::DerefMut for RawOut {
+    fn deref_mut(&mut self) -> &mut TcpStream {
+        &mut self.socket
+    }
 }
 
 impl Raw {
-    /// Send bytes as they are.
+    /// Send bytes as they are (inside one record once logged in).
     pub fn send(&mut self, bytes: &[u8]) {
         self.stream.write_all(bytes).unwrap();
     }
@@ -408,12 +450,34 @@ impl Raw {
         }
     }
 
-    /// Read the greeting and log in with `PASSWORD`.
+    /// Read the greeting and log in with `PASSWORD` (protocol 2).
     pub fn login(&mut self) {
-        assert!(self.line().unwrap().starts_with("220 "));
-        self.send(format!("USER rftp\nPASS {PASSWORD}\n").as_bytes());
-        assert!(self.line().unwrap().starts_with("331 "));
-        assert_eq!(self.line().unwrap(), "230 logged in");
+        let greeting = self.line().unwrap();
+        let reply = self.attempt(&greeting, "rftp", PASSWORD);
+        assert!(reply.starts_with("235 "), "login: {reply}");
+    }
+
+    /// One protocol 2 login attempt under `greeting` (the whole line); the
+    /// final reply. On `235` the connection goes over to records.
+    pub fn attempt(&mut self, greeting: &str, user: &str, password: &str) -> String {
+        let text = greeting.strip_prefix("220 ").expect("a 220 greeting");
+        let random = handshake::random().unwrap();
+        let (client, auth) =
+            handshake::Client::start(text, user.as_bytes(), password.as_bytes(), random).unwrap();
+        self.send(format!("{auth}\n").as_bytes());
+        let share = self.line().unwrap_or_default();
+        let Some(yb) = share.strip_prefix("334 ") else {
+            return share;
+        };
+        let confirm = client.confirm(yb).unwrap();
+        self.send(format!("{}\n", confirm.line).as_bytes());
+        let done = self.line().unwrap_or_default();
+        if let Some(tb) = done.strip_prefix("235 ") {
+            let channel = confirm.finish(tb).unwrap();
+            self.stream.records.secure(channel.send);
+            self.reader.secure(channel.receive);
+        }
+        done
     }
 
     /// True if the server closes the connection within `wait`.
