@@ -145,19 +145,33 @@ impl Keys {
     }
 }
 
+/// Why the record layer ended a stream, inside the `io::Error` it returns.
+#[derive(Debug)]
+pub struct ChannelError(&'static str);
+
+impl std::fmt::Display for ChannelError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "secure channel: {}", self.0)
+    }
+}
+
+impl std::error::Error for ChannelError {}
+
+/// Whether `e` is the record layer's own (its text says what happened).
+pub fn is_channel_error(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<ChannelError>())
+}
+
 /// The error that ends a channel whose peer sent a bad record
 /// (`InvalidData`: what came under it must not be kept).
-fn refused(why: &str) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, format!("secure channel: {why}"))
+fn refused(why: &'static str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, ChannelError(why))
 }
 
 /// The error of a stream that ended before the close record
 /// (`UnexpectedEof`: what came before it was authentic, though incomplete).
-fn truncated(why: &str) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::UnexpectedEof,
-        format!("secure channel: {why}"),
-    )
+fn truncated(why: &'static str) -> io::Error {
+    io::Error::new(io::ErrorKind::UnexpectedEof, ChannelError(why))
 }
 
 /// The sending half: bytes pass through until `secure`, then are buffered

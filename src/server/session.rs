@@ -47,6 +47,7 @@ pub fn serve(stream: TcpStream, peer: SocketAddr, cfg: &Config) {
     let how = match outcome {
         Ok(()) => String::new(),
         Err(e) if is_timeout(&e) => " (timed out)".to_string(),
+        Err(e) if crate::secure::record::is_channel_error(&e) => format!(" ({e})"),
         Err(e) => format!(" ({})", Cause::of(&e)),
     };
     cfg.log(

@@ -13,6 +13,7 @@ mod limits;
 mod listing;
 mod login;
 mod many;
+mod mitm;
 mod outputs;
 mod race;
 mod resume;
