@@ -107,8 +107,8 @@ impl Schedule {
     }
 
     fn mac(key: &[u8], transcript: &[u8]) -> Hmac<Sha512> {
-        let mut m =
-            <Hmac<Sha512> as Mac>::new_from_slice(key).expect("HMAC takes keys of any length");
+        let mut m = <Hmac<Sha512> as hmac::KeyInit>::new_from_slice(key)
+            .expect("HMAC takes keys of any length");
         m.update(transcript);
         m
     }

@@ -15,7 +15,7 @@
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 
 use aes_gcm::Aes256Gcm;
-use aes_gcm::aead::{AeadInPlace, KeyInit};
+use aes_gcm::aead::{AeadInOut, KeyInit};
 use chacha20poly1305::ChaCha20Poly1305;
 
 /// Most plaintext bytes in one record.
@@ -123,8 +123,8 @@ impl Keys {
     fn seal(&mut self, aad: &[u8], buf: &mut [u8]) -> io::Result<[u8; TAG_BYTES]> {
         let nonce = self.next_nonce()?;
         let tag = match &self.cipher {
-            Cipher::Aes(c) => c.encrypt_in_place_detached((&nonce).into(), aad, buf),
-            Cipher::ChaCha(c) => c.encrypt_in_place_detached((&nonce).into(), aad, buf),
+            Cipher::Aes(c) => c.encrypt_inout_detached((&nonce).into(), aad, buf.into()),
+            Cipher::ChaCha(c) => c.encrypt_inout_detached((&nonce).into(), aad, buf.into()),
         }
         .map_err(|_| io::Error::other("cannot seal a record"))?;
         Ok(tag.into())
@@ -134,10 +134,11 @@ impl Keys {
     /// record is not the next one the peer sealed.
     fn open(&mut self, aad: &[u8], buf: &mut [u8], tag: &[u8]) -> io::Result<()> {
         let nonce = self.next_nonce()?;
-        let tag = aes_gcm::Tag::from_slice(tag);
+        let tag = aes_gcm::Tag::try_from(tag).map_err(|_| refused("bad record tag"))?;
+        let tag = &tag;
         match &self.cipher {
-            Cipher::Aes(c) => c.decrypt_in_place_detached((&nonce).into(), aad, buf, tag),
-            Cipher::ChaCha(c) => c.decrypt_in_place_detached((&nonce).into(), aad, buf, tag),
+            Cipher::Aes(c) => c.decrypt_inout_detached((&nonce).into(), aad, buf.into(), tag),
+            Cipher::ChaCha(c) => c.decrypt_inout_detached((&nonce).into(), aad, buf.into(), tag),
         }
         .map_err(|_| {
             refused("a record failed to authenticate (changed, replayed, reordered or forged)")

@@ -193,3 +193,24 @@ fn seal_rate() {
         );
     }
 }
+
+/// The AEAD alone, without the record layer's buffering (same command).
+#[test]
+#[ignore]
+fn raw_aead_rate() {
+    const TOTAL_BYTES: usize = 1 << 30;
+    let mut buf = vec![0xa5u8; MAX_PLAINTEXT_BYTES];
+    for suite in SUITES {
+        let mut k = Keys::new(suite, &KEY);
+        let start = std::time::Instant::now();
+        for _ in 0..TOTAL_BYTES / buf.len() {
+            k.seal(b"hdr", &mut buf).unwrap();
+        }
+        let secs = start.elapsed().as_secs_f64();
+        println!(
+            "raw {}: {:.0} MiB/s",
+            suite.name(),
+            TOTAL_BYTES as f64 / secs / 1048576.0
+        );
+    }
+}
