@@ -204,7 +204,7 @@ impl<'a> Session<'a> {
     /// Answer a line that does not parse, before login or after; `true`
     /// when the connection must close: a STOR line's payload is on its way
     /// and nobody can tell where it ends.
-    pub fn refuse_line(&mut self, line: &[u8], e: wire::ParseError) -> io::Result<bool> {
+    fn refuse_line(&mut self, line: &[u8], e: wire::ParseError) -> io::Result<bool> {
         if wire::announces_payload(line) {
             let text = format!("{}; cannot find the end of the upload, closing", e.text);
             self.reply(&Reply::new(code::CLOSING, text))?;

@@ -16,6 +16,7 @@ mod many;
 mod mitm;
 mod outputs;
 mod race;
+mod raw;
 mod resume;
 mod scripts;
 mod secure;

@@ -13,8 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use rftp::secure::handshake;
-use rftp::secure::record::{RecordReader, RecordWriter};
+pub use crate::raw::Raw;
 
 /// The password every test server uses unless a test says otherwise.
 pub const PASSWORD: &str = "test-password";
@@ -366,13 +365,7 @@ impl Server {
     pub fn raw(&self) -> Raw {
         let s = TcpStream::connect(self.addr()).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        Raw {
-            reader: RecordReader::with_capacity(RAW_BUFFER_BYTES, s.try_clone().unwrap()),
-            stream: RawOut {
-                records: RecordWriter::with_capacity(RAW_BUFFER_BYTES, s.try_clone().unwrap()),
-                socket: s,
-            },
-        }
+        Raw::new(s)
     }
 
     /// Run a client against this server with `script` on stdin, in `local`.
@@ -390,114 +383,6 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-/// Read buffer of a raw connection, in bytes.
-const RAW_BUFFER_BYTES: usize = 8 * 1024;
-
-/// A raw connection for speaking the wire by hand: clear until `login`,
-/// protocol 2's records after it (each send one record, sent at once).
-pub struct Raw {
-    pub stream: RawOut,
-    pub reader: RecordReader<TcpStream>,
-}
-
-/// The sending half of a `Raw`: writes go through the record layer; socket
-/// calls (timeouts, shutdown, reading raw bytes) reach the socket itself.
-pub struct RawOut {
-    records: RecordWriter<TcpStream>,
-    socket: TcpStream,
-}
-
-impl Write for RawOut {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.records.write_all(buf)?;
-        self.records.flush()?;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.records.flush()
-    }
-}
-
-impl std::ops::Deref for RawOut {
-    type Target = TcpStream;
-    fn deref(&self) -> &TcpStream {
-        &self.socket
-    }
-}
-
-impl std::ops::DerefMut for RawOut {
-    fn deref_mut(&mut self) -> &mut TcpStream {
-        &mut self.socket
-    }
-}
-
-impl Raw {
-    /// Send bytes as they are (inside one record once logged in).
-    pub fn send(&mut self, bytes: &[u8]) {
-        self.stream.write_all(bytes).unwrap();
-    }
-
-    /// Read one line (without newline); `None` at end of stream or error.
-    pub fn line(&mut self) -> Option<String> {
-        let mut s = String::new();
-        match self.reader.read_line(&mut s) {
-            Ok(0) | Err(_) => None,
-            Ok(_) => Some(s.trim_end().to_string()),
-        }
-    }
-
-    /// Read the greeting and log in with `PASSWORD` (protocol 2).
-    pub fn login(&mut self) {
-        let greeting = self.line().unwrap();
-        let reply = self.attempt(&greeting, "rftp", PASSWORD);
-        assert!(reply.starts_with("235 "), "login: {reply}");
-    }
-
-    /// One protocol 2 login attempt under `greeting` (the whole line); the
-    /// final reply. On `235` the connection goes over to records.
-    pub fn attempt(&mut self, greeting: &str, user: &str, password: &str) -> String {
-        let text = greeting.strip_prefix("220 ").expect("a 220 greeting");
-        let random = handshake::random().unwrap();
-        let (client, auth) =
-            handshake::Client::start(text, user.as_bytes(), password.as_bytes(), random).unwrap();
-        self.send(format!("{auth}\n").as_bytes());
-        let share = self.line().unwrap_or_default();
-        let Some(yb) = share.strip_prefix("334 ") else {
-            return share;
-        };
-        let confirm = client.confirm(yb).unwrap();
-        self.send(format!("{}\n", confirm.line).as_bytes());
-        let done = self.line().unwrap_or_default();
-        if let Some(tb) = done.strip_prefix("235 ") {
-            let channel = confirm.finish(tb).unwrap();
-            self.stream.records.secure(channel.send);
-            self.reader.secure(channel.receive);
-        }
-        done
-    }
-
-    /// True if the server closes the connection within `wait`.
-    pub fn closed_within(&mut self, wait: Duration) -> bool {
-        let until = Instant::now() + wait;
-        self.stream
-            .set_read_timeout(Some(Duration::from_millis(200)))
-            .unwrap();
-        let mut buf = [0; 4096];
-        while Instant::now() < until {
-            match self.reader.read(&mut buf) {
-                Ok(0) => return true,
-                Ok(_) => {}
-                Err(e)
-                    if e.kind() == std::io::ErrorKind::WouldBlock
-                        || e.kind() == std::io::ErrorKind::TimedOut => {}
-                Err(_) => return true,
-            }
-        }
-        false
     }
 }
 
