@@ -5,6 +5,7 @@
 pub mod cpace;
 pub mod handshake;
 pub mod record;
+mod stream;
 
 /// Said once on each side that runs with `--plain`.
 pub const PLAIN_WARNING: &str = "rftp: warning: --plain: protocol 1, nothing is encrypted; \

@@ -2,7 +2,7 @@
 //! in both suites, and every kind of tampering refused.
 
 use super::*;
-use std::io::Cursor;
+use std::io::{BufRead, Cursor, Read, Write};
 
 const KEY: [u8; KEY_BYTES] = [0x42; KEY_BYTES];
 const SUITES: [Suite; 2] = [Suite::Aes256Gcm, Suite::ChaCha20Poly1305];
