@@ -31,12 +31,31 @@ struct Key {
     name: Vec<u8>,
 }
 
-/// The case-folded form of a name that `listing::compare` sorts by.
-fn fold(name: &[u8]) -> Vec<u8> {
-    if name.is_ascii() {
-        return name.to_ascii_lowercase();
+impl Key {
+    /// The key as borrowed parts, to compare with a name not yet kept.
+    fn parts(&self) -> (u8, &[u8], &[u8]) {
+        (self.group, &self.folded, &self.name)
     }
-    String::from_utf8_lossy(name).to_lowercase().into_bytes()
+}
+
+/// The case-folded form of a name that `listing::compare` sorts by.
+#[cfg(test)]
+fn fold(name: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    fold_into(name, &mut out);
+    out
+}
+
+/// Write the case-folded form of `name` into `out` (reused between names,
+/// so that most names of a pass cost no allocation).
+fn fold_into(name: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    if name.is_ascii() {
+        out.extend(name.iter().map(u8::to_ascii_lowercase));
+        return;
+    }
+    // std's own lowering is the fastest at the rest (measured).
+    out.extend_from_slice(String::from_utf8_lossy(name).to_lowercase().as_bytes());
 }
 
 /// A directory's entries in order, produced one at a time. Entries made
@@ -111,21 +130,28 @@ impl Scan {
     /// Read the whole directory once, keeping the next window of names.
     fn pass(&mut self) {
         let mut heap: BinaryHeap<Key> = BinaryHeap::new();
+        let mut folded = Vec::new();
         let read = sys::read_dir(self.dir.as_fd(), |item| {
             if is_partial_name(&item.name) {
                 return Ok(());
             }
-            let key = self.key(item);
-            if self.after.as_ref().is_some_and(|a| key <= *a) {
+            let group = self.group(&item);
+            fold_into(&item.name, &mut folded);
+            let probe = (group, folded.as_slice(), item.name.as_slice());
+            if self.after.as_ref().is_some_and(|a| probe <= a.parts()) {
                 return Ok(());
             }
             if heap.len() == LIST_WINDOW_ENTRIES {
-                if heap.peek().is_some_and(|top| key >= *top) {
+                if heap.peek().is_some_and(|top| probe >= top.parts()) {
                     return Ok(());
                 }
                 heap.pop();
             }
-            heap.push(key);
+            heap.push(Key {
+                group,
+                folded: folded.clone(),
+                name: item.name,
+            });
             Ok(())
         });
         // A directory that cannot be read any more ends the listing.
@@ -133,15 +159,12 @@ impl Scan {
         self.window = heap.into_sorted_vec().into();
     }
 
-    fn key(&self, item: sys::DirEntry) -> Key {
-        let group = match self.order {
+    /// The sort group of an entry: 0, or 1 for what is not a directory when
+    /// directories come first.
+    fn group(&self, item: &sys::DirEntry) -> u8 {
+        match self.order {
             Order::Name => 0,
-            Order::DirsFirst => u8::from(!self.is_dir(&item)),
-        };
-        Key {
-            group,
-            folded: fold(&item.name),
-            name: item.name,
+            Order::DirsFirst => u8::from(!self.is_dir(item)),
         }
     }
 
