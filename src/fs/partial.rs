@@ -149,8 +149,10 @@ impl Partial {
         let dir = self.dir.as_fd();
         if !replace {
             match sys::link_fd(&self.file, dir, &self.name) {
-                Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {}
-                done => return done,
+                Ok(()) => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
+                // Not allowed (an old kernel) or no hard links here: by name.
+                Err(_) => {}
             }
         }
         // By name: safe while the lock is held, since every client command
@@ -158,10 +160,13 @@ impl Partial {
         if !holds(&self.dir, &self.part, &self.file) {
             return Err(io::Error::other("partial file was replaced"));
         }
-        if replace {
-            sys::rename_at(dir, &self.part, dir, &self.name, true)
-        } else {
-            sys::link_at(dir, &self.part, dir, &self.name)
+        match sys::rename_at(dir, &self.part, dir, &self.name, replace) {
+            // No RENAME_NOREPLACE on this file system: a hard link also
+            // refuses a taken name.
+            Err(e) if e.kind() == io::ErrorKind::Unsupported => {
+                sys::link_at(dir, &self.part, dir, &self.name)
+            }
+            done => done,
         }
     }
 
