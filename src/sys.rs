@@ -30,6 +30,8 @@ pub struct Meta {
     pub mtime_nsec: u32,
     /// Device and inode: the file's identity.
     pub id: (u64, u64),
+    /// How many names the file has (hard links).
+    pub links: u64,
 }
 
 /// The type of a file as `Meta` reports it.
@@ -61,6 +63,8 @@ impl Meta {
             mtime_nsec: u32::try_from(st.st_mtime_nsec).unwrap_or(0),
             #[allow(clippy::useless_conversion)] // u64 on some targets only
             id: (u64::from(st.st_dev), u64::from(st.st_ino)),
+            #[allow(clippy::useless_conversion)] // u64 on some targets only
+            links: u64::from(st.st_nlink),
         }
     }
 }
@@ -72,9 +76,12 @@ pub enum Open {
     Dir,
     /// An existing file, read-only.
     Read,
-    /// A file for reading and writing, created with mode 0666 (less the
-    /// umask) when missing.
-    ReadWriteCreate,
+    /// An existing file, for reading and writing.
+    ReadWrite,
+    /// A new file for reading and writing, mode 0666 less the umask; fails
+    /// with `AlreadyExists` when the name is taken, so nothing that is there
+    /// already is ever opened.
+    CreateNew,
 }
 
 impl Open {
@@ -86,7 +93,8 @@ impl Open {
             | match self {
                 Open::Dir => OFlags::RDONLY | OFlags::DIRECTORY,
                 Open::Read => OFlags::RDONLY,
-                Open::ReadWriteCreate => OFlags::RDWR | OFlags::CREATE,
+                Open::ReadWrite => OFlags::RDWR,
+                Open::CreateNew => OFlags::RDWR | OFlags::CREATE | OFlags::EXCL,
             }
     }
 }
@@ -218,7 +226,7 @@ pub fn link_at(
     )?)
 }
 
-/// One entry of a directory read by `read_dir`.
+/// One entry of a directory read by `DirStream`.
 pub struct DirEntry {
     /// Its name (never `.` or `..`).
     pub name: Vec<u8>,
@@ -227,32 +235,41 @@ pub struct DirEntry {
     pub hint: Option<MetaKind>,
 }
 
-/// Call `each` for every entry of the open directory `dir`, from its start,
-/// skipping `.` and `..`; stops at the first error `each` returns.
-pub fn read_dir(
-    dir: BorrowedFd<'_>,
-    mut each: impl FnMut(DirEntry) -> io::Result<()>,
-) -> io::Result<()> {
-    let mut entries = rustix::fs::Dir::read_from(dir)?;
-    while let Some(item) = entries.read() {
-        let item = item?;
-        let name = item.file_name().to_bytes();
-        if name == b"." || name == b".." {
-            continue;
-        }
-        let hint = match item.file_type() {
-            FileType::Directory => Some(MetaKind::Dir),
-            FileType::RegularFile => Some(MetaKind::File),
-            FileType::Symlink => Some(MetaKind::Link),
-            FileType::Unknown => None,
-            _ => Some(MetaKind::Special),
-        };
-        each(DirEntry {
-            name: name.to_vec(),
-            hint,
-        })?;
+/// The entries of an open directory, read again from the start by each
+/// `each` (`getdents` on the directory's own descriptor: give it one that no
+/// one else reads, since they share the position).
+pub struct DirStream(rustix::fs::Dir);
+
+impl DirStream {
+    /// Read the directory `dir` is open on, through a second descriptor.
+    pub fn new(dir: BorrowedFd<'_>) -> io::Result<DirStream> {
+        Ok(DirStream(rustix::fs::Dir::new(dir.try_clone_to_owned()?)?))
     }
-    Ok(())
+
+    /// Call `each` for every entry from the start, skipping `.` and `..`;
+    /// stops at the first error, of reading or of `each`.
+    pub fn each(&mut self, mut each: impl FnMut(DirEntry) -> io::Result<()>) -> io::Result<()> {
+        self.0.rewind();
+        while let Some(item) = self.0.read() {
+            let item = item?;
+            let name = item.file_name().to_bytes();
+            if name == b"." || name == b".." {
+                continue;
+            }
+            let hint = match item.file_type() {
+                FileType::Directory => Some(MetaKind::Dir),
+                FileType::RegularFile => Some(MetaKind::File),
+                FileType::Symlink => Some(MetaKind::Link),
+                FileType::Unknown => None,
+                _ => Some(MetaKind::Special),
+            };
+            each(DirEntry {
+                name: name.to_vec(),
+                hint,
+            })?;
+        }
+        Ok(())
+    }
 }
 
 /// Take an exclusive lock on `file` without waiting; `ResourceBusy` when

@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 
 use super::conn::{Conn, ListItem, unquote};
 use super::{many, transfer};
-use crate::error::Error;
+use crate::error::{Cause, Error};
 use crate::fs::compress::DEFAULT_LEVEL;
 use crate::fs::listing::DirLayout;
 use crate::fs::{self, Entry, VPath, listing};
 use crate::out;
-use crate::wire::{Request, StoreMode, escape};
+use crate::wire::{ListOrder, Request, StoreMode, escape};
 
 /// One client command: name, usage, one line of help.
 pub struct ClientCommand {
@@ -335,25 +335,36 @@ impl Client {
         dirs_first: bool,
         each: &mut dyn FnMut(ListItem<'_>) -> Result<(), Error>,
     ) -> Result<Vec<u8>, Error> {
+        let order = if dirs_first {
+            ListOrder::DirsFirst
+        } else {
+            ListOrder::Name
+        };
         let req = Request::List {
             path: path.map(<[u8]>::to_vec),
-            dirs_first,
+            order: Some(order),
         };
         self.conn.fetch_listing(&req, each)
     }
 
-    /// The names in a remote directory that `keep` takes, and the path the
-    /// server listed.
+    /// The entries of a remote directory that `keep` takes, at most `most`
+    /// of them (more is an error: a server cannot make us hold an endless
+    /// listing), and the path the server listed.
     pub fn list_names(
         &mut self,
         path: Option<&[u8]>,
+        most: usize,
         keep: impl Fn(&Entry) -> bool,
     ) -> Result<(Vec<Entry>, Vec<u8>), Error> {
         let mut kept = Vec::new();
+        let shown = path.unwrap_or(b".").to_vec();
         let listed = self.list_each(path, false, &mut |item| {
             if let ListItem::Entry(e) = item
                 && keep(&e)
             {
+                if kept.len() == most {
+                    return Err(Error::path(&shown, Cause::Refused("too many entries")));
+                }
                 kept.push(e);
             }
             Ok(())

@@ -206,9 +206,7 @@ impl Conn {
         let mut payload = io::BufReader::new(PayloadReader::new(&mut self.reader, u64::MAX));
         let (mut length, mut crc) = (0u64, crc32fast::Hasher::new());
         let mut line = Vec::new();
-        // A failure of `each` (stdout closed, say) still reads the listing
-        // to its end, so that the connection keeps its place.
-        loop {
+        while failed.is_none() {
             match wire::read_line(&mut payload, &mut line).map_err(lost)? {
                 Line::Whole => {}
                 Line::Eof if line.is_empty() => break,
@@ -221,16 +219,18 @@ impl Conn {
             let entry = Entry::parse(&line).ok_or_else(|| {
                 Error::Protocol(format!("bad listing line '{}'", wire::escape(&line)))
             })?;
-            if failed.is_none()
-                && let Err(e) = each(ListItem::Entry(entry))
-            {
-                failed = Some(e);
-            }
+            failed = each(ListItem::Entry(entry)).err();
         }
         drop(payload);
+        if let Some(e) = failed {
+            // The rest of the listing (endless, for all we know) is left
+            // unread, so the stream has lost its place.
+            self.break_off("a listing was left unread");
+            return Err(e);
+        }
         let done = self.reply()?;
         check_final(&done, length, crc.finalize(), length)?;
-        failed.map_or(Ok(listed), Err)
+        Ok(listed)
     }
 
     /// Read the answer to a request for a payload: its announced length, or

@@ -46,8 +46,9 @@ pub fn mget(cl: &mut Client, patterns: &[&[u8]], flags: Flags) -> Result<(), Err
     for &raw in patterns {
         let (dir, name_pattern) = glob::split_dir(raw);
         let pattern = Pattern::new(name_pattern)?;
-        let (entries, _) =
-            cl.list_names(dir, |e| e.kind == Kind::File && pattern.matches(&e.name))?;
+        let (entries, _) = cl.list_names(dir, MAX_TREE_ENTRIES, |e| {
+            e.kind == Kind::File && pattern.matches(&e.name)
+        })?;
         let mut matched = false;
         for e in &entries {
             matched = true;
@@ -77,13 +78,28 @@ pub fn mget(cl: &mut Client, patterns: &[&[u8]], flags: Flags) -> Result<(), Err
 /// The names in a remote directory.
 fn remote_names(cl: &mut Client, dir: Option<&[u8]>) -> Result<HashSet<Vec<u8>>, Error> {
     let mut names = HashSet::new();
+    let shown = dir.unwrap_or(b".").to_vec();
     cl.list_each(dir, false, &mut |item| {
         if let ListItem::Entry(e) = item {
+            if names.len() == MAX_TREE_ENTRIES {
+                return Err(Error::path(&shown, Cause::Refused("too many entries")));
+            }
             names.insert(e.name);
         }
         Ok(())
     })?;
     Ok(names)
+}
+
+/// A tree's listing that ran past `MAX_TREE_ENTRIES`, said of the tree.
+fn too_large(tree: &[u8], e: Error) -> Error {
+    match e {
+        Error::Path {
+            cause: Cause::Refused("too many entries"),
+            ..
+        } => Error::path(tree, Cause::Refused("tree too large")),
+        e => e,
+    }
 }
 
 fn no_match(pattern: &[u8]) -> Error {
@@ -173,7 +189,10 @@ pub fn get_tree(
     while let Some((dir, local_dir, depth)) = pending.pop() {
         fs::create_dir_all(&local_dir)
             .map_err(|e| Error::io_path(local_dir.as_os_str().as_bytes(), &e))?;
-        let (entries, _) = cl.list_names(Some(&dir), |_| true)?;
+        let room = MAX_TREE_ENTRIES.saturating_sub(count);
+        let (entries, _) = cl
+            .list_names(Some(&dir), room, |_| true)
+            .map_err(|e| too_large(remote, e))?;
         count += entries.len();
         if count > MAX_TREE_ENTRIES {
             return Err(Error::path(remote, Cause::Refused("tree too large")));

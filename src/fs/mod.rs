@@ -20,9 +20,10 @@ use std::sync::Arc;
 
 use crate::error::{Cause, Error};
 use crate::sys::{self, Meta, MetaKind, Open};
+pub use crate::wire::ListOrder as Order;
 pub use listing::{Entry, Kind};
-pub use partial::{NotRegular, Partial, crc_of, unchanged};
-pub use scan::{Listing, Order};
+pub use partial::{Partial, Unfit, crc_of, unchanged};
+pub use scan::Listing;
 use walk::{At, Found};
 
 /// Longest single name in a path, in bytes (the common file-system limit).
@@ -221,23 +222,34 @@ impl Root {
             let one = entry(v.name().unwrap_or(b"/").to_vec(), &found.meta);
             return Ok(Listing::one(one));
         }
-        let dir = found.open_dir(&shown)?;
-        Ok(Listing::new(self.clone(), v.clone(), dir, order))
+        let dir = match found.at {
+            // A handle shared with others (the root's own): reading entries
+            // moves its position, so read through one of our own.
+            At::Opened(d) => sys::open_at(d.as_fd(), b".", Open::Dir)
+                .map(Dir)
+                .map_err(|e| Error::io_path(&shown, &e))?,
+            at @ At::Named(..) => Found { at, ..found }.open_dir(&shown)?,
+        };
+        Listing::new(self.clone(), v.clone(), dir, order)
     }
 
     /// The entry for `name` in the directory `dir`, which is `v`: a link is
     /// shown as what it points to when that is inside the root, and as a
     /// link otherwise. `None` when the name is gone.
-    fn entry_in(&self, v: &VPath, dir: &Dir, name: &[u8]) -> Option<Entry> {
-        let meta = dir.stat(name).ok()?;
+    fn entry_in(&self, v: &VPath, dir: &Dir, name: &[u8]) -> io::Result<Option<Entry>> {
+        let meta = match dir.stat(name) {
+            Ok(m) => m,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
         if meta.kind == MetaKind::Link {
             let mut target = v.clone();
             target.0.push(name.to_vec());
             if let Ok(found) = self.locate(&target) {
-                return Some(entry(name.to_vec(), &found.meta));
+                return Ok(Some(entry(name.to_vec(), &found.meta)));
             }
         }
-        Some(entry(name.to_vec(), &meta))
+        Ok(Some(entry(name.to_vec(), &meta)))
     }
 
     /// Make a directory.

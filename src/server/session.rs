@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 use super::timed::{TimedReader, TimedWriter};
 use super::{Config, Verbosity, transfer};
 use crate::error::{Cause, Error};
-use crate::fs::{Order, VPath};
+use crate::fs::{Listing, VPath};
 use crate::wire::{
-    self, COMMANDS, Line, MAX_LINE_BYTES, PayloadWriter, Reply, Request, code, escape, quote,
+    self, COMMANDS, Line, ListOrder, MAX_LINE_BYTES, PayloadWriter, Reply, Request, code, escape,
+    quote,
 };
 
 /// Time allowed from connect to a successful login, however the bytes trickle.
@@ -235,7 +236,7 @@ impl<'a> Session<'a> {
             } => return transfer::receive_file(self, &path, length, mode, offset),
             Request::Crc { path, length } => transfer::crc(self, &path, length),
             Request::Partial(path) => transfer::partial(self, &path),
-            Request::List { path, dirs_first } => return self.list(path.as_deref(), dirs_first),
+            Request::List { path, order } => return self.list(path.as_deref(), order),
             Request::Help => return self.help(),
             Request::Pwd => Ok(Reply::new(code::PWD, quote(&self.cwd.to_bytes()))),
             Request::Cwd(path) => self.cwd(path.as_deref()),
@@ -318,35 +319,54 @@ impl<'a> Session<'a> {
     }
 
     /// LIST: the entries stream out as the directory is read, in bounded
-    /// memory whatever its size (see `fs::Listing`).
-    fn list(&mut self, path: Option<&[u8]>, dirs_first: bool) -> io::Result<()> {
+    /// memory whatever its size (see `fs::Listing`). Without an order (a
+    /// client of rftp 0.1, which needs the length first) the directory is
+    /// read twice: once to count, once to send.
+    fn list(&mut self, path: Option<&[u8]>, order: Option<ListOrder>) -> io::Result<()> {
         let target = match path {
             None => Ok(self.cwd.clone()),
             Some(p) => self.resolve(p),
         };
-        let order = if dirs_first {
-            Order::DirsFirst
-        } else {
-            Order::Name
-        };
-        let listed = target.and_then(|v| Ok((self.cfg.root.list(&v, order)?, v)));
-        let (entries, v) = match listed {
+        let listing = |s: &Self, v: &VPath| s.cfg.root.list(v, order.unwrap_or(ListOrder::Name));
+        let (mut entries, v) = match target.and_then(|v| Ok((listing(self, &v)?, v))) {
             Ok(x) => x,
             Err(e) => return self.reply(&e.reply()),
         };
         let shown = quote(&v.to_bytes());
-        self.reply(&Reply::listing(&shown))?;
-        let mut crc = crc32fast::Hasher::new();
-        let mut length = 0u64;
-        let mut payload = PayloadWriter::new(&mut self.writer);
-        for e in entries {
-            let line = e.to_line();
-            payload.write_all(line.as_bytes())?;
-            crc.update(line.as_bytes());
-            length += line.len() as u64;
+        let counted = match order {
+            Some(_) => None,
+            None => {
+                let length: u64 = entries.by_ref().map(|e| e.to_line().len() as u64).sum();
+                if let Some(e) = entries.error() {
+                    return self.reply(&e.reply());
+                }
+                match listing(self, &v) {
+                    Ok(again) => entries = again,
+                    Err(e) => return self.reply(&e.reply()),
+                }
+                Some(length)
+            }
+        };
+        let announcement = match counted {
+            Some(length) => Reply::payload(length),
+            None => Reply::listing(&shown),
+        };
+        self.reply(&announcement)?;
+        let (length, crc) = send_listing(&mut self.writer, &mut entries, counted)?;
+        // A directory that could not be read to its end is no listing, and
+        // nor is one that changed between counting and sending.
+        let failed = match entries.error() {
+            Some(e) => Some(e.reply()),
+            None if counted.is_some_and(|c| c != length) => Some(Reply::new(
+                code::BUSY,
+                format!("'{}': changed while being listed", escape(&v.to_bytes())),
+            )),
+            None => None,
+        };
+        if let Some(reply) = failed {
+            return self.reply(&reply);
         }
-        payload.finish()?;
-        let mut done = Reply::transfer_ok(length, crc.finalize());
+        let mut done = Reply::transfer_ok(length, crc);
         done.text = format!("{} {shown}", done.text);
         self.reply(&done)
     }
@@ -372,6 +392,31 @@ impl<'a> Session<'a> {
         }
         self.reply(&done)
     }
+}
+
+/// Send a listing's lines as one payload, at most `most` bytes of them when
+/// given; returns the length of all the lines and the CRC-32 of those sent.
+fn send_listing(
+    w: &mut impl Write,
+    entries: &mut Listing,
+    most: Option<u64>,
+) -> io::Result<(u64, u32)> {
+    let mut crc = crc32fast::Hasher::new();
+    let (mut length, mut sent) = (0u64, 0u64);
+    let mut payload = PayloadWriter::new(w);
+    for e in entries {
+        let line = e.to_line();
+        length += line.len() as u64;
+        let room = most.map_or(line.len(), |m| {
+            usize::try_from(m.saturating_sub(sent)).map_or(line.len(), |r| r.min(line.len()))
+        });
+        let part = &line.as_bytes()[..room];
+        payload.write_all(part)?;
+        crc.update(part);
+        sent += part.len() as u64;
+    }
+    payload.finish()?;
+    Ok((length, crc.finalize()))
 }
 
 /// Compare two byte strings in time that depends only on their lengths.

@@ -160,6 +160,24 @@ impl StoreMode {
     }
 }
 
+/// The order of a listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListOrder {
+    /// `ls` order (`name`): by name, case-insensitive, ties by byte order.
+    Name,
+    /// `dir` order (`dirs`): directories first, each group as in `Name`.
+    DirsFirst,
+}
+
+impl ListOrder {
+    fn word(self) -> &'static str {
+        match self {
+            ListOrder::Name => "name",
+            ListOrder::DirsFirst => "dirs",
+        }
+    }
+}
+
 /// A parsed command line. Paths are raw bytes, as the OS allows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
@@ -171,11 +189,12 @@ pub enum Request {
     Pwd,
     /// `CWD [PATH]`
     Cwd(Option<Vec<u8>>),
-    /// `LIST [PATH [name|dirs]]`: the listing streams in a payload of no
-    /// announced length (`150 * PATH`); `dirs` puts directories first.
+    /// `LIST [PATH [name|dirs]]`. With an order the listing streams in a
+    /// payload of no announced length (`150 * PATH`); without one (a client
+    /// of rftp 0.1) it is announced with its length, in name order.
     List {
         path: Option<Vec<u8>>,
-        dirs_first: bool,
+        order: Option<ListOrder>,
     },
     /// `STAT PATH`
     Stat(Vec<u8>),
@@ -269,12 +288,13 @@ impl Request {
             "CWD" => Request::Cwd(Some(next()).filter(|p| !p.is_empty())),
             "LIST" => {
                 let path = Some(next()).filter(|p| !p.is_empty());
-                let dirs_first = match next().as_slice() {
-                    b"" | b"name" => false,
-                    b"dirs" => true,
+                let order = match next().as_slice() {
+                    b"" => None,
+                    b"name" => Some(ListOrder::Name),
+                    b"dirs" => Some(ListOrder::DirsFirst),
                     _ => return Err(parse_error(code::BAD_ARGS, "order must be name or dirs")),
                 };
-                Request::List { path, dirs_first }
+                Request::List { path, order }
             }
             "STAT" => Request::Stat(next()),
             "RETR" => {
@@ -360,14 +380,12 @@ impl Request {
             Request::Pass(p) => ("PASS", vec![quote(p)]),
             Request::Pwd => ("PWD", vec![]),
             Request::Cwd(p) => ("CWD", p.iter().map(|p| quote(p)).collect()),
-            Request::List { path, dirs_first } => {
+            Request::List { path, order } => {
                 let mut args = Vec::new();
-                if path.is_some() || *dirs_first {
+                if path.is_some() || order.is_some() {
                     args.push(quote(path.as_deref().unwrap_or(b".")));
                 }
-                if *dirs_first {
-                    args.push("dirs".to_string());
-                }
+                args.extend(order.map(|o| o.word().to_string()));
                 ("LIST", args)
             }
             Request::Stat(p) => ("STAT", vec![quote(p)]),
@@ -454,15 +472,19 @@ mod tests {
             Request::Cwd(Some(name.clone())),
             Request::List {
                 path: Some(b"/a".to_vec()),
-                dirs_first: false,
+                order: Some(ListOrder::Name),
             },
             Request::List {
                 path: Some(name.clone()),
-                dirs_first: true,
+                order: Some(ListOrder::DirsFirst),
             },
             Request::List {
                 path: None,
-                dirs_first: false,
+                order: None,
+            },
+            Request::List {
+                path: Some(b"/a".to_vec()),
+                order: None,
             },
             Request::Stat(name.clone()),
             Request::Retr {

@@ -4,7 +4,7 @@
 
 use std::fs;
 
-use crate::util::{PASSWORD, Server, TempDir};
+use crate::util::{PASSWORD, Server, TempDir, crc32};
 
 /// More than two of the server's listing windows (4096 names each).
 const ENTRIES: usize = 9_000;
@@ -51,6 +51,18 @@ fn a_directory_of_many_long_names_lists_whole_and_in_order() {
         run.dump()
     );
     assert!(out.ends_with(&format!("{:>16} Dir(s)\n", 1)));
+
+    // A client of rftp 0.1 asks without an order and gets the length first.
+    let mut raw = server.raw();
+    raw.login();
+    raw.send(b"LIST big\n");
+    let announced = raw.line().unwrap();
+    let length: usize = announced.strip_prefix("150 ").unwrap().parse().unwrap();
+    let payload = raw.payload().unwrap();
+    assert_eq!(payload.len(), length);
+    assert_eq!(payload.iter().filter(|&&b| b == b'\n').count(), ENTRIES + 3);
+    let done = raw.line().unwrap();
+    assert_eq!(done, format!("226 {length} {:08x} /big", crc32(&payload)));
 
     let run = server.client(local.path(), "lcd .\nmget big/pick-*\n");
     run.expect(0);
