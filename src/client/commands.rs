@@ -183,46 +183,11 @@ impl Client {
             }
             "ls" => {
                 let a = parse_args(args, "la", 0, 1)?;
-                let (all, long) = (a.has('a'), a.has('l'));
-                let mut stdout = io::BufWriter::new(io::stdout().lock());
-                self.list_each(a.rest.first().copied(), false, &mut |item| {
-                    let ListItem::Entry(e) = item else {
-                        return Ok(());
-                    };
-                    if !all && e.is_hidden() {
-                        return Ok(());
-                    }
-                    let line = if long {
-                        listing::long_line(&e)
-                    } else {
-                        listing::ls_line(&e)
-                    };
-                    stdout.write_all(line.as_bytes()).map_err(stdout_error)
-                })?;
-                stdout.flush().map_err(stdout_error)?;
+                self.ls(a.rest.first().copied(), a.has('a'), a.has('l'))?;
             }
             "dir" => {
                 let a = parse_args(args, "", 0, 1)?;
-                let mut stdout = io::BufWriter::new(io::stdout().lock());
-                let mut layout = None;
-                self.list_each(a.rest.first().copied(), true, &mut |item| {
-                    let text = match item {
-                        ListItem::Start(path) => {
-                            let l = layout.insert(DirLayout::new(&escape(path)));
-                            l.header.clone()
-                        }
-                        ListItem::Entry(e) => {
-                            layout.as_mut().map_or_else(String::new, |l| l.line(&e))
-                        }
-                    };
-                    stdout.write_all(text.as_bytes()).map_err(stdout_error)
-                })?;
-                if let Some(l) = layout {
-                    stdout
-                        .write_all(l.totals().as_bytes())
-                        .map_err(stdout_error)?;
-                }
-                stdout.flush().map_err(stdout_error)?;
+                self.dir(a.rest.first().copied())?;
             }
             "get" => {
                 let a = parse_args(args, "fcrz", 1, 2)?;
@@ -325,6 +290,47 @@ impl Client {
             listing::thousands(packed)
         );
         print_out(line.as_bytes())
+    }
+
+    /// `ls [-l] [-a] [PATH]`: each line printed as its entry arrives.
+    fn ls(&mut self, path: Option<&[u8]>, all: bool, long: bool) -> Result<(), Error> {
+        let mut stdout = io::BufWriter::new(io::stdout().lock());
+        self.list_each(path, false, &mut |item| {
+            let ListItem::Entry(e) = item else {
+                return Ok(());
+            };
+            if !all && e.is_hidden() {
+                return Ok(());
+            }
+            let line = if long {
+                listing::long_line(&e)
+            } else {
+                listing::ls_line(&e)
+            };
+            stdout.write_all(line.as_bytes()).map_err(stdout_error)
+        })?;
+        stdout.flush().map_err(stdout_error)
+    }
+
+    /// `dir [PATH]`: the Windows layout, printed as the entries arrive.
+    fn dir(&mut self, path: Option<&[u8]>) -> Result<(), Error> {
+        let mut stdout = io::BufWriter::new(io::stdout().lock());
+        let mut layout = None;
+        self.list_each(path, true, &mut |item| {
+            let text = match item {
+                ListItem::Start(path) => {
+                    layout.insert(DirLayout::new(&escape(path))).header.clone()
+                }
+                ListItem::Entry(e) => layout.as_mut().map_or_else(String::new, |l| l.line(&e)),
+            };
+            stdout.write_all(text.as_bytes()).map_err(stdout_error)
+        })?;
+        if let Some(l) = layout {
+            stdout
+                .write_all(l.totals().as_bytes())
+                .map_err(stdout_error)?;
+        }
+        stdout.flush().map_err(stdout_error)
     }
 
     /// LIST, each entry handed to `each` as it arrives (after the path the

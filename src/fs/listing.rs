@@ -108,11 +108,6 @@ pub fn compare(a: &[u8], b: &[u8]) -> Ordering {
     fold(a).cmp(&fold(b)).then_with(|| a.cmp(b))
 }
 
-/// Sort entries in `ls` order.
-pub fn sort(entries: &mut [Entry]) {
-    entries.sort_by(|a, b| compare(&a.name, &b.name));
-}
-
 /// `ls`: one name per line; dot-files only when `all`.
 pub fn format_ls(entries: &[Entry], all: bool) -> String {
     let shown = entries.iter().filter(|e| all || !e.is_hidden());
@@ -142,21 +137,8 @@ pub fn long_line(e: &Entry) -> String {
     )
 }
 
-/// `dir`: the Windows layout, directories first, then files, dot-files left out.
-pub fn format_dir(path: &str, entries: &[Entry]) -> String {
-    let mut dirs: Vec<&Entry> = entries.iter().filter(|e| e.kind == Kind::Dir).collect();
-    dirs.extend(entries.iter().filter(|e| e.kind != Kind::Dir));
-    let mut layout = DirLayout::new(path);
-    let mut out = layout.header.clone();
-    for e in dirs {
-        out.push_str(&layout.line(e));
-    }
-    out.push_str(&layout.totals());
-    out
-}
-
-/// The `dir` layout built as entries arrive (directories first), with the
-/// counts at the end.
+/// `dir`: the Windows layout, built as entries arrive (directories first,
+/// as `LIST … dirs` sends them), dot-files left out, the counts at the end.
 pub struct DirLayout {
     /// The heading, to print before the first entry.
     pub header: String,
@@ -187,7 +169,8 @@ impl DirLayout {
             return format!("{date}    {:<14} {}\n", "<DIR>", escape(&e.name));
         }
         self.files += 1;
-        self.bytes += e.size;
+        // Sizes come from the server: they may add up to anything.
+        self.bytes = self.bytes.saturating_add(e.size);
         format!("{date}{:>18} {}\n", thousands(e.size), escape(&e.name))
     }
 
@@ -282,13 +265,13 @@ mod tests {
 
     #[test]
     fn order_is_case_insensitive_then_bytes() {
-        let mut v = vec![
+        let mut v = [
             e("b", Kind::File, 0),
             e("B", Kind::File, 0),
             e("a", Kind::Dir, 0),
             e("C", Kind::File, 0),
         ];
-        sort(&mut v);
+        v.sort_by(|a, b| compare(&a.name, &b.name));
         let names: Vec<_> = v
             .iter()
             .map(|e| String::from_utf8_lossy(&e.name).into_owned())
@@ -298,8 +281,16 @@ mod tests {
 
     #[test]
     fn dir_layout_matches_windows() {
-        let v = vec![e("a.jpg", Kind::File, 123_456), e("albums", Kind::Dir, 0)];
-        let text = format_dir("/photos", &v);
+        let mut layout = DirLayout::new("/photos");
+        let mut text = layout.header.clone();
+        for entry in [
+            e("albums", Kind::Dir, 0),
+            e(".hidden", Kind::Dir, 0),
+            e("a.jpg", Kind::File, 123_456),
+        ] {
+            text.push_str(&layout.line(&entry));
+        }
+        text.push_str(&layout.totals());
         assert_eq!(
             text,
             " Directory of /photos\n\n\

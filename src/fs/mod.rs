@@ -1,7 +1,9 @@
-//! The served tree: resolving a client's path inside the root and the
-//! operations on it. Listing layout lives in `listing`, patterns in `glob`,
-//! partial files and their atomic publishing in `partial`, gzip and deflate
-//! in `compress`. No sockets and no terminal.
+//! The served tree: a client's path resolved inside the root and the
+//! operations on it, all relative to open directory handles. Lookups live in
+//! `walk`, ordered listings in bounded memory in `scan`, the listing layouts
+//! in `listing`, patterns in `glob`, partial files and their atomic
+//! publishing in `partial`, gzip and deflate in `compress`; OS calls go
+//! through `crate::sys`. No sockets and no terminal.
 
 pub mod compress;
 pub mod glob;

@@ -53,8 +53,9 @@ fn fold_into(name: &[u8], out: &mut Vec<u8>) {
 }
 
 /// A directory's entries in order, produced one at a time. Entries made
-/// while it runs may or may not appear. A failure to read the directory
-/// ends it early; `error` then says why.
+/// while it runs may or may not appear, and none appears twice unless it
+/// changes between a directory and a file meanwhile (with `DirsFirst`). A
+/// failure to read the directory ends it early; `error` then says why.
 pub struct Listing(Inner);
 
 enum Inner {
