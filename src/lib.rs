@@ -5,6 +5,7 @@
 pub mod client;
 pub mod error;
 pub mod fs;
+pub mod net;
 pub mod out;
 pub mod server;
 pub mod sys;

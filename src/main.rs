@@ -23,13 +23,15 @@ const MAX_PASSWORD_FILE_BYTES: u64 = 4096;
 
 const USAGE: &str = "\
 usage: rftp -l [ADDR:]PORT [-r DIR] [-u NAME] [--password-file FILE] [--read-only]
-                [--max-clients N] [--idle-timeout SECS] [-q | -v]
-       rftp -c HOST[:PORT] [-u NAME] [--password-file FILE] [-b FILE] [-q | -v] [COMMAND...]
+                [--max-clients N] [--idle-timeout SECS] [--no-announce] [-q | -v]
+       rftp -c [HOST[:PORT]] [-u NAME] [--password-file FILE] [-b FILE] [-q | -v] [COMMAND...]
+       rftp --find
        rftp -h | --help
        rftp -V | --version
 
 Serve:
-  -l, --listen [ADDR:]PORT  listen (default port 2121; no ADDR: every interface, IPv4 and IPv6)
+  -l, --listen [ADDR:]PORT  listen (default port 2121; no ADDR: every interface, IPv4 and IPv6;
+                            a link-local ADDR takes its zone: '[fe80::1%eth0]:2121')
   -r, --root DIR            directory to serve (default: the current directory)
   -u, --user NAME           the user name clients log in with (default: rftp)
   --password-file FILE      read the password from the first line of FILE
@@ -37,11 +39,15 @@ Serve:
   --read-only               refuse every command that writes
   --max-clients N           most clients at once; more are refused (default: 64)
   --idle-timeout SECS       close connections idle this long (default: 300)
+  --no-announce             do not answer discovery probes (UDP, same port)
   -q, --quiet               no log on stderr
   -v, --verbose             log every command too
 
 Connect:
-  -c, --connect HOST[:PORT] log in to the server at HOST (default port 2121)
+  -c, --connect HOST[:PORT] log in to the server at HOST (default port 2121); HOST may be
+                            fe80::1%eth0 or [fe80::1%eth0]:PORT; no HOST, 'auto' or :PORT:
+                            find the server on the directly attached links
+  --find                    list the servers on the directly attached links (port 2121)
   -u, --user NAME           user name (default: rftp)
   --password-file FILE      read the password from the first line of FILE
                             (default: $RFTP_PASSWORD, else asked for)
@@ -63,6 +69,8 @@ enum Mode {
     Version,
     Serve(server::Config),
     Connect(client::Options),
+    /// `--find`: list the servers on the directly attached links.
+    Find,
 }
 
 fn main() -> ExitCode {
@@ -75,6 +83,7 @@ fn main() -> ExitCode {
         )),
         Mode::Serve(cfg) => server::run(cfg).map(|()| 0),
         Mode::Connect(opts) => Ok(client::run(opts)),
+        Mode::Find => Ok(client::list_servers(rftp::DEFAULT_PORT)),
     });
     match outcome {
         Ok(code) => ExitCode::from(code as u8),
@@ -120,6 +129,8 @@ fn parse_args() -> Result<Mode, Error> {
     let mut user: Option<Vec<u8>> = None;
     let mut password_file: Option<PathBuf> = None;
     let mut read_only = false;
+    let mut announce = true;
+    let mut find = false;
     let mut max_clients: Option<usize> = None;
     let mut idle_timeout: Option<u64> = None;
     let mut batch: Option<PathBuf> = None;
@@ -132,7 +143,9 @@ fn parse_args() -> Result<Mode, Error> {
             Short('h') | Long("help") => return Ok(Mode::Help),
             Short('V') | Long("version") => return Ok(Mode::Version),
             Short('l') | Long("listen") => listen = Some(optional_port_value(&mut parser)?),
-            Short('c') | Long("connect") => connect = Some(parser.value()?.string()?),
+            Short('c') | Long("connect") => connect = Some(optional_host_value(&mut parser)?),
+            Long("find") => find = true,
+            Long("no-announce") => announce = false,
             Short('r') | Long("root") => root = Some(parser.value()?.into()),
             Short('u') | Long("user") => user = Some(os_bytes(parser.value()?)),
             Long("password-file") => password_file = Some(parser.value()?.into()),
@@ -158,6 +171,12 @@ fn parse_args() -> Result<Mode, Error> {
         (_, true) => Verbosity::Verbose,
         _ => Verbosity::Normal,
     };
+    if find {
+        if listen.is_some() || connect.is_some() {
+            return usage("--find cannot be used with -l or -c");
+        }
+        return Ok(Mode::Find);
+    }
     match (listen, connect) {
         (Some(_), Some(_)) => usage("-l and -c cannot be used together"),
         (None, None) => usage("give -l to serve or -c to connect"),
@@ -165,7 +184,7 @@ fn parse_args() -> Result<Mode, Error> {
             if batch.is_some() {
                 return usage("-b is a client option (use it with -c)");
             }
-            let (addr, port) = parse_listen(&spec)?;
+            let (addr, scope_id, port) = parse_listen(&spec)?;
             if max_clients == Some(0) {
                 return usage("--max-clients must be at least 1");
             }
@@ -181,7 +200,9 @@ fn parse_args() -> Result<Mode, Error> {
             let root = root.unwrap_or_else(|| PathBuf::from("."));
             Ok(Mode::Serve(server::Config {
                 addr,
+                scope_id,
                 port,
+                announce,
                 root: fs::Root::open(&root)?,
                 user: user.unwrap_or_else(|| DEFAULT_USER.as_bytes().to_vec()),
                 password,
@@ -195,9 +216,10 @@ fn parse_args() -> Result<Mode, Error> {
             }))
         }
         (None, Some(host)) => {
-            if root.is_some() || read_only || max_clients.is_some() || idle_timeout.is_some() {
+            let server_only = root.is_some() || read_only || !announce;
+            if server_only || max_clients.is_some() || idle_timeout.is_some() {
                 return usage(
-                    "-r, --read-only, --max-clients and --idle-timeout are server options (use them with -l)",
+                    "-r, --read-only, --max-clients, --idle-timeout and --no-announce are server options (use them with -l)",
                 );
             }
             if batch.is_some() && !command.is_empty() {
@@ -236,24 +258,44 @@ fn optional_port_value(parser: &mut lexopt::Parser) -> Result<String, Error> {
     }
 }
 
-/// `PORT`, `ADDR:PORT` or `[V6ADDR]:PORT`.
-fn parse_listen(spec: &str) -> Result<(Option<IpAddr>, u16), Error> {
-    let bad = || {
-        Error::Usage(format!(
-            "invalid listen address '{spec}' (want [ADDR:]PORT)"
-        ))
-    };
-    let (addr, port) = match spec.rsplit_once(':') {
-        None => (None, spec),
-        Some((a, p)) => {
-            let a = a
-                .strip_prefix('[')
-                .and_then(|a| a.strip_suffix(']'))
-                .unwrap_or(a);
-            (Some(a.parse::<IpAddr>().map_err(|_| bad())?), p)
+/// The value of `-c`: the next argument unless it is missing or an option,
+/// in which case "" (find the server).
+fn optional_host_value(parser: &mut lexopt::Parser) -> Result<String, Error> {
+    use lexopt::ValueExt;
+    if let Some(v) = parser.optional_value() {
+        return Ok(v.string()?);
+    }
+    let mut raw = parser.raw_args()?;
+    match raw.peek().and_then(|a| a.to_str()) {
+        Some(next) if !next.starts_with('-') => {
+            let next = next.to_string();
+            raw.next();
+            Ok(next)
         }
+        _ => Ok(String::new()),
+    }
+}
+
+/// `PORT`, `ADDR:PORT` or `[V6ADDR[%ZONE]]:PORT`: the address, its scope id
+/// (the zone's interface index, 0 for none) and the port.
+fn parse_listen(spec: &str) -> Result<(Option<IpAddr>, u32, u16), Error> {
+    use rftp::net::{addr, ifaces};
+    let (host, port) = addr::parse_listen(spec).map_err(Error::Usage)?;
+    let Some(host) = host else {
+        return Ok((None, 0, port));
     };
-    Ok((addr, port.parse().map_err(|_| bad())?))
+    let (addrs, note) = addr::resolve(&host, &ifaces::list()).map_err(Error::Usage)?;
+    if let Some(n) = note {
+        out::err_line(&format!("rftp: {n}"));
+    }
+    let Some(a) = addrs.first() else {
+        return Err(Error::Usage(format!("invalid listen address '{spec}'")));
+    };
+    let scope = match a {
+        std::net::SocketAddr::V6(v6) => v6.scope_id(),
+        std::net::SocketAddr::V4(_) => 0,
+    };
+    Ok((Some(a.ip()), scope, port))
 }
 
 /// The password from `--password-file` (its first line) or `RFTP_PASSWORD`;
@@ -291,14 +333,18 @@ mod tests {
 
     #[test]
     fn listen_specs() {
-        assert_eq!(parse_listen("2121").unwrap(), (None, 2121));
+        assert_eq!(parse_listen("2121").unwrap(), (None, 0, 2121));
         assert_eq!(
             parse_listen("127.0.0.1:0").unwrap(),
-            (Some("127.0.0.1".parse().unwrap()), 0)
+            (Some("127.0.0.1".parse().unwrap()), 0, 0)
         );
         assert_eq!(
             parse_listen("[::1]:99").unwrap(),
-            (Some("::1".parse().unwrap()), 99)
+            (Some("::1".parse().unwrap()), 0, 99)
+        );
+        assert_eq!(
+            parse_listen("[::1%1]:99").unwrap(),
+            (Some("::1".parse().unwrap()), 1, 99)
         );
         assert!(parse_listen("x:1").is_err());
         assert!(parse_listen("70000").is_err());

@@ -1,7 +1,8 @@
 //! Every operating-system call that std lacks, on `rustix`: opening and
 //! inspecting names relative to open directories (`openat2`, `openat`,
 //! `fstatat`, `mkdirat`, `unlinkat`, `renameat2`, `linkat`, `readlinkat`,
-//! `getdents`), file locks, and the terminal's echo flag. The only module
+//! `getdents`), file locks, the terminal's echo flag, and the netlink dump
+//! that lists interface addresses. The only module
 //! that names `rustix`; callers get std types (`OwnedFd`, `File`,
 //! `io::Error`) and `Meta`. No policy here: the jail lives in `fs`.
 
@@ -297,6 +298,36 @@ pub fn echo_off(fd: BorrowedFd<'_>) -> Option<TermState> {
 /// Put back the settings `echo_off` saved.
 pub fn restore(fd: BorrowedFd<'_>, state: &TermState) {
     let _ = rustix::termios::tcsetattr(fd, rustix::termios::OptionalActions::Now, &state.0);
+}
+
+/// Longest wait for one netlink reply datagram.
+const NETLINK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+/// Most datagrams one netlink dump may take (a bound, never reached).
+const MAX_NETLINK_DATAGRAMS: usize = 1024;
+/// Size of the netlink receive buffer, in bytes (the kernel's page-sized
+/// dump messages fit).
+const NETLINK_BUFFER_BYTES: usize = 32 * 1024;
+
+/// Send `request` to the kernel on a `NETLINK_ROUTE` socket and hand each
+/// reply datagram to `take` until it returns true (the dump is over).
+pub fn netlink_dump(request: &[u8], mut take: impl FnMut(&[u8]) -> bool) -> io::Result<()> {
+    use rustix::net::{AddressFamily, RecvFlags, SendFlags, SocketType};
+    let fd = rustix::net::socket(AddressFamily::NETLINK, SocketType::RAW, None)?;
+    rustix::net::sockopt::set_socket_timeout(
+        &fd,
+        rustix::net::sockopt::Timeout::Recv,
+        Some(NETLINK_TIMEOUT),
+    )?;
+    // Unbound and unconnected, a netlink socket sends to the kernel.
+    rustix::net::send(&fd, request, SendFlags::empty())?;
+    let mut buf = vec![0u8; NETLINK_BUFFER_BYTES];
+    for _ in 0..MAX_NETLINK_DATAGRAMS {
+        let (n, _) = rustix::net::recv(&fd, &mut buf[..], RecvFlags::empty())?;
+        if n == 0 || take(buf.get(..n).unwrap_or_default()) {
+            return Ok(());
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -2,15 +2,13 @@
 //! exchange with bounded reads. Knows the wire, not the local file system.
 
 use std::io::{self, BufReader, BufWriter, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::TcpStream;
 use std::time::Duration;
 
 use crate::error::Error;
 use crate::fs::Entry;
 use crate::wire::{self, Line, PayloadReader, Reply, Request, code};
 
-/// How long to try each address of the server.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long to wait for the server before giving up on it.
 const NETWORK_TIMEOUT: Duration = Duration::from_secs(300);
 /// Socket buffers, in bytes.
@@ -35,21 +33,14 @@ pub struct Conn {
 }
 
 impl Conn {
-    /// Connect to `host:port` and read the greeting.
+    /// Connect to `host:port` (`host` may be `fe80::1%eth0`; several
+    /// addresses are tried happy-eyeballs style) and read the greeting.
     pub fn connect(host: &str, port: u16, verbose: bool) -> Result<Conn, Error> {
-        let target = format!("{host}:{port}");
-        let fail = |why: String| Error::Connect(format!("cannot connect to {target}: {why}"));
-        let addrs = (host, port)
-            .to_socket_addrs()
-            .map_err(|e| fail(e.to_string()))?;
-        let mut last = fail("no address".into());
-        for addr in addrs {
-            match TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT) {
-                Ok(stream) => return Conn::start(stream, verbose).map_err(|e| fail(e.to_string())),
-                Err(e) => last = fail(crate::error::Cause::of(&e).to_string()),
-            }
-        }
-        Err(last)
+        let mut note = |n: &str| crate::out::err_line(&format!("rftp: {n}"));
+        let stream = crate::net::connect(host, port, &mut note).map_err(Error::Connect)?;
+        let target = format!("{host} port {port}");
+        Conn::start(stream, verbose)
+            .map_err(|e| Error::Connect(format!("cannot connect to {target}: {e}")))
     }
 
     fn start(stream: TcpStream, verbose: bool) -> Result<Conn, Error> {

@@ -4,6 +4,7 @@
 
 mod commands;
 mod conn;
+mod find;
 mod many;
 mod pipeline;
 mod term;
@@ -18,6 +19,7 @@ use crate::out;
 use crate::server::Verbosity;
 use crate::wire::words;
 use conn::Conn;
+pub use find::list_servers;
 
 /// Most words on one client command line.
 const MAX_COMMAND_WORDS: usize = 256;
@@ -40,32 +42,14 @@ pub struct Options {
     pub verbosity: Verbosity,
 }
 
-/// `HOST`, `HOST:PORT`, `[V6]:PORT` or a bare IPv6 address.
+/// `HOST`, `HOST:PORT`, `[V6[%ZONE]]:PORT`, `V6[%ZONE]`; the host keeps its
+/// `%zone`. An empty host (from nothing, `auto` or `:PORT`) means "find it".
 pub fn parse_host(spec: &str) -> Result<(String, u16), String> {
-    let bad = || format!("invalid host '{spec}' (want HOST[:PORT])");
-    let port = |p: &str| p.parse::<u16>().map_err(|_| bad());
-    if let Some(rest) = spec.strip_prefix('[') {
-        let (host, after) = rest.split_once(']').ok_or_else(bad)?;
-        return match after {
-            "" => Ok((host.to_string(), crate::DEFAULT_PORT)),
-            p => Ok((
-                host.to_string(),
-                port(p.strip_prefix(':').ok_or_else(bad)?)?,
-            )),
-        };
-    }
-    match spec.matches(':').count() {
-        0 if !spec.is_empty() => Ok((spec.to_string(), crate::DEFAULT_PORT)),
-        1 => {
-            let (host, p) = spec.split_once(':').ok_or_else(bad)?;
-            if host.is_empty() {
-                return Err(bad());
-            }
-            Ok((host.to_string(), port(p)?))
-        }
-        n if n > 1 => Ok((spec.to_string(), crate::DEFAULT_PORT)),
-        _ => Err(bad()),
-    }
+    use crate::net::addr::{Target, parse_target};
+    Ok(match parse_target(spec)? {
+        Target::Find(port) => (String::new(), port),
+        Target::Host(h) => (h.to_string(), h.port),
+    })
 }
 
 /// Where commands come from.
@@ -86,8 +70,11 @@ pub fn run(opts: Options) -> i32 {
         Ok(s) => s,
         Err(e) => return report_fatal(&e),
     };
-    let mut conn = match Conn::connect(&opts.host, opts.port, opts.verbosity == Verbosity::Verbose)
-    {
+    let host = match find::pick_host(&opts.host, opts.port, stdin_is_tty) {
+        Ok(h) => h,
+        Err(e) => return report_fatal(&e),
+    };
+    let mut conn = match Conn::connect(&host, opts.port, opts.verbosity == Verbosity::Verbose) {
         Ok(c) => c,
         Err(e) => return report_fatal(&e),
     };
@@ -259,7 +246,13 @@ mod tests {
         assert_eq!(parse_host("[::1]:21").unwrap(), ("::1".into(), 21));
         assert_eq!(parse_host("[::1]").unwrap(), ("::1".into(), 2121));
         assert_eq!(parse_host("::1").unwrap(), ("::1".into(), 2121));
-        for bad in ["", ":21", "h:x", "[::1", "[::1]x", "h:99999"] {
+        assert_eq!(parse_host("").unwrap(), ("".into(), 2121));
+        assert_eq!(parse_host(":21").unwrap(), ("".into(), 21));
+        assert_eq!(
+            parse_host("[fe80::1%eth0]:21").unwrap(),
+            ("fe80::1%eth0".into(), 21)
+        );
+        for bad in ["h:x", "[::1", "[::1]x", "h:99999", "1.2.3.4%eth0"] {
             assert!(parse_host(bad).is_err(), "{bad}");
         }
     }
