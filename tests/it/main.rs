@@ -3,6 +3,7 @@
 //! would see: files, bytes, stdout, stderr and exit codes.
 
 mod bigdir;
+mod cable;
 mod compress;
 mod cross;
 mod defence;
