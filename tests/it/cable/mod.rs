@@ -48,6 +48,10 @@ fn link_local_with_zone_moves_files_and_bare_dash_c_finds_the_server() {
     // With no host: found by discovery, then used.
     let run = lab.client(local.path(), &["-c"], "get -f down.bin\n");
     run.expect(0).stderr_has("found ");
+    // `auto` stands for the host before a command on the command line.
+    let run = lab.client(local.path(), &["-c", "auto", "get", "-f", "down.bin"], "");
+    run.expect(0).stderr_has("found ");
+    assert_eq!(std::fs::read(local.join("down.bin")).unwrap(), payload());
     let run = lab.client(local.path(), &["--find"], "");
     assert!(
         run.expect(0).out().contains(&format!("{ll}%c0")),
