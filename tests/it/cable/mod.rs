@@ -3,6 +3,7 @@
 //! (`lab`). Only link-local IPv6, as on a cable with no DHCP server.
 
 mod lab;
+mod probes;
 
 use lab::Lab;
 
