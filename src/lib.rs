@@ -6,6 +6,7 @@ pub mod client;
 pub mod error;
 pub mod fs;
 pub mod out;
+pub mod rate;
 pub mod server;
 pub mod sys;
 pub mod wire;

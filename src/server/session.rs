@@ -34,6 +34,8 @@ pub struct Session<'a> {
     pub reader: BufReader<TimedReader>,
     pub writer: BufWriter<TimedWriter>,
     pub cwd: VPath,
+    /// `--limit`: the bucket this session's payloads go through.
+    pub limiter: Option<crate::rate::Bucket>,
     line: Vec<u8>,
 }
 
@@ -77,6 +79,7 @@ impl<'a> Session<'a> {
                 TimedWriter::new(stream, cfg.idle_timeout),
             ),
             cwd: VPath::root(),
+            limiter: cfg.limit.map(crate::rate::Bucket::new),
             line: Vec::with_capacity(256),
         })
     }
@@ -236,6 +239,8 @@ impl<'a> Session<'a> {
             } => return transfer::receive_file(self, &path, length, mode, offset),
             Request::Crc { path, length } => transfer::crc(self, &path, length),
             Request::Partial(path) => transfer::partial(self, &path),
+            Request::Mtime { path, secs, nsec } => super::meta::mtime(self, &path, secs, nsec),
+            Request::Sum { path, algo } => super::meta::sum(self, &path, &algo),
             Request::List { path, order } => return self.list(path.as_deref(), order),
             Request::Help => return self.help(),
             Request::Pwd => Ok(Reply::new(code::PWD, quote(&self.cwd.to_bytes()))),
