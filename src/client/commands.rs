@@ -242,6 +242,8 @@ impl Client {
                 let a = parse_args(args, "f123456789", 1, 1)?;
                 self.compress(a.rest[0], a.level(), a.has('f'))?;
             }
+            "sum" => super::sums::sum(self, args)?,
+            "lsum" => super::sums::lsum(args)?,
             "mkdir" => self.one_path(args, Request::Mkdir)?,
             "rmdir" => self.one_path(args, Request::Rmdir)?,
             "rm" => self.one_path(args, Request::Dele)?,
@@ -412,7 +414,7 @@ fn print_listing(entries: &[Entry], a: &Args) -> Result<(), Error> {
 
 /// Write data to stdout; a closed pipe is `StdoutClosed`, which ends the
 /// run quietly.
-fn print_out(bytes: &[u8]) -> Result<(), Error> {
+pub fn print_out(bytes: &[u8]) -> Result<(), Error> {
     out::data(bytes).map_err(stdout_error)
 }
 

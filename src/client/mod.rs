@@ -7,6 +7,7 @@ mod conn;
 mod many;
 mod pipeline;
 mod plan;
+mod sums;
 mod term;
 mod transfer;
 

@@ -4,6 +4,7 @@
 
 mod bigdir;
 mod compress;
+mod copies;
 mod cross;
 mod defence;
 mod docs;
