@@ -196,10 +196,9 @@ fn retr_deflate_at_the_end_of_a_file_is_a_valid_empty_stream() {
         let payload = raw.payload().expect("a payload");
         let inflated = miniz_oxide::inflate::decompress_to_vec(&payload);
         assert_eq!(inflated.as_deref().ok(), Some(want), "{line}");
-        assert_eq!(
-            raw.line(),
-            Some(format!("226 {} {:08x}", want.len(), crc32(want)))
-        );
+        let done = raw.line().unwrap_or_default();
+        let head = format!("226 {} {:08x} ", want.len(), crc32(want));
+        assert!(done.starts_with(&head), "{line}: {done}");
     }
     in_step(&mut raw, "deflated RETRs");
     still_serves(&server);
