@@ -193,9 +193,8 @@ pub enum Request {
     Pwd,
     /// `CWD [PATH]`
     Cwd(Option<Vec<u8>>),
-    /// `LIST [PATH [name|dirs]]`. With an order the listing streams in a
-    /// payload of no announced length (`150 * PATH`); without one (a client
-    /// of rftp 0.1) it is announced with its length, in name order.
+    /// `LIST [PATH [name|dirs]]`: the listing streams in a payload of no
+    /// announced length (`150 * PATH`), in name order unless `dirs`.
     List {
         path: Option<Vec<u8>>,
         order: Option<ListOrder>,
