@@ -7,6 +7,7 @@ pub mod error;
 pub mod fs;
 pub mod net;
 pub mod out;
+pub mod rate;
 pub mod server;
 pub mod sys;
 pub mod wire;

@@ -23,8 +23,9 @@ const MAX_PASSWORD_FILE_BYTES: u64 = 4096;
 
 const USAGE: &str = "\
 usage: rftp -l [ADDR:]PORT [-r DIR] [-u NAME] [--password-file FILE] [--read-only]
-                [--max-clients N] [--idle-timeout SECS] [--no-announce] [-q | -v]
-       rftp -c [HOST[:PORT]] [-u NAME] [--password-file FILE] [-b FILE] [-q | -v] [COMMAND...]
+                [--max-clients N] [--idle-timeout SECS] [--limit RATE] [--no-announce] [-q | -v]
+       rftp -c [HOST[:PORT]] [-u NAME] [--password-file FILE] [-b FILE] [--limit RATE]
+                [--no-keep] [-q | -v] [COMMAND...]
        rftp --find
        rftp -h | --help
        rftp -V | --version
@@ -39,6 +40,8 @@ Serve:
   --read-only               refuse every command that writes
   --max-clients N           most clients at once; more are refused (default: 64)
   --idle-timeout SECS       close connections idle this long (default: 300)
+  --limit RATE              cap each session's payloads at RATE bytes/s
+                            (K, M, G: powers of 1024; default: no cap)
   --no-announce             do not answer discovery probes (UDP, same port)
   -q, --quiet               no log on stderr
   -v, --verbose             log every command too
@@ -52,6 +55,8 @@ Connect:
   --password-file FILE      read the password from the first line of FILE
                             (default: $RFTP_PASSWORD, else asked for)
   -b, --batch FILE          read commands from FILE instead of standard input
+  --limit RATE              cap payloads both ways at RATE bytes/s (e.g. 10M, 500K)
+  --no-keep                 do not keep modification times and permission bits
   -q, --quiet               no transfer summaries
   -v, --verbose             show every reply from the server
   COMMAND...                run this one command and exit
@@ -134,6 +139,8 @@ fn parse_args() -> Result<Mode, Error> {
     let mut max_clients: Option<usize> = None;
     let mut idle_timeout: Option<u64> = None;
     let mut batch: Option<PathBuf> = None;
+    let mut limit: Option<u64> = None;
+    let mut no_keep = false;
     let mut quiet = false;
     let mut verbose = false;
     let mut command: Vec<OsString> = Vec::new();
@@ -153,6 +160,8 @@ fn parse_args() -> Result<Mode, Error> {
             Long("max-clients") => max_clients = Some(parser.value()?.parse()?),
             Long("idle-timeout") => idle_timeout = Some(parser.value()?.parse()?),
             Short('b') | Long("batch") => batch = Some(parser.value()?.into()),
+            Long("limit") => limit = Some(rate_value(parser.value()?)?),
+            Long("no-keep") => no_keep = true,
             Short('q') | Long("quiet") => quiet = true,
             Short('v') | Long("verbose") => verbose = true,
             Value(v) if connect.is_some() => {
@@ -181,8 +190,8 @@ fn parse_args() -> Result<Mode, Error> {
         (Some(_), Some(_)) => usage("-l and -c cannot be used together"),
         (None, None) => usage("give -l to serve or -c to connect"),
         (Some(spec), None) => {
-            if batch.is_some() {
-                return usage("-b is a client option (use it with -c)");
+            if batch.is_some() || no_keep {
+                return usage("-b and --no-keep are client options (use them with -c)");
             }
             let (addr, scope_id, port) = parse_listen(&spec)?;
             if max_clients == Some(0) {
@@ -213,6 +222,7 @@ fn parse_args() -> Result<Mode, Error> {
                     idle_timeout.unwrap_or(DEFAULT_IDLE_TIMEOUT_SECS),
                 ),
                 verbosity,
+                limit,
             }))
         }
         (None, Some(host)) => {
@@ -235,9 +245,21 @@ fn parse_args() -> Result<Mode, Error> {
                 batch,
                 command: command.into_iter().map(os_bytes).collect(),
                 verbosity,
+                limit,
+                keep: !no_keep,
             }))
         }
     }
+}
+
+/// The value of `--limit`: a rate in bytes per second (`10M`, `500K`).
+fn rate_value(value: OsString) -> Result<u64, Error> {
+    let text = value.to_string_lossy().into_owned();
+    rftp::rate::parse_rate(&text).ok_or_else(|| {
+        Error::Usage(format!(
+            "invalid rate '{text}' (want bytes per second, at least 1K, like 500K or 10M)"
+        ))
+    })
 }
 
 /// The value of `-l`: the next argument unless it is missing or an option,

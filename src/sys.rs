@@ -1,8 +1,9 @@
 //! Every operating-system call that std lacks, on `rustix`: opening and
 //! inspecting names relative to open directories (`openat2`, `openat`,
 //! `fstatat`, `mkdirat`, `unlinkat`, `renameat2`, `linkat`, `readlinkat`,
-//! `getdents`), file locks, the terminal's echo flag, and the netlink dump
-//! that lists interface addresses. The only module
+//! `getdents`), times and modes (`futimens`, `fchmod`, `umask`), file locks,
+//! the terminal's echo flag, and the netlink dump that lists interface
+//! addresses. The only module
 //! that names `rustix`; callers get std types (`OwnedFd`, `File`,
 //! `io::Error`) and `Meta`. No policy here: the jail lives in `fs`.
 
@@ -281,6 +282,36 @@ pub fn try_lock(file: &File) -> io::Result<()> {
         Err(Errno::WOULDBLOCK) => Err(io::ErrorKind::ResourceBusy.into()),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Set a file's (or directory's) modification time to `secs`.`nsec`,
+/// leaving its access time alone (`futimens`).
+pub fn set_mtime(fd: impl AsFd, secs: i64, nsec: u32) -> io::Result<()> {
+    let omit = rustix::fs::Timespec {
+        tv_sec: 0,
+        tv_nsec: rustix::fs::UTIME_OMIT,
+    };
+    let times = rustix::fs::Timestamps {
+        last_access: omit,
+        last_modification: rustix::fs::Timespec {
+            tv_sec: secs,
+            tv_nsec: rustix::fs::Nsecs::from(nsec),
+        },
+    };
+    Ok(rustix::fs::futimens(fd, &times)?)
+}
+
+/// Set a file's permission bits exactly (`fchmod`: no umask applies).
+pub fn set_mode(fd: impl AsFd, mode: u32) -> io::Result<()> {
+    Ok(rustix::fs::fchmod(fd, Mode::from_raw_mode(mode))?)
+}
+
+/// The process's umask. Reading it means setting it, so call this once,
+/// before any thread that creates files starts.
+pub fn umask() -> u32 {
+    let old = rustix::process::umask(Mode::from_raw_mode(0o077));
+    rustix::process::umask(old);
+    old.as_raw_mode()
 }
 
 /// A terminal's settings, saved by `echo_off` for `restore`.

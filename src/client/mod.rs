@@ -7,6 +7,8 @@ mod conn;
 mod find;
 mod many;
 mod pipeline;
+mod plan;
+mod sums;
 mod term;
 mod transfer;
 
@@ -40,6 +42,10 @@ pub struct Options {
     pub command: Vec<Vec<u8>>,
     /// How much to say on stderr.
     pub verbosity: Verbosity,
+    /// `--limit`: most payload bytes per second, both ways.
+    pub limit: Option<u64>,
+    /// Keep times and permission bits (`--no-keep` turns it off).
+    pub keep: bool,
 }
 
 /// `HOST`, `HOST:PORT`, `[V6[%ZONE]]:PORT`, `V6[%ZONE]`; the host keeps its
@@ -86,6 +92,8 @@ pub fn run(opts: Options) -> i32 {
         return report_fatal(&e);
     }
     let mut client = commands::Client::new(conn, opts.verbosity == Verbosity::Quiet);
+    client.keep = opts.keep;
+    client.limiter = opts.limit.map(crate::rate::Bucket::new);
     let status = match source {
         Source::Words(words) => match client.run(&words) {
             Ok(_) => 0,

@@ -4,6 +4,7 @@
 
 use std::cmp::Ordering;
 
+use crate::wire::stamp::{parse_time, time_word};
 use crate::wire::{escape, number, quote, words};
 
 /// What an entry is.
@@ -53,18 +54,20 @@ pub struct Entry {
     pub size: u64,
     /// Modification time, seconds since 1970 UTC.
     pub mtime: i64,
+    /// Nanoseconds within `mtime` (0 when the server sends none).
+    pub mtime_nsec: u32,
 }
 
 impl Entry {
     /// The entry's line in a LIST payload: `KIND MODE SIZE MTIME NAME`, mode in
-    /// octal, name quoted, newline included.
+    /// octal, MTIME `SECS` or `SECS.NNNNNNNNN`, name quoted, newline included.
     pub fn to_line(&self) -> String {
         format!(
             "{} {:o} {} {} {}\n",
             self.kind.letter(),
             self.mode,
             self.size,
-            self.mtime,
+            time_word(self.mtime, self.mtime_nsec),
             quote(&self.name)
         )
     }
@@ -76,7 +79,7 @@ impl Entry {
         let kind = Kind::from_letter(&text()?)?;
         let mode = number::octal(text()?.as_bytes())?;
         let size = number::decimal(text()?.as_bytes())?;
-        let mtime = number::signed(text()?.as_bytes())?;
+        let (mtime, mtime_nsec) = parse_time(&text()?)?;
         let name = w.next()?;
         Some(Entry {
             name,
@@ -84,6 +87,7 @@ impl Entry {
             mode,
             size,
             mtime,
+            mtime_nsec,
         })
     }
 
@@ -252,6 +256,7 @@ mod tests {
             mode: 0o644,
             size,
             mtime: 1_763_640_120,
+            mtime_nsec: 0,
         }
     }
 

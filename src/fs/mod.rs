@@ -2,10 +2,12 @@
 //! operations on it, all relative to open directory handles. Lookups live in
 //! `walk`, ordered listings in bounded memory in `scan`, the listing layouts
 //! in `listing`, patterns in `glob`, partial files and their atomic
-//! publishing in `partial`, gzip and deflate in `compress`; OS calls go
+//! publishing in `partial`, gzip and deflate in `compress`,
+//! whole-file checksums in `digest`; OS calls go
 //! through `crate::sys`. No sockets and no terminal.
 
 pub mod compress;
+pub mod digest;
 pub mod glob;
 pub mod listing;
 mod partial;
@@ -376,6 +378,7 @@ fn entry(name: Vec<u8>, meta: &Meta) -> Entry {
         mode: meta.mode,
         size: if kind == Kind::File { meta.size } else { 0 },
         mtime: meta.mtime,
+        mtime_nsec: meta.mtime_nsec,
     }
 }
 

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use super::{Dir, LONG_PARTIAL_PREFIX, MAX_NAME_BYTES, PARTIAL_PREFIX};
 use crate::sys::{self, Meta, MetaKind, Open};
+use crate::wire::Stamp;
 
 /// Where a transfer's data waits until it is complete: `.rftp-part.NAME` in
 /// the destination directory (or `.rftp-long.…` when the name is too long),
@@ -121,6 +122,14 @@ impl Partial {
     /// The open file, positioned for appending.
     pub fn file(&mut self) -> &mut File {
         &mut self.file
+    }
+
+    /// Give the data the time and permission bits it is to be published
+    /// with; call after the last write, which would change the time again.
+    /// The publish step keeps both, so the file never shows another mode.
+    pub fn stamp(&self, stamp: Stamp) -> io::Result<()> {
+        sys::set_mode(&self.file, stamp.mode)?;
+        sys::set_mtime(&self.file, stamp.mtime, stamp.nsec)
     }
 
     /// Give the data its real name: replacing an existing file atomically

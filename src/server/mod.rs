@@ -2,6 +2,7 @@
 //! log. Each connection runs in its own thread (`session`); a panic there ends
 //! that connection only. Files are reached only through `fs::Root`.
 
+mod meta;
 mod session;
 mod timed;
 mod transfer;
@@ -60,6 +61,8 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// How much to log.
     pub verbosity: Verbosity,
+    /// `--limit`: most payload bytes per second, per session.
+    pub limit: Option<u64>,
 }
 
 impl Config {
@@ -81,6 +84,7 @@ impl Config {
 pub fn run(cfg: Config) -> Result<(), Error> {
     // stdout carries only the banner, so it may say that the log broke.
     out::notices_on_stdout();
+    transfer::note_umask();
     let listeners = bind(cfg.addr, cfg.scope_id, cfg.port)?;
     let announced = announce(&cfg, &listeners);
     print_banner(&cfg, &listeners, announced);

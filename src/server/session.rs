@@ -34,6 +34,8 @@ pub struct Session<'a> {
     pub reader: BufReader<TimedReader>,
     pub writer: BufWriter<TimedWriter>,
     pub cwd: VPath,
+    /// `--limit`: the bucket this session's payloads go through.
+    pub limiter: Option<crate::rate::Bucket>,
     line: Vec<u8>,
 }
 
@@ -77,6 +79,7 @@ impl<'a> Session<'a> {
                 TimedWriter::new(stream, cfg.idle_timeout),
             ),
             cwd: VPath::root(),
+            limiter: cfg.limit.map(crate::rate::Bucket::new),
             line: Vec::with_capacity(256),
         })
     }
@@ -236,6 +239,8 @@ impl<'a> Session<'a> {
             } => return transfer::receive_file(self, &path, length, mode, offset),
             Request::Crc { path, length } => transfer::crc(self, &path, length),
             Request::Partial(path) => transfer::partial(self, &path),
+            Request::Mtime { path, secs, nsec } => super::meta::mtime(self, &path, secs, nsec),
+            Request::Sum { path, algo } => super::meta::sum(self, &path, &algo),
             Request::List { path, order } => return self.list(path.as_deref(), order),
             Request::Help => return self.help(),
             Request::Pwd => Ok(Reply::new(code::PWD, quote(&self.cwd.to_bytes()))),
@@ -319,52 +324,23 @@ impl<'a> Session<'a> {
     }
 
     /// LIST: the entries stream out as the directory is read, in bounded
-    /// memory whatever its size (see `fs::Listing`). Without an order (a
-    /// client of rftp 0.1, which needs the length first) the directory is
-    /// read twice: once to count, once to send.
+    /// memory whatever its size (see `fs::Listing`).
     fn list(&mut self, path: Option<&[u8]>, order: Option<ListOrder>) -> io::Result<()> {
         let target = match path {
             None => Ok(self.cwd.clone()),
             Some(p) => self.resolve(p),
         };
-        let listing = |s: &Self, v: &VPath| s.cfg.root.list(v, order.unwrap_or(ListOrder::Name));
-        let (mut entries, v) = match target.and_then(|v| Ok((listing(self, &v)?, v))) {
+        let order = order.unwrap_or(ListOrder::Name);
+        let (mut entries, v) = match target.and_then(|v| Ok((self.cfg.root.list(&v, order)?, v))) {
             Ok(x) => x,
             Err(e) => return self.reply(&e.reply()),
         };
         let shown = quote(&v.to_bytes());
-        let counted = match order {
-            Some(_) => None,
-            None => {
-                let length: u64 = entries.by_ref().map(|e| e.to_line().len() as u64).sum();
-                if let Some(e) = entries.error() {
-                    return self.reply(&e.reply());
-                }
-                match listing(self, &v) {
-                    Ok(again) => entries = again,
-                    Err(e) => return self.reply(&e.reply()),
-                }
-                Some(length)
-            }
-        };
-        let announcement = match counted {
-            Some(length) => Reply::payload(length),
-            None => Reply::listing(&shown),
-        };
-        self.reply(&announcement)?;
-        let (length, crc) = send_listing(&mut self.writer, &mut entries, counted)?;
-        // A directory that could not be read to its end is no listing, and
-        // nor is one that changed between counting and sending.
-        let failed = match entries.error() {
-            Some(e) => Some(e.reply()),
-            None if counted.is_some_and(|c| c != length) => Some(Reply::new(
-                code::BUSY,
-                format!("'{}': changed while being listed", escape(&v.to_bytes())),
-            )),
-            None => None,
-        };
-        if let Some(reply) = failed {
-            return self.reply(&reply);
+        self.reply(&Reply::listing(&shown))?;
+        let (length, crc) = send_listing(&mut self.writer, &mut entries)?;
+        // A directory that could not be read to its end is no listing.
+        if let Some(e) = entries.error() {
+            return self.reply(&e.reply());
         }
         let mut done = Reply::transfer_ok(length, crc);
         done.text = format!("{} {shown}", done.text);
@@ -394,26 +370,16 @@ impl<'a> Session<'a> {
     }
 }
 
-/// Send a listing's lines as one payload, at most `most` bytes of them when
-/// given; returns the length of all the lines and the CRC-32 of those sent.
-fn send_listing(
-    w: &mut impl Write,
-    entries: &mut Listing,
-    most: Option<u64>,
-) -> io::Result<(u64, u32)> {
+/// Send a listing's lines as one payload; returns their length and CRC-32.
+fn send_listing(w: &mut impl Write, entries: &mut Listing) -> io::Result<(u64, u32)> {
     let mut crc = crc32fast::Hasher::new();
-    let (mut length, mut sent) = (0u64, 0u64);
+    let mut length = 0u64;
     let mut payload = PayloadWriter::new(w);
     for e in entries {
         let line = e.to_line();
+        payload.write_all(line.as_bytes())?;
+        crc.update(line.as_bytes());
         length += line.len() as u64;
-        let room = most.map_or(line.len(), |m| {
-            usize::try_from(m.saturating_sub(sent)).map_or(line.len(), |r| r.min(line.len()))
-        });
-        let part = &line.as_bytes()[..room];
-        payload.write_all(part)?;
-        crc.update(part);
-        sent += part.len() as u64;
     }
     payload.finish()?;
     Ok((length, crc.finalize()))

@@ -6,10 +6,12 @@
 pub mod number;
 pub mod payload;
 mod reply;
+pub mod stamp;
 pub mod words;
 
 pub use payload::{Copied, PayloadReader, PayloadWriter};
 pub use reply::{LISTING_LENGTH, Line, Reply, Trailer, read_line};
+pub use stamp::Stamp;
 pub use words::{escape, quote};
 
 /// Protocol version, announced in the greeting (`220 rftp 1 …`).
@@ -122,6 +124,8 @@ pub const COMMANDS: &[CommandSpec] = &[
     cmd("STOR", "PATH LENGTH MODE [OFFSET]", 3, 4, "upload a file"),
     cmd("CRC", "PATH LENGTH", 2, 2, "CRC-32 of a file's first bytes"),
     cmd("PARTIAL", "PATH", 1, 1, "what an interrupted upload kept"),
+    cmd("MTIME", "PATH TIME", 2, 2, "set a directory's modification time"),
+    cmd("SUM", "PATH ALGO", 2, 2, "checksum of a file (crc32 or sha256)"),
     cmd("COMPRESS", "PATH LEVEL MODE", 3, 3, "write PATH.gz beside PATH"),
     cmd("MKDIR", "PATH", 1, 1, "make a directory"),
     cmd("RMDIR", "PATH", 1, 1, "remove an empty directory"),
@@ -189,9 +193,8 @@ pub enum Request {
     Pwd,
     /// `CWD [PATH]`
     Cwd(Option<Vec<u8>>),
-    /// `LIST [PATH [name|dirs]]`. With an order the listing streams in a
-    /// payload of no announced length (`150 * PATH`); without one (a client
-    /// of rftp 0.1) it is announced with its length, in name order.
+    /// `LIST [PATH [name|dirs]]`: the listing streams in a payload of no
+    /// announced length (`150 * PATH`), in name order unless `dirs`.
     List {
         path: Option<Vec<u8>>,
         order: Option<ListOrder>,
@@ -222,6 +225,11 @@ pub enum Request {
     Crc { path: Vec<u8>, length: u64 },
     /// `PARTIAL PATH`
     Partial(Vec<u8>),
+    /// `MTIME PATH SECS[.NNNNNNNNN]`: a directory's modification time, set
+    /// once a recursive upload has filled it.
+    Mtime { path: Vec<u8>, secs: i64, nsec: u32 },
+    /// `SUM PATH ALGO`: a file's checksum, computed on the server.
+    Sum { path: Vec<u8>, algo: Vec<u8> },
     /// `MKDIR PATH`
     Mkdir(Vec<u8>),
     /// `RMDIR PATH`
@@ -353,6 +361,19 @@ impl Request {
                 Request::Crc { path, length }
             }
             "PARTIAL" => Request::Partial(next()),
+            "MTIME" => {
+                let path = next();
+                let time = next();
+                let (secs, nsec) = std::str::from_utf8(&time)
+                    .ok()
+                    .and_then(stamp::parse_time)
+                    .ok_or_else(|| parse_error(code::BAD_ARGS, "bad time"))?;
+                Request::Mtime { path, secs, nsec }
+            }
+            "SUM" => {
+                let path = next();
+                Request::Sum { path, algo: next() }
+            }
             "MKDIR" => Request::Mkdir(next()),
             "RMDIR" => Request::Rmdir(next()),
             "DELE" => Request::Dele(next()),
@@ -415,6 +436,10 @@ impl Request {
                 ("STOR", args)
             }
             Request::Crc { path, length } => ("CRC", vec![quote(path), length.to_string()]),
+            Request::Mtime { path, secs, nsec } => {
+                ("MTIME", vec![quote(path), stamp::time_word(*secs, *nsec)])
+            }
+            Request::Sum { path, algo } => ("SUM", vec![quote(path), quote(algo)]),
             Request::Partial(p) => ("PARTIAL", vec![quote(p)]),
             Request::Mkdir(p) => ("MKDIR", vec![quote(p)]),
             Request::Rmdir(p) => ("RMDIR", vec![quote(p)]),
@@ -513,6 +538,15 @@ mod tests {
                 length: 9,
             },
             Request::Partial(name.clone()),
+            Request::Mtime {
+                path: name.clone(),
+                secs: -3,
+                nsec: 42,
+            },
+            Request::Sum {
+                path: name.clone(),
+                algo: b"sha256".to_vec(),
+            },
             Request::Stor {
                 path: b"x".to_vec(),
                 length: 0,

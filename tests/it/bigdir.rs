@@ -52,17 +52,19 @@ fn a_directory_of_many_long_names_lists_whole_and_in_order() {
     );
     assert!(out.ends_with(&format!("{:>16} Dir(s)\n", 1)));
 
-    // A client of rftp 0.1 asks without an order and gets the length first.
+    // On the wire: no length up front, the chunks end it, the final reply
+    // counts it.
     let mut raw = server.raw();
     raw.login();
     raw.send(b"LIST big\n");
-    let announced = raw.line().unwrap();
-    let length: usize = announced.strip_prefix("150 ").unwrap().parse().unwrap();
+    assert_eq!(raw.line().unwrap(), "150 * /big");
     let payload = raw.payload().unwrap();
-    assert_eq!(payload.len(), length);
     assert_eq!(payload.iter().filter(|&&b| b == b'\n').count(), ENTRIES + 3);
     let done = raw.line().unwrap();
-    assert_eq!(done, format!("226 {length} {:08x} /big", crc32(&payload)));
+    assert_eq!(
+        done,
+        format!("226 {} {:08x} /big", payload.len(), crc32(&payload))
+    );
 
     let run = server.client(local.path(), "lcd .\nmget big/pick-*\n");
     run.expect(0);

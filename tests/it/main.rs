@@ -5,6 +5,7 @@
 mod bigdir;
 mod cable;
 mod compress;
+mod copies;
 mod cross;
 mod defence;
 mod docs;

@@ -184,7 +184,7 @@ fn help_lists_the_commands() {
             .lines()
             .last()
             .unwrap()
-            .starts_with("get [-f] [-c] [-r] [-z] REMOTE [LOCAL]")
+            .starts_with("get [-f] [-c] [-u [--checksum]] [-r] [-z] REMOTE [LOCAL]")
     );
 }
 

@@ -186,7 +186,8 @@ fn retr_deflate_at_the_end_of_a_file_is_a_valid_empty_stream() {
             Some(&[][..]),
             "{line}: {payload:?} is not an empty deflate stream"
         );
-        assert_eq!(raw.line().as_deref(), Some("226 0 00000000"), "{line}");
+        let done = raw.line().unwrap_or_default();
+        assert!(done.starts_with("226 0 00000000 "), "{line}: {done}");
     }
     // The whole file and its tail, deflated, for comparison.
     for (offset, want) in [(0, A_CONTENT), (1, &A_CONTENT[1..])] {
@@ -195,10 +196,9 @@ fn retr_deflate_at_the_end_of_a_file_is_a_valid_empty_stream() {
         let payload = raw.payload().expect("a payload");
         let inflated = miniz_oxide::inflate::decompress_to_vec(&payload);
         assert_eq!(inflated.as_deref().ok(), Some(want), "{line}");
-        assert_eq!(
-            raw.line(),
-            Some(format!("226 {} {:08x}", want.len(), crc32(want)))
-        );
+        let done = raw.line().unwrap_or_default();
+        let head = format!("226 {} {:08x} ", want.len(), crc32(want));
+        assert!(done.starts_with(&head), "{line}: {done}");
     }
     in_step(&mut raw, "deflated RETRs");
     still_serves(&server);
@@ -238,10 +238,9 @@ fn retr_with_a_bad_encoding_or_offset_is_refused_and_the_stream_goes_on() {
     // `raw` is the default, spelled out.
     assert_eq!(ask(&mut raw, "RETR a 2 raw"), "150 2");
     assert_eq!(raw.payload().as_deref(), Some(&A_CONTENT[2..]));
-    assert_eq!(
-        raw.line(),
-        Some(format!("226 2 {:08x}", crc32(&A_CONTENT[2..])))
-    );
+    let done = raw.line().unwrap_or_default();
+    let want = format!("226 2 {:08x} ", crc32(&A_CONTENT[2..]));
+    assert!(done.starts_with(&want), "{done}");
     in_step(&mut raw, "bad RETRs");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert_eq!(root_names(&server), ["a", "fifo"]);
