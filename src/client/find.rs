@@ -17,10 +17,11 @@ pub fn pick_host(host: &str, port: u16, interactive: bool) -> Result<String, Err
     let mut ask = |found: &[Found]| if interactive { ask_which(found) } else { None };
     let f = net::choose(port, &mut ask).map_err(Error::Connect)?;
     out::err_line(&format!("rftp: found {} at {}", f.name, f.shown));
-    // The zone goes by number: that is what the answer came in on.
+    // The zone by name, as messages show it; the interface the answer came in on.
     Ok(match f.addr {
         std::net::SocketAddr::V6(v6) if v6.scope_id() != 0 => {
-            format!("{}%{}", v6.ip(), v6.scope_id())
+            let ifs = net::ifaces::list();
+            format!("{}%{}", v6.ip(), net::ifaces::name_of(&ifs, v6.scope_id()))
         }
         a => a.ip().to_string(),
     })
