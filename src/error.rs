@@ -57,11 +57,11 @@ pub enum Cause {
 impl Cause {
     /// The cause of an I/O error, by kind only (never raw OS text).
     pub fn of(err: &io::Error) -> Cause {
-        if err
+        if let Some(unfit) = err
             .get_ref()
-            .is_some_and(|e| e.is::<crate::fs::NotRegular>())
+            .and_then(|e| e.downcast_ref::<crate::fs::Unfit>())
         {
-            return Cause::Special;
+            return Cause::Refused(unfit.0);
         }
         match err.kind() {
             io::ErrorKind::NotFound => Cause::NotFound,

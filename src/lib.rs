@@ -5,7 +5,9 @@
 pub mod client;
 pub mod error;
 pub mod fs;
+pub mod net;
 pub mod out;
+pub mod rate;
 pub mod secure;
 pub mod server;
 pub mod sys;

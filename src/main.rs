@@ -23,14 +23,17 @@ const MAX_PASSWORD_FILE_BYTES: u64 = 4096;
 
 const USAGE: &str = "\
 usage: rftp -l [ADDR:]PORT [-r DIR] [-u NAME] [--password-file FILE] [--read-only]
-                [--max-clients N] [--idle-timeout SECS] [--plain] [-q | -v]
-       rftp -c HOST[:PORT] [-u NAME] [--password-file FILE] [-b FILE] [--plain] [-q | -v]
-                [COMMAND...]
+                [--max-clients N] [--idle-timeout SECS] [--limit RATE] [--no-announce]
+                [--plain] [-q | -v]
+       rftp -c [HOST[:PORT]] [-u NAME] [--password-file FILE] [-b FILE] [--limit RATE]
+                [--no-keep] [--plain] [-q | -v] [COMMAND...]
+       rftp --find
        rftp -h | --help
        rftp -V | --version
 
 Serve:
-  -l, --listen [ADDR:]PORT  listen (default port 2121; no ADDR: every interface, IPv4 and IPv6)
+  -l, --listen [ADDR:]PORT  listen (default port 2121; no ADDR: every interface, IPv4 and IPv6;
+                            a link-local ADDR takes its zone: '[fe80::1%eth0]:2121')
   -r, --root DIR            directory to serve (default: the current directory)
   -u, --user NAME           the user name clients log in with (default: rftp)
   --password-file FILE      read the password from the first line of FILE
@@ -38,17 +41,25 @@ Serve:
   --read-only               refuse every command that writes
   --max-clients N           most clients at once; more are refused (default: 64)
   --idle-timeout SECS       close connections idle this long (default: 300)
+  --limit RATE              cap each session's payloads at RATE bytes/s
+                            (K, M, G: powers of 1024; default: no cap)
+  --no-announce             do not answer discovery probes (UDP, same port)
   --plain                   protocol 1: no encryption, the password in clear
                             (default: protocol 2, CPace login and AEAD records)
   -q, --quiet               no log on stderr
   -v, --verbose             log every command too
 
 Connect:
-  -c, --connect HOST[:PORT] log in to the server at HOST (default port 2121)
+  -c, --connect HOST[:PORT] log in to the server at HOST (default port 2121); HOST may be
+                            fe80::1%eth0 or [fe80::1%eth0]:PORT; no HOST, 'auto' or :PORT:
+                            find the server on the directly attached links
+  --find                    list the servers on the directly attached links (port 2121)
   -u, --user NAME           user name (default: rftp)
   --password-file FILE      read the password from the first line of FILE
                             (default: $RFTP_PASSWORD, else asked for)
   -b, --batch FILE          read commands from FILE instead of standard input
+  --limit RATE              cap payloads both ways at RATE bytes/s (e.g. 10M, 500K)
+  --no-keep                 do not keep modification times and permission bits
   --plain                   protocol 1, for a server started with --plain
                             (default: protocol 2; never falls back by itself)
   -q, --quiet               no transfer summaries
@@ -68,6 +79,8 @@ enum Mode {
     Version,
     Serve(server::Config),
     Connect(client::Options),
+    /// `--find`: list the servers on the directly attached links.
+    Find,
 }
 
 fn main() -> ExitCode {
@@ -80,6 +93,7 @@ fn main() -> ExitCode {
         )),
         Mode::Serve(cfg) => server::run(cfg).map(|()| 0),
         Mode::Connect(opts) => Ok(client::run(opts)),
+        Mode::Find => Ok(client::list_servers(rftp::DEFAULT_PORT)),
     });
     match outcome {
         Ok(code) => ExitCode::from(code as u8),
@@ -125,9 +139,13 @@ fn parse_args() -> Result<Mode, Error> {
     let mut user: Option<Vec<u8>> = None;
     let mut password_file: Option<PathBuf> = None;
     let mut read_only = false;
+    let mut announce = true;
+    let mut find = false;
     let mut max_clients: Option<usize> = None;
     let mut idle_timeout: Option<u64> = None;
     let mut batch: Option<PathBuf> = None;
+    let mut limit: Option<u64> = None;
+    let mut no_keep = false;
     let mut quiet = false;
     let mut verbose = false;
     let mut plain = false;
@@ -138,7 +156,9 @@ fn parse_args() -> Result<Mode, Error> {
             Short('h') | Long("help") => return Ok(Mode::Help),
             Short('V') | Long("version") => return Ok(Mode::Version),
             Short('l') | Long("listen") => listen = Some(optional_port_value(&mut parser)?),
-            Short('c') | Long("connect") => connect = Some(parser.value()?.string()?),
+            Short('c') | Long("connect") => connect = Some(optional_host_value(&mut parser)?),
+            Long("find") => find = true,
+            Long("no-announce") => announce = false,
             Short('r') | Long("root") => root = Some(parser.value()?.into()),
             Short('u') | Long("user") => user = Some(os_bytes(parser.value()?)),
             Long("password-file") => password_file = Some(parser.value()?.into()),
@@ -146,6 +166,8 @@ fn parse_args() -> Result<Mode, Error> {
             Long("max-clients") => max_clients = Some(parser.value()?.parse()?),
             Long("idle-timeout") => idle_timeout = Some(parser.value()?.parse()?),
             Short('b') | Long("batch") => batch = Some(parser.value()?.into()),
+            Long("limit") => limit = Some(rate_value(parser.value()?)?),
+            Long("no-keep") => no_keep = true,
             Short('q') | Long("quiet") => quiet = true,
             Short('v') | Long("verbose") => verbose = true,
             Long("plain") => plain = true,
@@ -165,14 +187,20 @@ fn parse_args() -> Result<Mode, Error> {
         (_, true) => Verbosity::Verbose,
         _ => Verbosity::Normal,
     };
+    if find {
+        if listen.is_some() || connect.is_some() {
+            return usage("--find cannot be used with -l or -c");
+        }
+        return Ok(Mode::Find);
+    }
     match (listen, connect) {
         (Some(_), Some(_)) => usage("-l and -c cannot be used together"),
         (None, None) => usage("give -l to serve or -c to connect"),
         (Some(spec), None) => {
-            if batch.is_some() {
-                return usage("-b is a client option (use it with -c)");
+            if batch.is_some() || no_keep {
+                return usage("-b and --no-keep are client options (use them with -c)");
             }
-            let (addr, port) = parse_listen(&spec)?;
+            let (addr, scope_id, port) = parse_listen(&spec)?;
             if max_clients == Some(0) {
                 return usage("--max-clients must be at least 1");
             }
@@ -188,7 +216,9 @@ fn parse_args() -> Result<Mode, Error> {
             let root = root.unwrap_or_else(|| PathBuf::from("."));
             Ok(Mode::Serve(server::Config {
                 addr,
+                scope_id,
                 port,
+                announce,
                 root: fs::Root::open(&root)?,
                 user: user.unwrap_or_else(|| DEFAULT_USER.as_bytes().to_vec()),
                 password,
@@ -199,13 +229,15 @@ fn parse_args() -> Result<Mode, Error> {
                     idle_timeout.unwrap_or(DEFAULT_IDLE_TIMEOUT_SECS),
                 ),
                 verbosity,
+                limit,
                 plain,
             }))
         }
         (None, Some(host)) => {
-            if root.is_some() || read_only || max_clients.is_some() || idle_timeout.is_some() {
+            let server_only = root.is_some() || read_only || !announce;
+            if server_only || max_clients.is_some() || idle_timeout.is_some() {
                 return usage(
-                    "-r, --read-only, --max-clients and --idle-timeout are server options (use them with -l)",
+                    "-r, --read-only, --max-clients, --idle-timeout and --no-announce are server options (use them with -l)",
                 );
             }
             if batch.is_some() && !command.is_empty() {
@@ -221,10 +253,22 @@ fn parse_args() -> Result<Mode, Error> {
                 batch,
                 command: command.into_iter().map(os_bytes).collect(),
                 verbosity,
+                limit,
+                keep: !no_keep,
                 plain,
             }))
         }
     }
+}
+
+/// The value of `--limit`: a rate in bytes per second (`10M`, `500K`).
+fn rate_value(value: OsString) -> Result<u64, Error> {
+    let text = value.to_string_lossy().into_owned();
+    rftp::rate::parse_rate(&text).ok_or_else(|| {
+        Error::Usage(format!(
+            "invalid rate '{text}' (want bytes per second, at least 1K, like 500K or 10M)"
+        ))
+    })
 }
 
 /// The value of `-l`: the next argument unless it is missing or an option,
@@ -245,24 +289,44 @@ fn optional_port_value(parser: &mut lexopt::Parser) -> Result<String, Error> {
     }
 }
 
-/// `PORT`, `ADDR:PORT` or `[V6ADDR]:PORT`.
-fn parse_listen(spec: &str) -> Result<(Option<IpAddr>, u16), Error> {
-    let bad = || {
-        Error::Usage(format!(
-            "invalid listen address '{spec}' (want [ADDR:]PORT)"
-        ))
-    };
-    let (addr, port) = match spec.rsplit_once(':') {
-        None => (None, spec),
-        Some((a, p)) => {
-            let a = a
-                .strip_prefix('[')
-                .and_then(|a| a.strip_suffix(']'))
-                .unwrap_or(a);
-            (Some(a.parse::<IpAddr>().map_err(|_| bad())?), p)
+/// The value of `-c`: the next argument unless it is missing or an option,
+/// in which case "" (find the server).
+fn optional_host_value(parser: &mut lexopt::Parser) -> Result<String, Error> {
+    use lexopt::ValueExt;
+    if let Some(v) = parser.optional_value() {
+        return Ok(v.string()?);
+    }
+    let mut raw = parser.raw_args()?;
+    match raw.peek().and_then(|a| a.to_str()) {
+        Some(next) if !next.starts_with('-') => {
+            let next = next.to_string();
+            raw.next();
+            Ok(next)
         }
+        _ => Ok(String::new()),
+    }
+}
+
+/// `PORT`, `ADDR:PORT` or `[V6ADDR[%ZONE]]:PORT`: the address, its scope id
+/// (the zone's interface index, 0 for none) and the port.
+fn parse_listen(spec: &str) -> Result<(Option<IpAddr>, u32, u16), Error> {
+    use rftp::net::{addr, ifaces};
+    let (host, port) = addr::parse_listen(spec).map_err(Error::Usage)?;
+    let Some(host) = host else {
+        return Ok((None, 0, port));
     };
-    Ok((addr, port.parse().map_err(|_| bad())?))
+    let (addrs, note) = addr::resolve(&host, &ifaces::list()).map_err(Error::Usage)?;
+    if let Some(n) = note {
+        out::err_line(&format!("rftp: {n}"));
+    }
+    let Some(a) = addrs.first() else {
+        return Err(Error::Usage(format!("invalid listen address '{spec}'")));
+    };
+    let scope = match a {
+        std::net::SocketAddr::V6(v6) => v6.scope_id(),
+        std::net::SocketAddr::V4(_) => 0,
+    };
+    Ok((Some(a.ip()), scope, port))
 }
 
 /// The password from `--password-file` (its first line) or `RFTP_PASSWORD`;
@@ -300,14 +364,18 @@ mod tests {
 
     #[test]
     fn listen_specs() {
-        assert_eq!(parse_listen("2121").unwrap(), (None, 2121));
+        assert_eq!(parse_listen("2121").unwrap(), (None, 0, 2121));
         assert_eq!(
             parse_listen("127.0.0.1:0").unwrap(),
-            (Some("127.0.0.1".parse().unwrap()), 0)
+            (Some("127.0.0.1".parse().unwrap()), 0, 0)
         );
         assert_eq!(
             parse_listen("[::1]:99").unwrap(),
-            (Some("::1".parse().unwrap()), 99)
+            (Some("::1".parse().unwrap()), 0, 99)
+        );
+        assert_eq!(
+            parse_listen("[::1%1]:99").unwrap(),
+            (Some("::1".parse().unwrap()), 1, 99)
         );
         assert!(parse_listen("x:1").is_err());
         assert!(parse_listen("70000").is_err());

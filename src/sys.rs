@@ -1,7 +1,9 @@
 //! Every operating-system call that std lacks, on `rustix`: opening and
 //! inspecting names relative to open directories (`openat2`, `openat`,
 //! `fstatat`, `mkdirat`, `unlinkat`, `renameat2`, `linkat`, `readlinkat`,
-//! `getdents`), file locks, and the terminal's echo flag. The only module
+//! `getdents`), times and modes (`futimens`, `fchmod`, `umask`), file locks,
+//! the terminal's echo flag, and the netlink dump that lists interface
+//! addresses. The only module
 //! that names `rustix`; callers get std types (`OwnedFd`, `File`,
 //! `io::Error`) and `Meta`. No policy here: the jail lives in `fs`.
 
@@ -30,6 +32,8 @@ pub struct Meta {
     pub mtime_nsec: u32,
     /// Device and inode: the file's identity.
     pub id: (u64, u64),
+    /// How many names the file has (hard links).
+    pub links: u64,
 }
 
 /// The type of a file as `Meta` reports it.
@@ -61,6 +65,8 @@ impl Meta {
             mtime_nsec: u32::try_from(st.st_mtime_nsec).unwrap_or(0),
             #[allow(clippy::useless_conversion)] // u64 on some targets only
             id: (u64::from(st.st_dev), u64::from(st.st_ino)),
+            #[allow(clippy::useless_conversion)] // u64 on some targets only
+            links: u64::from(st.st_nlink),
         }
     }
 }
@@ -72,9 +78,12 @@ pub enum Open {
     Dir,
     /// An existing file, read-only.
     Read,
-    /// A file for reading and writing, created with mode 0666 (less the
-    /// umask) when missing.
-    ReadWriteCreate,
+    /// An existing file, for reading and writing.
+    ReadWrite,
+    /// A new file for reading and writing, mode 0666 less the umask; fails
+    /// with `AlreadyExists` when the name is taken, so nothing that is there
+    /// already is ever opened.
+    CreateNew,
 }
 
 impl Open {
@@ -86,7 +95,8 @@ impl Open {
             | match self {
                 Open::Dir => OFlags::RDONLY | OFlags::DIRECTORY,
                 Open::Read => OFlags::RDONLY,
-                Open::ReadWriteCreate => OFlags::RDWR | OFlags::CREATE,
+                Open::ReadWrite => OFlags::RDWR,
+                Open::CreateNew => OFlags::RDWR | OFlags::CREATE | OFlags::EXCL,
             }
     }
 }
@@ -218,7 +228,7 @@ pub fn link_at(
     )?)
 }
 
-/// One entry of a directory read by `read_dir`.
+/// One entry of a directory read by `DirStream`.
 pub struct DirEntry {
     /// Its name (never `.` or `..`).
     pub name: Vec<u8>,
@@ -227,32 +237,41 @@ pub struct DirEntry {
     pub hint: Option<MetaKind>,
 }
 
-/// Call `each` for every entry of the open directory `dir`, from its start,
-/// skipping `.` and `..`; stops at the first error `each` returns.
-pub fn read_dir(
-    dir: BorrowedFd<'_>,
-    mut each: impl FnMut(DirEntry) -> io::Result<()>,
-) -> io::Result<()> {
-    let mut entries = rustix::fs::Dir::read_from(dir)?;
-    while let Some(item) = entries.read() {
-        let item = item?;
-        let name = item.file_name().to_bytes();
-        if name == b"." || name == b".." {
-            continue;
-        }
-        let hint = match item.file_type() {
-            FileType::Directory => Some(MetaKind::Dir),
-            FileType::RegularFile => Some(MetaKind::File),
-            FileType::Symlink => Some(MetaKind::Link),
-            FileType::Unknown => None,
-            _ => Some(MetaKind::Special),
-        };
-        each(DirEntry {
-            name: name.to_vec(),
-            hint,
-        })?;
+/// The entries of an open directory, read again from the start by each
+/// `each` (`getdents` on the directory's own descriptor: give it one that no
+/// one else reads, since they share the position).
+pub struct DirStream(rustix::fs::Dir);
+
+impl DirStream {
+    /// Read the directory `dir` is open on, through a second descriptor.
+    pub fn new(dir: BorrowedFd<'_>) -> io::Result<DirStream> {
+        Ok(DirStream(rustix::fs::Dir::new(dir.try_clone_to_owned()?)?))
     }
-    Ok(())
+
+    /// Call `each` for every entry from the start, skipping `.` and `..`;
+    /// stops at the first error, of reading or of `each`.
+    pub fn each(&mut self, mut each: impl FnMut(DirEntry) -> io::Result<()>) -> io::Result<()> {
+        self.0.rewind();
+        while let Some(item) = self.0.read() {
+            let item = item?;
+            let name = item.file_name().to_bytes();
+            if name == b"." || name == b".." {
+                continue;
+            }
+            let hint = match item.file_type() {
+                FileType::Directory => Some(MetaKind::Dir),
+                FileType::RegularFile => Some(MetaKind::File),
+                FileType::Symlink => Some(MetaKind::Link),
+                FileType::Unknown => None,
+                _ => Some(MetaKind::Special),
+            };
+            each(DirEntry {
+                name: name.to_vec(),
+                hint,
+            })?;
+        }
+        Ok(())
+    }
 }
 
 /// Take an exclusive lock on `file` without waiting; `ResourceBusy` when
@@ -263,6 +282,36 @@ pub fn try_lock(file: &File) -> io::Result<()> {
         Err(Errno::WOULDBLOCK) => Err(io::ErrorKind::ResourceBusy.into()),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Set a file's (or directory's) modification time to `secs`.`nsec`,
+/// leaving its access time alone (`futimens`).
+pub fn set_mtime(fd: impl AsFd, secs: i64, nsec: u32) -> io::Result<()> {
+    let omit = rustix::fs::Timespec {
+        tv_sec: 0,
+        tv_nsec: rustix::fs::UTIME_OMIT,
+    };
+    let times = rustix::fs::Timestamps {
+        last_access: omit,
+        last_modification: rustix::fs::Timespec {
+            tv_sec: secs,
+            tv_nsec: rustix::fs::Nsecs::from(nsec),
+        },
+    };
+    Ok(rustix::fs::futimens(fd, &times)?)
+}
+
+/// Set a file's permission bits exactly (`fchmod`: no umask applies).
+pub fn set_mode(fd: impl AsFd, mode: u32) -> io::Result<()> {
+    Ok(rustix::fs::fchmod(fd, Mode::from_raw_mode(mode))?)
+}
+
+/// The process's umask. Reading it means setting it, so call this once,
+/// before any thread that creates files starts.
+pub fn umask() -> u32 {
+    let old = rustix::process::umask(Mode::from_raw_mode(0o077));
+    rustix::process::umask(old);
+    old.as_raw_mode()
 }
 
 /// A terminal's settings, saved by `echo_off` for `restore`.
@@ -280,6 +329,36 @@ pub fn echo_off(fd: BorrowedFd<'_>) -> Option<TermState> {
 /// Put back the settings `echo_off` saved.
 pub fn restore(fd: BorrowedFd<'_>, state: &TermState) {
     let _ = rustix::termios::tcsetattr(fd, rustix::termios::OptionalActions::Now, &state.0);
+}
+
+/// Longest wait for one netlink reply datagram.
+const NETLINK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+/// Most datagrams one netlink dump may take (a bound, never reached).
+const MAX_NETLINK_DATAGRAMS: usize = 1024;
+/// Size of the netlink receive buffer, in bytes (the kernel's page-sized
+/// dump messages fit).
+const NETLINK_BUFFER_BYTES: usize = 32 * 1024;
+
+/// Send `request` to the kernel on a `NETLINK_ROUTE` socket and hand each
+/// reply datagram to `take` until it returns true (the dump is over).
+pub fn netlink_dump(request: &[u8], mut take: impl FnMut(&[u8]) -> bool) -> io::Result<()> {
+    use rustix::net::{AddressFamily, RecvFlags, SendFlags, SocketType};
+    let fd = rustix::net::socket(AddressFamily::NETLINK, SocketType::RAW, None)?;
+    rustix::net::sockopt::set_socket_timeout(
+        &fd,
+        rustix::net::sockopt::Timeout::Recv,
+        Some(NETLINK_TIMEOUT),
+    )?;
+    // Unbound and unconnected, a netlink socket sends to the kernel.
+    rustix::net::send(&fd, request, SendFlags::empty())?;
+    let mut buf = vec![0u8; NETLINK_BUFFER_BYTES];
+    for _ in 0..MAX_NETLINK_DATAGRAMS {
+        let (n, _) = rustix::net::recv(&fd, &mut buf[..], RecvFlags::empty())?;
+        if n == 0 || take(buf.get(..n).unwrap_or_default()) {
+            return Ok(());
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

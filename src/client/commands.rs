@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 
 use super::conn::{Conn, ListItem, unquote};
 use super::{many, transfer};
-use crate::error::Error;
+use crate::error::{Cause, Error};
 use crate::fs::compress::DEFAULT_LEVEL;
 use crate::fs::listing::DirLayout;
 use crate::fs::{self, Entry, VPath, listing};
 use crate::out;
-use crate::wire::{Request, StoreMode, escape};
+use crate::wire::{ListOrder, Request, StoreMode, escape};
 
 /// One client command: name, usage, one line of help.
 pub struct ClientCommand {
@@ -36,10 +36,12 @@ pub const COMMANDS: &[ClientCommand] = &[
     c("pwd", "", "print the remote directory"),
     c("ls", "[-l] [-a] [PATH]", "list remote files, Linux style"),
     c("dir", "[PATH]", "list remote files, Windows style"),
-    c("get", "[-f] [-c] [-r] [-z] REMOTE [LOCAL]", "download (-f overwrite, -c continue, -r tree, -z compress)"),
-    c("put", "[-f] [-c] [-r] LOCAL [REMOTE]", "upload (-f overwrite, -c continue, -r tree)"),
-    c("mget", "[-f] [-z] PATTERN...", "download the remote files that match"),
-    c("mput", "[-f] PATTERN...", "upload the local files that match"),
+    c("get", "[-f] [-c] [-u [--checksum]] [-r] [-z] REMOTE [LOCAL]", "download (-f overwrite, -c continue, -u update, -r tree, -z compress)"),
+    c("put", "[-f] [-c] [-u [--checksum]] [-r] LOCAL [REMOTE]", "upload (-f overwrite, -c continue, -u update, -r tree)"),
+    c("mget", "[-f] [-c] [-u [--checksum]] [-z] PATTERN...", "download the remote files that match"),
+    c("mput", "[-f] [-c] [-u [--checksum]] PATTERN...", "upload the local files that match"),
+    c("sum", "[-a crc32|sha256] FILE...", "checksums of remote files, sha256sum format"),
+    c("lsum", "[-a crc32|sha256] FILE...", "checksums of local files, sha256sum format"),
     c("compress", "[-f] [-1..-9] FILE", "write FILE.gz beside FILE on the server"),
     c("mkdir", "DIR", "make a remote directory"),
     c("rmdir", "DIR", "remove an empty remote directory"),
@@ -62,8 +64,14 @@ pub enum Flow {
 
 /// A logged-in client.
 pub struct Client {
+    /// The connection.
     pub conn: Conn,
+    /// `-q`: no summaries.
     pub quiet: bool,
+    /// Keep modification times and permission bits (off: `--no-keep`).
+    pub keep: bool,
+    /// `--limit`: the bucket every payload goes through.
+    pub limiter: Option<crate::rate::Bucket>,
 }
 
 /// A command's words after its options: the flags given and the rest.
@@ -79,12 +87,14 @@ impl Args<'_> {
 
     /// The transfer flags, with their one conflict checked.
     fn flags(&self) -> Result<Flags, Error> {
-        if self.has('c') && self.has('r') {
-            return Err(Error::Usage("-c and -r cannot be used together".into()));
+        if self.has('C') && !self.has('u') {
+            return Err(Error::Usage("--checksum goes with -u".into()));
         }
         Ok(Flags {
             force: self.has('f'),
             resume: self.has('c'),
+            update: self.has('u'),
+            checksum: self.has('C'),
             deflate: self.has('z'),
         })
     }
@@ -104,8 +114,12 @@ impl Args<'_> {
 pub struct Flags {
     /// `-f`: overwrite an existing destination.
     pub force: bool,
-    /// `-c`: continue from kept partial data.
+    /// `-c`: continue from kept partial data; skip complete files.
     pub resume: bool,
+    /// `-u`: move only what is missing or different.
+    pub update: bool,
+    /// `--checksum` (with `-u`): equal-sized files compared by CRC-32.
+    pub checksum: bool,
     /// `-z`: deflate on the wire.
     pub deflate: bool,
 }
@@ -124,6 +138,8 @@ fn parse_args<'a>(
     for w in words {
         if !options_done && w.as_slice() == b"--" {
             options_done = true;
+        } else if !options_done && w.as_slice() == b"--checksum" && allowed.contains('C') {
+            flags.push('C');
         } else if !options_done && w.len() > 1 && w[0] == b'-' {
             for &b in &w[1..] {
                 let flag = char::from(b);
@@ -147,7 +163,12 @@ fn parse_args<'a>(
 impl Client {
     /// A client on a logged-in connection.
     pub fn new(conn: Conn, quiet: bool) -> Client {
-        Client { conn, quiet }
+        Client {
+            conn,
+            quiet,
+            keep: true,
+            limiter: None,
+        }
     }
 
     /// Log out.
@@ -183,49 +204,14 @@ impl Client {
             }
             "ls" => {
                 let a = parse_args(args, "la", 0, 1)?;
-                let (all, long) = (a.has('a'), a.has('l'));
-                let mut stdout = io::BufWriter::new(io::stdout().lock());
-                self.list_each(a.rest.first().copied(), false, &mut |item| {
-                    let ListItem::Entry(e) = item else {
-                        return Ok(());
-                    };
-                    if !all && e.is_hidden() {
-                        return Ok(());
-                    }
-                    let line = if long {
-                        listing::long_line(&e)
-                    } else {
-                        listing::ls_line(&e)
-                    };
-                    stdout.write_all(line.as_bytes()).map_err(stdout_error)
-                })?;
-                stdout.flush().map_err(stdout_error)?;
+                self.ls(a.rest.first().copied(), a.has('a'), a.has('l'))?;
             }
             "dir" => {
                 let a = parse_args(args, "", 0, 1)?;
-                let mut stdout = io::BufWriter::new(io::stdout().lock());
-                let mut layout = None;
-                self.list_each(a.rest.first().copied(), true, &mut |item| {
-                    let text = match item {
-                        ListItem::Start(path) => {
-                            let l = layout.insert(DirLayout::new(&escape(path)));
-                            l.header.clone()
-                        }
-                        ListItem::Entry(e) => {
-                            layout.as_mut().map_or_else(String::new, |l| l.line(&e))
-                        }
-                    };
-                    stdout.write_all(text.as_bytes()).map_err(stdout_error)
-                })?;
-                if let Some(l) = layout {
-                    stdout
-                        .write_all(l.totals().as_bytes())
-                        .map_err(stdout_error)?;
-                }
-                stdout.flush().map_err(stdout_error)?;
+                self.dir(a.rest.first().copied())?;
             }
             "get" => {
-                let a = parse_args(args, "fcrz", 1, 2)?;
+                let a = parse_args(args, "fcuCrz", 1, 2)?;
                 let (remote, local) = (a.rest[0], a.rest.get(1).copied());
                 let flags = a.flags()?;
                 if a.has('r') {
@@ -235,7 +221,7 @@ impl Client {
                 }
             }
             "put" => {
-                let a = parse_args(args, "fcr", 1, 2)?;
+                let a = parse_args(args, "fcuCr", 1, 2)?;
                 let (local, remote) = (a.rest[0], a.rest.get(1).copied());
                 let flags = a.flags()?;
                 if a.has('r') {
@@ -245,17 +231,19 @@ impl Client {
                 }
             }
             "mget" => {
-                let a = parse_args(args, "fz", 1, usize::MAX)?;
+                let a = parse_args(args, "fcuCz", 1, usize::MAX)?;
                 many::mget(self, &a.rest, a.flags()?)?;
             }
             "mput" => {
-                let a = parse_args(args, "f", 1, usize::MAX)?;
+                let a = parse_args(args, "fcuC", 1, usize::MAX)?;
                 many::mput(self, &a.rest, a.flags()?)?;
             }
             "compress" => {
                 let a = parse_args(args, "f123456789", 1, 1)?;
                 self.compress(a.rest[0], a.level(), a.has('f'))?;
             }
+            "sum" => super::sums::sum(self, args)?,
+            "lsum" => super::sums::lsum(args)?,
             "mkdir" => self.one_path(args, Request::Mkdir)?,
             "rmdir" => self.one_path(args, Request::Rmdir)?,
             "rm" => self.one_path(args, Request::Dele)?,
@@ -327,6 +315,47 @@ impl Client {
         print_out(line.as_bytes())
     }
 
+    /// `ls [-l] [-a] [PATH]`: each line printed as its entry arrives.
+    fn ls(&mut self, path: Option<&[u8]>, all: bool, long: bool) -> Result<(), Error> {
+        let mut stdout = io::BufWriter::new(io::stdout().lock());
+        self.list_each(path, false, &mut |item| {
+            let ListItem::Entry(e) = item else {
+                return Ok(());
+            };
+            if !all && e.is_hidden() {
+                return Ok(());
+            }
+            let line = if long {
+                listing::long_line(&e)
+            } else {
+                listing::ls_line(&e)
+            };
+            stdout.write_all(line.as_bytes()).map_err(stdout_error)
+        })?;
+        stdout.flush().map_err(stdout_error)
+    }
+
+    /// `dir [PATH]`: the Windows layout, printed as the entries arrive.
+    fn dir(&mut self, path: Option<&[u8]>) -> Result<(), Error> {
+        let mut stdout = io::BufWriter::new(io::stdout().lock());
+        let mut layout = None;
+        self.list_each(path, true, &mut |item| {
+            let text = match item {
+                ListItem::Start(path) => {
+                    layout.insert(DirLayout::new(&escape(path))).header.clone()
+                }
+                ListItem::Entry(e) => layout.as_mut().map_or_else(String::new, |l| l.line(&e)),
+            };
+            stdout.write_all(text.as_bytes()).map_err(stdout_error)
+        })?;
+        if let Some(l) = layout {
+            stdout
+                .write_all(l.totals().as_bytes())
+                .map_err(stdout_error)?;
+        }
+        stdout.flush().map_err(stdout_error)
+    }
+
     /// LIST, each entry handed to `each` as it arrives (after the path the
     /// server lists); returns that path.
     pub fn list_each(
@@ -335,25 +364,36 @@ impl Client {
         dirs_first: bool,
         each: &mut dyn FnMut(ListItem<'_>) -> Result<(), Error>,
     ) -> Result<Vec<u8>, Error> {
+        let order = if dirs_first {
+            ListOrder::DirsFirst
+        } else {
+            ListOrder::Name
+        };
         let req = Request::List {
             path: path.map(<[u8]>::to_vec),
-            dirs_first,
+            order: Some(order),
         };
         self.conn.fetch_listing(&req, each)
     }
 
-    /// The names in a remote directory that `keep` takes, and the path the
-    /// server listed.
+    /// The entries of a remote directory that `keep` takes, at most `most`
+    /// of them (more is an error: a server cannot make us hold an endless
+    /// listing), and the path the server listed.
     pub fn list_names(
         &mut self,
         path: Option<&[u8]>,
+        most: usize,
         keep: impl Fn(&Entry) -> bool,
     ) -> Result<(Vec<Entry>, Vec<u8>), Error> {
         let mut kept = Vec::new();
+        let shown = path.unwrap_or(b".").to_vec();
         let listed = self.list_each(path, false, &mut |item| {
             if let ListItem::Entry(e) = item
                 && keep(&e)
             {
+                if kept.len() == most {
+                    return Err(Error::path(&shown, Cause::Refused("too many entries")));
+                }
                 kept.push(e);
             }
             Ok(())
@@ -374,7 +414,7 @@ fn print_listing(entries: &[Entry], a: &Args) -> Result<(), Error> {
 
 /// Write data to stdout; a closed pipe is `StdoutClosed`, which ends the
 /// run quietly.
-fn print_out(bytes: &[u8]) -> Result<(), Error> {
+pub fn print_out(bytes: &[u8]) -> Result<(), Error> {
     out::data(bytes).map_err(stdout_error)
 }
 
@@ -465,7 +505,7 @@ mod tests {
         assert!(
             help_text(Some(b"get"))
                 .unwrap()
-                .starts_with("get [-f] [-c] [-r] [-z] REMOTE [LOCAL]")
+                .starts_with("get [-f] [-c] [-u [--checksum]] [-r] [-z] REMOTE [LOCAL]")
         );
         assert!(help_text(Some(b"nope")).is_err());
     }

@@ -2,7 +2,7 @@
 //! exchange with bounded reads. Knows the wire, not the local file system.
 
 use std::io::{self, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::TcpStream;
 use std::time::Duration;
 
 use crate::error::Error;
@@ -11,8 +11,6 @@ use crate::secure::handshake;
 use crate::secure::record::{RecordReader, RecordWriter};
 use crate::wire::{self, Line, PayloadReader, Reply, Request, code};
 
-/// How long to try each address of the server.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long to wait for the server before giving up on it.
 const NETWORK_TIMEOUT: Duration = Duration::from_secs(300);
 /// Socket buffers, in bytes.
@@ -47,24 +45,15 @@ pub struct Conn {
 }
 
 impl Conn {
-    /// Connect to `host:port` and read the greeting.
+    /// Connect to `host:port` (`host` may be `fe80::1%eth0`; several
+    /// addresses are tried happy-eyeballs style) and read the greeting.
     /// `plain` speaks protocol 1 (`--plain`), else protocol 2.
     pub fn connect(host: &str, port: u16, verbose: bool, plain: bool) -> Result<Conn, Error> {
-        let target = format!("{host}:{port}");
-        let fail = |why: String| Error::Connect(format!("cannot connect to {target}: {why}"));
-        let addrs = (host, port)
-            .to_socket_addrs()
-            .map_err(|e| fail(e.to_string()))?;
-        let mut last = fail("no address".into());
-        for addr in addrs {
-            match TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT) {
-                Ok(stream) => {
-                    return Conn::start(stream, verbose, plain).map_err(|e| fail(e.to_string()));
-                }
-                Err(e) => last = fail(crate::error::Cause::of(&e).to_string()),
-            }
-        }
-        Err(last)
+        let mut note = |n: &str| crate::out::err_line(&format!("rftp: {n}"));
+        let stream = crate::net::connect(host, port, &mut note).map_err(Error::Connect)?;
+        let target = format!("{host} port {port}");
+        Conn::start(stream, verbose, plain)
+            .map_err(|e| Error::Connect(format!("cannot connect to {target}: {e}")))
     }
 
     fn start(stream: TcpStream, verbose: bool, plain: bool) -> Result<Conn, Error> {
@@ -269,9 +258,7 @@ impl Conn {
         let mut payload = io::BufReader::new(PayloadReader::new(&mut self.reader, u64::MAX));
         let (mut length, mut crc) = (0u64, crc32fast::Hasher::new());
         let mut line = Vec::new();
-        // A failure of `each` (stdout closed, say) still reads the listing
-        // to its end, so that the connection keeps its place.
-        loop {
+        while failed.is_none() {
             match wire::read_line(&mut payload, &mut line).map_err(lost)? {
                 Line::Whole => {}
                 Line::Eof if line.is_empty() => break,
@@ -284,16 +271,18 @@ impl Conn {
             let entry = Entry::parse(&line).ok_or_else(|| {
                 Error::Protocol(format!("bad listing line '{}'", wire::escape(&line)))
             })?;
-            if failed.is_none()
-                && let Err(e) = each(ListItem::Entry(entry))
-            {
-                failed = Some(e);
-            }
+            failed = each(ListItem::Entry(entry)).err();
         }
         drop(payload);
+        if let Some(e) = failed {
+            // The rest of the listing (endless, for all we know) is left
+            // unread, so the stream has lost its place.
+            self.break_off("a listing was left unread");
+            return Err(e);
+        }
         let done = self.reply()?;
         check_final(&done, length, crc.finalize(), length)?;
-        failed.map_or(Ok(listed), Err)
+        Ok(listed)
     }
 
     /// Read the answer to a request for a payload: its announced length, or

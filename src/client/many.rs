@@ -1,9 +1,11 @@
 //! Many-file commands: mget and mput by pattern, get -r and put -r by tree.
-//! Each works out its list of transfers first, then runs them pipelined.
+//! Each works out its list of transfers first (`plan` compares the two
+//! sides for `-c` and `-u`), then runs them pipelined, and times the
+//! directories a recursive get or put made once their contents are in.
 //! Names a server sends back are checked before they touch the local disk:
 //! nothing lands outside the local destination, whatever the server says.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
@@ -11,11 +13,13 @@ use std::path::{Path, PathBuf};
 
 use super::commands::{Client, Flags};
 use super::conn::ListItem;
-use super::pipeline::{self, Job};
-use super::transfer::{GetJob, PutJob, check_destination, last_name, os_path, remote_join, stat};
+use super::pipeline::{self, Job, Plan};
+use super::plan::{Dest, GetItem, PutItem, Side, plan_gets, plan_puts};
+use super::transfer::{last_name, os_path, remote_join, stat};
 use crate::error::{Cause, Error};
 use crate::fs::glob::{self, Pattern};
-use crate::fs::{Kind, check_name};
+use crate::fs::{Entry, Kind, check_name};
+use crate::sys;
 use crate::wire::escape;
 
 /// Deepest directory tree a recursive transfer walks (links can make loops).
@@ -36,126 +40,149 @@ pub fn check_peer_name(name: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
-/// `mget [-f] PATTERN...`: every regular file of the remote directory that a
-/// pattern matches, each once, into the local directory.
+/// `mget [-f] [-c] [-u] PATTERN...`: every regular file of the remote
+/// directory that a pattern matches, each once, into the local directory.
 pub fn mget(cl: &mut Client, patterns: &[&[u8]], flags: Flags) -> Result<(), Error> {
-    let force = flags.force;
     let mut seen = HashSet::new();
-    let mut jobs = Vec::new();
-    let mut failures = Vec::new();
+    let mut items = Vec::new();
+    let mut plan = Plan::default();
     for &raw in patterns {
         let (dir, name_pattern) = glob::split_dir(raw);
         let pattern = Pattern::new(name_pattern)?;
-        let (entries, _) =
-            cl.list_names(dir, |e| e.kind == Kind::File && pattern.matches(&e.name))?;
-        let mut matched = false;
+        let (entries, _) = cl.list_names(dir, MAX_TREE_ENTRIES, |e| {
+            e.kind == Kind::File && pattern.matches(&e.name)
+        })?;
+        if entries.is_empty() {
+            plan.failures.push(no_match(raw));
+        }
         for e in &entries {
-            matched = true;
             if let Err(err) = check_peer_name(&e.name) {
-                failures.push(err);
+                plan.failures.push(err);
                 continue;
             }
             let remote = remote_join(dir.unwrap_or(b""), &e.name);
-            if !seen.insert(remote.clone()) {
-                continue;
+            if seen.insert(remote.clone()) {
+                items.push(GetItem {
+                    remote,
+                    src: Side::of_entry(e),
+                    dest: os_path(&e.name),
+                });
             }
-            let dest = os_path(&e.name);
-            match check_destination(&dest, force) {
-                Ok(()) => jobs.push(Job::Get(
-                    GetJob::new(remote, dest, force).compressed(flags.deflate),
-                )),
-                Err(err) => failures.push(err),
-            }
-        }
-        if !matched {
-            failures.push(no_match(raw));
         }
     }
-    pipeline::run_reporting(cl, "mget", jobs, failures)
+    plan_gets(cl, items, flags, &mut plan)?;
+    pipeline::run_reporting(cl, "mget", plan).map(drop)
 }
 
-/// The names in a remote directory.
-fn remote_names(cl: &mut Client, dir: Option<&[u8]>) -> Result<HashSet<Vec<u8>>, Error> {
-    let mut names = HashSet::new();
-    cl.list_each(dir, false, &mut |item| {
+/// The entries of a remote directory by name (none when it does not exist).
+fn remote_entries(cl: &mut Client, dir: Option<&[u8]>) -> Result<HashMap<Vec<u8>, Entry>, Error> {
+    let mut names = HashMap::new();
+    let shown = dir.unwrap_or(b".").to_vec();
+    let listed = cl.list_each(dir, false, &mut |item| {
         if let ListItem::Entry(e) = item {
-            names.insert(e.name);
+            if names.len() == MAX_TREE_ENTRIES {
+                return Err(Error::path(&shown, Cause::Refused("too many entries")));
+            }
+            names.insert(e.name.clone(), e);
         }
         Ok(())
-    })?;
-    Ok(names)
+    });
+    match listed {
+        Ok(_) => Ok(names),
+        Err(Error::Remote(_)) => Ok(HashMap::new()),
+        Err(e) => Err(e),
+    }
+}
+
+/// A tree's listing that ran past `MAX_TREE_ENTRIES`, said of the tree.
+fn too_large(tree: &[u8], e: Error) -> Error {
+    match e {
+        Error::Path {
+            cause: Cause::Refused("too many entries"),
+            ..
+        } => Error::path(tree, Cause::Refused("tree too large")),
+        e => e,
+    }
 }
 
 fn no_match(pattern: &[u8]) -> Error {
     Error::path(pattern, Cause::Refused("no file matches"))
 }
 
-/// `mput [-f] PATTERN...`: every regular file of the local directory that a
-/// pattern matches, each once, into the remote directory.
+/// `mput [-f] [-c] [-u] PATTERN...`: every regular file of the local
+/// directory that a pattern matches, each once, into the remote directory.
 pub fn mput(cl: &mut Client, patterns: &[&[u8]], flags: Flags) -> Result<(), Error> {
-    let force = flags.force;
-    let existing: HashSet<Vec<u8>> = if force {
-        HashSet::new()
-    } else {
-        remote_names(cl, None)?
-    };
+    let existing = remote_entries(cl, None)?;
     let mut seen = HashSet::new();
-    let mut jobs = Vec::new();
-    let mut failures = Vec::new();
+    let mut items = Vec::new();
+    let mut plan = Plan::default();
     for &raw in patterns {
         let (dir, name_pattern) = glob::split_dir(raw);
         let pattern = Pattern::new(name_pattern)?;
         let local_dir = dir.map_or_else(|| PathBuf::from("."), os_path);
         let mut matched = false;
-        for name in local_files(&local_dir)?
+        for (name, meta) in local_files(&local_dir)?
             .into_iter()
-            .filter(|n| pattern.matches(n))
+            .filter(|(n, _)| pattern.matches(n))
         {
             matched = true;
             let local = local_dir.join(OsStr::from_bytes(&name));
-            if !seen.insert(local.clone()) {
-                continue;
+            if seen.insert(local.clone()) {
+                items.push(PutItem {
+                    local,
+                    src: Side::of_meta(&meta),
+                    dest: Dest::of_entry(existing.get(&name)),
+                    target: name,
+                });
             }
-            if existing.contains(&name) {
-                failures.push(Error::path(&name, Cause::Exists));
-                continue;
-            }
-            jobs.push(Job::Put(PutJob::new(
-                local.as_os_str().as_bytes().to_vec(),
-                name,
-                force,
-            )));
         }
         if !matched {
-            failures.push(no_match(raw));
+            plan.failures.push(no_match(raw));
         }
     }
-    pipeline::run_reporting(cl, "mput", jobs, failures)
+    plan_puts(cl, items, flags, &mut plan)?;
+    pipeline::run_reporting(cl, "mput", plan).map(drop)
 }
 
-/// Names of the regular files (not links) in a local directory, sorted.
-fn local_files(dir: &Path) -> Result<Vec<Vec<u8>>, Error> {
+/// The regular files (not links) in a local directory, sorted by name.
+fn local_files(dir: &Path) -> Result<Vec<(Vec<u8>, fs::Metadata)>, Error> {
     let shown = dir.as_os_str().as_bytes();
-    let mut names = Vec::new();
+    let mut files = Vec::new();
     for item in fs::read_dir(dir).map_err(|e| Error::io_path(shown, &e))? {
         let item = item.map_err(|e| Error::io_path(shown, &e))?;
-        if item.file_type().is_ok_and(|t| t.is_file()) {
-            names.push(item.file_name().as_bytes().to_vec());
+        if let Ok(meta) = item.metadata()
+            && meta.is_file()
+        {
+            files.push((item.file_name().as_bytes().to_vec(), meta));
         }
     }
-    names.sort_by(|a, b| crate::fs::listing::compare(a, b));
-    Ok(names)
+    files.sort_by(|a, b| crate::fs::listing::compare(&a.0, &b.0));
+    Ok(files)
 }
 
-/// `get -r [-f] REMOTE [LOCAL]`: a remote tree into LOCAL (default: the
-/// remote directory's name here), directories made, files each checked.
+/// Give local directories their remote times, deepest first (each one's
+/// contents are in, and timing a child changes no parent's time).
+fn time_local_dirs(mut dirs: Vec<(PathBuf, i64, u32, usize)>) -> Vec<Error> {
+    dirs.sort_by_key(|d| std::cmp::Reverse(d.3));
+    let mut failures = Vec::new();
+    for (dir, secs, nsec, _) in dirs {
+        let set = fs::File::open(&dir).and_then(|d| sys::set_mtime(&d, secs, nsec));
+        if let Err(e) = set {
+            failures.push(Error::io_path(dir.as_os_str().as_bytes(), &e));
+        }
+    }
+    failures
+}
+
+/// `get -r [-f] [-c] [-u] REMOTE [LOCAL]`: a remote tree into LOCAL
+/// (default: the remote directory's name here), directories made, files
+/// planned against what is here already, directories timed at the end.
 pub fn get_tree(
     cl: &mut Client,
     remote: &[u8],
     local: Option<&[u8]>,
     flags: Flags,
 ) -> Result<(), Error> {
-    let force = flags.force;
     let Some(top) = stat(cl, remote)? else {
         return Err(Error::path(remote, Cause::NotFound));
     };
@@ -166,41 +193,53 @@ pub fn get_tree(
         Some(l) => os_path(l),
         None => os_path(last_name(remote)?),
     };
-    let mut jobs = Vec::new();
-    let mut failures = Vec::new();
-    let mut pending = vec![(remote.to_vec(), dest, 0)];
+    let mut plan = Plan::default();
+    let mut items = Vec::new();
+    let mut dirs = Vec::new();
+    let mut pending = vec![(remote.to_vec(), dest, 0, top)];
     let mut count = 0;
-    while let Some((dir, local_dir, depth)) = pending.pop() {
+    while let Some((dir, local_dir, depth, entry)) = pending.pop() {
         fs::create_dir_all(&local_dir)
             .map_err(|e| Error::io_path(local_dir.as_os_str().as_bytes(), &e))?;
-        let (entries, _) = cl.list_names(Some(&dir), |_| true)?;
+        let room = MAX_TREE_ENTRIES.saturating_sub(count);
+        let (entries, _) = cl
+            .list_names(Some(&dir), room, |_| true)
+            .map_err(|e| too_large(remote, e))?;
+        dirs.push((local_dir.clone(), entry.mtime, entry.mtime_nsec, depth));
         count += entries.len();
         if count > MAX_TREE_ENTRIES {
             return Err(Error::path(remote, Cause::Refused("tree too large")));
         }
         for e in entries {
             if let Err(err) = check_peer_name(&e.name) {
-                failures.push(err);
+                plan.failures.push(err);
                 continue;
             }
             let remote_path = remote_join(&dir, &e.name);
             let local_path = local_dir.join(OsStr::from_bytes(&e.name));
             match e.kind {
                 Kind::Dir if depth + 1 >= MAX_TREE_DEPTH => {
-                    failures.push(Error::path(&remote_path, Cause::Refused("too deep")));
+                    let too_deep = Error::path(&remote_path, Cause::Refused("too deep"));
+                    plan.failures.push(too_deep);
                 }
-                Kind::Dir => pending.push((remote_path, local_path, depth + 1)),
-                Kind::File => match check_destination(&local_path, force) {
-                    Ok(()) => jobs.push(Job::Get(
-                        GetJob::new(remote_path, local_path, force).compressed(flags.deflate),
-                    )),
-                    Err(err) => failures.push(err),
-                },
+                Kind::Dir => pending.push((remote_path, local_path, depth + 1, e)),
+                Kind::File => items.push(GetItem {
+                    remote: remote_path,
+                    src: Side::of_entry(&e),
+                    dest: local_path,
+                }),
                 Kind::Link | Kind::Other => skipped(cl, &remote_path),
             }
         }
     }
-    pipeline::run_reporting(cl, "get", jobs, failures)
+    plan_gets(cl, items, flags, &mut plan)?;
+    let result = pipeline::run_reporting(cl, "get", plan).map(drop);
+    if cl.keep {
+        for e in time_local_dirs(dirs) {
+            crate::out::err_line(&format!("rftp: get: {e}"));
+        }
+    }
+    result
 }
 
 /// Say that a link or special file was left out (not a failure).
@@ -213,15 +252,15 @@ fn skipped(cl: &Client, path: &[u8]) {
     }
 }
 
-/// `put -r [-f] LOCAL [REMOTE]`: a local tree into REMOTE (default: the
-/// local directory's name there). Links are not followed.
+/// `put -r [-f] [-c] [-u] LOCAL [REMOTE]`: a local tree into REMOTE
+/// (default: the local directory's name there). Links are not followed.
+/// One LIST per remote directory that exists already tells what is there.
 pub fn put_tree(
     cl: &mut Client,
     local: &[u8],
     remote: Option<&[u8]>,
     flags: Flags,
 ) -> Result<(), Error> {
-    let force = flags.force;
     let top = os_path(local);
     let meta = fs::symlink_metadata(&top).map_err(|e| Error::io_path(local, &e))?;
     if !meta.is_dir() {
@@ -231,60 +270,55 @@ pub fn put_tree(
         Some(r) => r.to_vec(),
         None => last_name(local)?.to_vec(),
     };
-    let mut jobs = vec![Job::Mkdir(target.clone())];
-    let mut pending = vec![(top, target, 0)];
+    let mut plan = Plan::default();
+    plan.jobs.push(Job::Mkdir(target.clone()));
+    let mut times = Vec::new();
+    let mut items = Vec::new();
+    let mut pending = vec![(top, target, 0, meta)];
     let mut count = 0;
-    let mut failures = Vec::new();
-    while let Some((dir, remote_dir, depth)) = pending.pop() {
+    while let Some((dir, remote_dir, depth, dir_meta)) = pending.pop() {
         let shown = dir.as_os_str().as_bytes().to_vec();
-        let mut items: Vec<_> = fs::read_dir(&dir)
+        let mut found: Vec<_> = fs::read_dir(&dir)
             .map_err(|e| Error::io_path(&shown, &e))?
             .filter_map(Result::ok)
+            .filter_map(|i| i.metadata().ok().map(|m| (i.file_name(), i.path(), m)))
             .collect();
-        items.sort_by(|a, b| {
-            crate::fs::listing::compare(a.file_name().as_bytes(), b.file_name().as_bytes())
-        });
-        count += items.len();
+        found.sort_by(|a, b| crate::fs::listing::compare(a.0.as_bytes(), b.0.as_bytes()));
+        count += found.len();
         if count > MAX_TREE_ENTRIES {
             return Err(Error::path(local, Cause::Refused("tree too large")));
         }
-        // Without -f, files already there are refused before their bytes
-        // are sent (one LIST per directory that exists already).
-        let taken: HashSet<Vec<u8>> = if force {
-            HashSet::new()
-        } else {
-            remote_names(cl, Some(&remote_dir)).unwrap_or_default()
-        };
-        for item in items {
-            let name = item.file_name().as_bytes().to_vec();
-            let path = item.path();
+        let side = Side::of_meta(&dir_meta);
+        times.push((depth, Job::Mtime(remote_dir.clone(), side.mtime, side.nsec)));
+        let there = remote_entries(cl, Some(&remote_dir))?;
+        for (name, path, m) in found {
+            let name = name.as_bytes().to_vec();
             let remote_path = remote_join(&remote_dir, &name);
-            match item.file_type() {
-                Ok(t) if t.is_dir() && depth + 1 >= MAX_TREE_DEPTH => {
-                    failures.push(Error::path(
-                        path.as_os_str().as_bytes(),
-                        Cause::Refused("too deep"),
-                    ));
-                }
-                Ok(t) if t.is_dir() => {
-                    jobs.push(Job::Mkdir(remote_path.clone()));
-                    pending.push((path, remote_path, depth + 1));
-                }
-                Ok(t) if t.is_file() && taken.contains(&name) => {
-                    failures.push(Error::path(&remote_path, Cause::Exists));
-                }
-                Ok(t) if t.is_file() => {
-                    jobs.push(Job::Put(PutJob::new(
-                        path.as_os_str().as_bytes().to_vec(),
-                        remote_path,
-                        force,
-                    )));
-                }
-                _ => skipped(cl, path.as_os_str().as_bytes()),
+            if m.is_dir() && depth + 1 >= MAX_TREE_DEPTH {
+                let shown = path.as_os_str().as_bytes();
+                plan.failures
+                    .push(Error::path(shown, Cause::Refused("too deep")));
+            } else if m.is_dir() {
+                plan.jobs.push(Job::Mkdir(remote_path.clone()));
+                pending.push((path, remote_path, depth + 1, m));
+            } else if m.is_file() {
+                items.push(PutItem {
+                    local: path,
+                    src: Side::of_meta(&m),
+                    dest: Dest::of_entry(there.get(&name)),
+                    target: remote_path,
+                });
+            } else {
+                skipped(cl, path.as_os_str().as_bytes());
             }
         }
     }
-    pipeline::run_reporting(cl, "put", jobs, failures)
+    plan_puts(cl, items, flags, &mut plan)?;
+    if cl.keep {
+        times.sort_by_key(|t| std::cmp::Reverse(t.0));
+        plan.jobs.extend(times.into_iter().map(|(_, job)| job));
+    }
+    pipeline::run_reporting(cl, "put", plan).map(drop)
 }
 
 #[cfg(test)]

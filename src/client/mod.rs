@@ -4,8 +4,11 @@
 
 mod commands;
 mod conn;
+mod find;
 mod many;
 mod pipeline;
+mod plan;
+mod sums;
 mod term;
 mod transfer;
 
@@ -18,6 +21,7 @@ use crate::out;
 use crate::server::Verbosity;
 use crate::wire::words;
 use conn::Conn;
+pub use find::list_servers;
 
 /// Most words on one client command line.
 const MAX_COMMAND_WORDS: usize = 256;
@@ -40,34 +44,20 @@ pub struct Options {
     pub verbosity: Verbosity,
     /// Speak protocol 1 (clear text) instead of protocol 2.
     pub plain: bool,
+    /// `--limit`: most payload bytes per second, both ways.
+    pub limit: Option<u64>,
+    /// Keep times and permission bits (`--no-keep` turns it off).
+    pub keep: bool,
 }
 
-/// `HOST`, `HOST:PORT`, `[V6]:PORT` or a bare IPv6 address.
+/// `HOST`, `HOST:PORT`, `[V6[%ZONE]]:PORT`, `V6[%ZONE]`; the host keeps its
+/// `%zone`. An empty host (from nothing, `auto` or `:PORT`) means "find it".
 pub fn parse_host(spec: &str) -> Result<(String, u16), String> {
-    let bad = || format!("invalid host '{spec}' (want HOST[:PORT])");
-    let port = |p: &str| p.parse::<u16>().map_err(|_| bad());
-    if let Some(rest) = spec.strip_prefix('[') {
-        let (host, after) = rest.split_once(']').ok_or_else(bad)?;
-        return match after {
-            "" => Ok((host.to_string(), crate::DEFAULT_PORT)),
-            p => Ok((
-                host.to_string(),
-                port(p.strip_prefix(':').ok_or_else(bad)?)?,
-            )),
-        };
-    }
-    match spec.matches(':').count() {
-        0 if !spec.is_empty() => Ok((spec.to_string(), crate::DEFAULT_PORT)),
-        1 => {
-            let (host, p) = spec.split_once(':').ok_or_else(bad)?;
-            if host.is_empty() {
-                return Err(bad());
-            }
-            Ok((host.to_string(), port(p)?))
-        }
-        n if n > 1 => Ok((spec.to_string(), crate::DEFAULT_PORT)),
-        _ => Err(bad()),
-    }
+    use crate::net::addr::{Target, parse_target};
+    Ok(match parse_target(spec)? {
+        Target::Find(port) => (String::new(), port),
+        Target::Host(h) => (h.to_string(), h.port),
+    })
 }
 
 /// Where commands come from.
@@ -88,11 +78,15 @@ pub fn run(opts: Options) -> i32 {
         Ok(s) => s,
         Err(e) => return report_fatal(&e),
     };
+    let host = match find::pick_host(&opts.host, opts.port, stdin_is_tty) {
+        Ok(h) => h,
+        Err(e) => return report_fatal(&e),
+    };
     if opts.plain {
         out::err_line(crate::secure::PLAIN_WARNING);
     }
     let verbose = opts.verbosity == Verbosity::Verbose;
-    let mut conn = match Conn::connect(&opts.host, opts.port, verbose, opts.plain) {
+    let mut conn = match Conn::connect(&host, opts.port, verbose, opts.plain) {
         Ok(c) => c,
         Err(e) => return report_fatal(&e),
     };
@@ -104,6 +98,8 @@ pub fn run(opts: Options) -> i32 {
         return report_fatal(&e);
     }
     let mut client = commands::Client::new(conn, opts.verbosity == Verbosity::Quiet);
+    client.keep = opts.keep;
+    client.limiter = opts.limit.map(crate::rate::Bucket::new);
     let status = match source {
         Source::Words(words) => match client.run(&words) {
             Ok(_) => 0,
@@ -264,7 +260,13 @@ mod tests {
         assert_eq!(parse_host("[::1]:21").unwrap(), ("::1".into(), 21));
         assert_eq!(parse_host("[::1]").unwrap(), ("::1".into(), 2121));
         assert_eq!(parse_host("::1").unwrap(), ("::1".into(), 2121));
-        for bad in ["", ":21", "h:x", "[::1", "[::1]x", "h:99999"] {
+        assert_eq!(parse_host("").unwrap(), ("".into(), 2121));
+        assert_eq!(parse_host(":21").unwrap(), ("".into(), 21));
+        assert_eq!(
+            parse_host("[fe80::1%eth0]:21").unwrap(),
+            ("fe80::1%eth0".into(), 21)
+        );
+        for bad in ["h:x", "[::1", "[::1]x", "h:99999", "1.2.3.4%eth0"] {
             assert!(parse_host(bad).is_err(), "{bad}");
         }
     }

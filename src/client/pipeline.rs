@@ -8,7 +8,11 @@ use std::collections::VecDeque;
 use super::commands::Client;
 use super::transfer::{GetJob, PutJob};
 use crate::error::Error;
-use crate::wire::{Request, code};
+use std::time::Instant;
+
+use super::term::human;
+use crate::fs::listing::thousands;
+use crate::wire::{Reply, Request, code};
 
 /// Most requests sent ahead of their answers.
 const WINDOW_REQUESTS: usize = 64;
@@ -24,6 +28,8 @@ pub enum Job {
     Put(PutJob),
     /// Make a remote directory; one that exists already is fine.
     Mkdir(Vec<u8>),
+    /// Set a remote directory's modification time (after its contents).
+    Mtime(Vec<u8>, i64, u32),
 }
 
 impl Job {
@@ -33,11 +39,29 @@ impl Job {
         match self {
             Job::Get(job) => job.send(cl),
             Job::Put(job) => job.send(cl),
-            Job::Mkdir(path) => {
-                let req = Request::Mkdir(path.clone());
-                cl.conn.send(&req)?;
-                Ok(req.to_line().len())
-            }
+            Job::Mkdir(path) => send_request(cl, Request::Mkdir(path.clone())),
+            Job::Mtime(path, secs, nsec) => send_request(
+                cl,
+                Request::Mtime {
+                    path: path.clone(),
+                    secs: *secs,
+                    nsec: *nsec,
+                },
+            ),
+        }
+    }
+
+    /// Whether it moves a file (and so counts in a summary).
+    fn is_file(&self) -> bool {
+        matches!(self, Job::Get(_) | Job::Put(_))
+    }
+
+    /// Bytes it moved, once finished.
+    fn moved(&self) -> u64 {
+        match self {
+            Job::Get(job) => job.moved(),
+            Job::Put(job) => job.moved(),
+            Job::Mkdir(_) | Job::Mtime(..) => 0,
         }
     }
 
@@ -55,8 +79,28 @@ impl Job {
                 }
                 Err(Error::Remote(reply))
             }
+            Job::Mtime(..) => match cl.conn.reply()? {
+                reply if reply.is_ok() => Ok(()),
+                reply => Err(Error::Remote(reply)),
+            },
         }
     }
+}
+
+fn send_request(cl: &mut Client, req: Request) -> Result<usize, Error> {
+    cl.conn.send(&req)?;
+    Ok(req.to_line().len())
+}
+
+/// What a pipelined run did.
+#[derive(Default)]
+pub struct Outcome {
+    /// The errors of the jobs that failed, in order.
+    pub failed: Vec<Error>,
+    /// Files moved.
+    pub files: usize,
+    /// Bytes moved.
+    pub bytes: u64,
 }
 
 /// Whether an error means the connection is gone, so nothing more can run.
@@ -64,10 +108,11 @@ fn is_fatal(e: &Error) -> bool {
     matches!(e, Error::Protocol(_))
 }
 
-/// Run `jobs` pipelined. Returns the errors of the jobs that failed, in
-/// order; an error that ends the connection ends the run and is returned.
-pub fn run(cl: &mut Client, jobs: Vec<Job>) -> Result<Vec<Error>, Error> {
-    let mut failed = Vec::new();
+/// Run `jobs` pipelined. Returns what moved and the errors of the jobs that
+/// failed; an error that ends the connection ends the run and is returned.
+pub fn run(cl: &mut Client, jobs: Vec<Job>) -> Result<Outcome, Error> {
+    let mut out = Outcome::default();
+    let failed = &mut out.failed;
     let mut waiting: VecDeque<(Job, usize)> = VecDeque::new();
     let mut unanswered_bytes = 0;
     let mut jobs = jobs.into_iter();
@@ -87,10 +132,14 @@ pub fn run(cl: &mut Client, jobs: Vec<Job>) -> Result<Vec<Error>, Error> {
         }
         cl.conn.flush()?;
         let Some((mut job, bytes)) = waiting.pop_front() else {
-            return Ok(failed);
+            return Ok(out);
         };
         unanswered_bytes -= bytes;
         match job.finish(cl) {
+            Ok(()) if job.is_file() => {
+                out.files += 1;
+                out.bytes += job.moved();
+            }
             Ok(()) => {}
             Err(e) if is_fatal(&e) => return Err(e),
             Err(e) => failed.push(e),
@@ -98,26 +147,84 @@ pub fn run(cl: &mut Client, jobs: Vec<Job>) -> Result<Vec<Error>, Error> {
     }
 }
 
-/// Run jobs for a many-file command: each failure is reported on its own
-/// line as it comes, and the command fails at the end if any did.
-pub fn run_reporting(
-    cl: &mut Client,
-    command: &str,
-    jobs: Vec<Job>,
-    mut failures: Vec<Error>,
-) -> Result<(), Error> {
+/// Send `requests` pipelined and read their replies, in order: checks of
+/// many files without a round trip each.
+pub fn exchange_all(cl: &mut Client, requests: &[Request]) -> Result<Vec<Reply>, Error> {
+    let mut replies = Vec::with_capacity(requests.len());
+    let mut sent = 0;
+    while replies.len() < requests.len() {
+        let mut ahead_bytes = 0;
+        while sent < requests.len()
+            && sent - replies.len() < WINDOW_REQUESTS
+            && ahead_bytes < WINDOW_REQUEST_BYTES
+        {
+            ahead_bytes += send_request(cl, requests[sent].clone())?;
+            sent += 1;
+        }
+        cl.conn.flush()?;
+        while replies.len() < sent {
+            replies.push(cl.conn.reply()?);
+        }
+    }
+    Ok(replies)
+}
+
+/// A many-file command's work, planned before anything moves.
+#[derive(Default)]
+pub struct Plan {
+    /// What to send.
+    pub jobs: Vec<Job>,
+    /// Files that failed before anything was sent.
+    pub failures: Vec<Error>,
+    /// Files already right at the destination, left alone.
+    pub current: usize,
+    /// Whether `current` is worth saying (with `-c` or `-u`).
+    pub checked: bool,
+}
+
+/// Run a many-file command's plan: each failure is reported on its own line
+/// as it comes, then one summary line (moved, up to date, failed, bytes,
+/// time, rate) unless quiet; the command fails at the end if any file did.
+pub fn run_reporting(cl: &mut Client, command: &str, plan: Plan) -> Result<Outcome, Error> {
+    let started = Instant::now();
+    let Plan {
+        jobs,
+        mut failures,
+        current,
+        checked,
+    } = plan;
     for e in &failures {
         crate::out::err_line(&format!("rftp: {command}: {e}"));
     }
-    let files = jobs.iter().filter(|j| !matches!(j, Job::Mkdir(_))).count();
-    let total = files + failures.len();
-    let failed = run(cl, jobs)?;
-    for e in &failed {
+    let files = jobs.iter().filter(|j| j.is_file()).count();
+    let total = files + failures.len() + current;
+    let mut out = run(cl, jobs)?;
+    for e in &out.failed {
         crate::out::err_line(&format!("rftp: {command}: {e}"));
     }
-    failures.extend(failed);
+    failures.append(&mut out.failed);
+    if !cl.quiet {
+        let mut line = format!(
+            "rftp: {command}: {} of {} files moved",
+            thousands(out.files as u64),
+            thousands(total as u64)
+        );
+        if checked {
+            line.push_str(&format!(", {} up to date", thousands(current as u64)));
+        }
+        if !failures.is_empty() {
+            line.push_str(&format!(", {} failed", thousands(failures.len() as u64)));
+        }
+        let secs = started.elapsed().as_secs_f64();
+        line.push_str(&format!(
+            ", {} bytes in {secs:.2}s ({}/s)",
+            thousands(out.bytes),
+            human(out.bytes as f64 / secs.max(1e-3))
+        ));
+        crate::out::err_line(&line);
+    }
     if failures.is_empty() {
-        return Ok(());
+        return Ok(out);
     }
     let failed = failures.len();
     Err(Error::Transfer(format!(

@@ -106,7 +106,8 @@ impl Progress {
 }
 
 /// `12.3 MB` style, powers of 1000.
-fn human(bytes_per: f64) -> String {
+/// A rate in human units (`1.5 MB`).
+pub fn human(bytes_per: f64) -> String {
     let units = ["B", "kB", "MB", "GB", "TB"];
     let mut v = bytes_per;
     let mut i = 0;

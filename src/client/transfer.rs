@@ -11,14 +11,16 @@ use std::path::{Path, PathBuf};
 
 use super::commands::{Client, Flags};
 use super::conn::{check_final, lost};
-use super::pipeline::{self, Job};
+use super::pipeline::{self, Job, Plan};
+use super::plan::{Dest, GetItem, PutItem, Side, plan_gets, plan_puts};
 use super::term::Progress;
 use crate::error::{Cause, Error};
 use crate::fs::compress::{Inflater, deflate_bound};
 use crate::fs::{Entry, Partial, check_name, crc_of, unchanged};
+use crate::rate::Limited;
 use crate::sys::{self, Meta, MetaKind};
 use crate::wire::{
-    PayloadReader, PayloadWriter, Request, StoreMode, Trailer, code, escape, payload,
+    PayloadReader, PayloadWriter, Request, Stamp, StoreMode, Trailer, code, escape, payload,
 };
 
 /// The last component of a `/`-separated path, checked to be a file name.
@@ -65,6 +67,7 @@ pub struct GetJob {
     offset: u64,
     deflate: bool,
     partial: Option<Partial>,
+    moved: u64,
 }
 
 impl GetJob {
@@ -77,7 +80,13 @@ impl GetJob {
             offset: 0,
             deflate: false,
             partial: None,
+            moved: 0,
         }
+    }
+
+    /// Bytes this job moved (once finished).
+    pub fn moved(&self) -> u64 {
+        self.moved
     }
 
     /// Ask for the file deflated on the wire (`-z`).
@@ -180,7 +189,8 @@ impl GetJob {
             self.offset.saturating_add(length),
             cl.quiet,
         );
-        let mut payload = PayloadReader::new(&mut cl.conn.reader, wire_limit);
+        let mut framed = PayloadReader::new(&mut cl.conn.reader, wire_limit);
+        let mut payload = Limited::new(&mut framed, cl.limiter.as_mut());
         let offset = self.offset;
         let mut arrived = 0;
         let mut note = |n| {
@@ -209,10 +219,17 @@ impl GetJob {
             Some(e) => Err(Error::io_path(&shown, &e)),
             None => check_final(&done, copied.bytes, copied.crc, length),
         };
-        if let Err(e) = checked {
+        let stamped = match (checked, done.stamp()) {
+            (Ok(()), Some(stamp)) if cl.keep => {
+                partial.stamp(stamp).map_err(|e| Error::io_path(&shown, &e))
+            }
+            (checked, _) => checked,
+        };
+        if let Err(e) = stamped {
             partial.discard();
             return Err(e);
         }
+        self.moved = copied.bytes;
         partial
             .publish(self.force)
             .map_err(|e| Error::publish(&shown, &e))?;
@@ -228,6 +245,7 @@ pub struct PutJob {
     force: bool,
     offset: u64,
     sent: Option<Sent>,
+    moved: u64,
 }
 
 /// What an upload sent, for checking the server's answer.
@@ -248,7 +266,13 @@ impl PutJob {
             force,
             offset: 0,
             sent: None,
+            moved: 0,
         }
+    }
+
+    /// Bytes this job moved (once finished).
+    pub fn moved(&self) -> u64 {
+        self.moved
     }
 
     fn open(&self) -> Result<(File, Meta), Error> {
@@ -261,10 +285,19 @@ impl PutJob {
         }
     }
 
-    /// Continue from what an interrupted upload left on the server, when its
+    /// The PARTIAL request that asks what the server kept for this upload.
+    pub fn partial_request(&self) -> Request {
+        Request::Partial(self.target.clone())
+    }
+
+    /// Continue after what a PARTIAL reply says the server kept, when its
     /// CRC-32 matches our first bytes; otherwise start over.
-    pub fn resume(&mut self, cl: &mut Client) -> Result<(), Error> {
-        let reply = cl.conn.call(&Request::Partial(self.target.clone()))?;
+    pub fn resume_from(&mut self, reply: &crate::wire::Reply) -> Result<(), Error> {
+        if !reply.is_ok() {
+            // Nothing to continue (no such directory yet, say): the upload
+            // starts at the beginning and meets any real refusal there.
+            return Ok(());
+        }
         let Some((kept, crc)) = reply.length_crc() else {
             return Err(Error::Protocol(format!(
                 "bad PARTIAL reply '{}'",
@@ -312,7 +345,7 @@ impl PutJob {
         let start = self.offset;
         let copied = payload::send(
             &mut (&mut file).take(length),
-            &mut payload,
+            &mut Limited::new(&mut payload, cl.limiter.as_mut()),
             length,
             &mut |n| progress.update(start.saturating_add(n)),
         )
@@ -329,6 +362,9 @@ impl PutJob {
             None => Trailer::Done {
                 length,
                 crc: copied.crc,
+                stamp: cl
+                    .keep
+                    .then(|| Stamp::new(before.mtime, before.mtime_nsec, before.mode)),
             },
             Some(_) => Trailer::Abort,
         };
@@ -356,6 +392,7 @@ impl PutJob {
             return Err(e);
         }
         check_final(&done, sent.bytes, sent.crc, sent.length)?;
+        self.moved = sent.bytes;
         sent.progress.finish(sent.bytes);
         Ok(())
     }
@@ -374,11 +411,21 @@ pub fn get(
         Some(l) => os_path(l),
         None => os_path(name),
     };
-    check_destination(&dest, flags.force)?;
-    let mut job = GetJob::new(remote.to_vec(), dest, flags.force).compressed(flags.deflate);
-    if flags.resume {
-        job.resume(cl)?;
+    if flags.resume || flags.update {
+        let Some(entry) = stat(cl, remote)? else {
+            return Err(Error::path(remote, Cause::NotFound));
+        };
+        let item = GetItem {
+            remote: remote.to_vec(),
+            src: Side::of_entry(&entry),
+            dest,
+        };
+        let mut plan = Plan::default();
+        plan_gets(cl, vec![item], flags, &mut plan)?;
+        return pipeline::run_reporting(cl, "get", plan).map(drop);
     }
+    check_destination(&dest, flags.force)?;
+    let job = GetJob::new(remote.to_vec(), dest, flags.force).compressed(flags.deflate);
     run_one(cl, Job::Get(job))
 }
 
@@ -390,18 +437,32 @@ pub fn put(
     flags: Flags,
 ) -> Result<(), Error> {
     let name = last_name(local)?;
-    let target = remote_target(cl, remote.unwrap_or(name), name, flags.force)?;
-    let mut job = PutJob::new(local.to_vec(), target, flags.force);
-    job.open()?;
-    if flags.resume {
-        job.resume(cl)?;
+    let checked = flags.resume || flags.update;
+    let target = remote_target(cl, remote.unwrap_or(name), name, flags.force || checked)?;
+    let job = PutJob::new(local.to_vec(), target.clone(), flags.force);
+    let (_, meta) = job.open()?;
+    if checked {
+        let existing = stat(cl, &target)?;
+        let item = PutItem {
+            local: os_path(local),
+            src: Side {
+                size: meta.size,
+                mtime: meta.mtime,
+                nsec: meta.mtime_nsec,
+            },
+            target,
+            dest: Dest::of_entry(existing.as_ref()),
+        };
+        let mut plan = Plan::default();
+        plan_puts(cl, vec![item], flags, &mut plan)?;
+        return pipeline::run_reporting(cl, "put", plan).map(drop);
     }
     run_one(cl, Job::Put(job))
 }
 
 /// Run one job; its failure is the command's.
 fn run_one(cl: &mut Client, job: Job) -> Result<(), Error> {
-    match pipeline::run(cl, vec![job])?.into_iter().next() {
+    match pipeline::run(cl, vec![job])?.failed.into_iter().next() {
         Some(e) => Err(e),
         None => Ok(()),
     }

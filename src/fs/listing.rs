@@ -4,6 +4,7 @@
 
 use std::cmp::Ordering;
 
+use crate::wire::stamp::{parse_time, time_word};
 use crate::wire::{escape, number, quote, words};
 
 /// What an entry is.
@@ -53,18 +54,20 @@ pub struct Entry {
     pub size: u64,
     /// Modification time, seconds since 1970 UTC.
     pub mtime: i64,
+    /// Nanoseconds within `mtime` (0 when the server sends none).
+    pub mtime_nsec: u32,
 }
 
 impl Entry {
     /// The entry's line in a LIST payload: `KIND MODE SIZE MTIME NAME`, mode in
-    /// octal, name quoted, newline included.
+    /// octal, MTIME `SECS` or `SECS.NNNNNNNNN`, name quoted, newline included.
     pub fn to_line(&self) -> String {
         format!(
             "{} {:o} {} {} {}\n",
             self.kind.letter(),
             self.mode,
             self.size,
-            self.mtime,
+            time_word(self.mtime, self.mtime_nsec),
             quote(&self.name)
         )
     }
@@ -76,7 +79,7 @@ impl Entry {
         let kind = Kind::from_letter(&text()?)?;
         let mode = number::octal(text()?.as_bytes())?;
         let size = number::decimal(text()?.as_bytes())?;
-        let mtime = number::signed(text()?.as_bytes())?;
+        let (mtime, mtime_nsec) = parse_time(&text()?)?;
         let name = w.next()?;
         Some(Entry {
             name,
@@ -84,6 +87,7 @@ impl Entry {
             mode,
             size,
             mtime,
+            mtime_nsec,
         })
     }
 
@@ -106,11 +110,6 @@ impl Entry {
 pub fn compare(a: &[u8], b: &[u8]) -> Ordering {
     let fold = |s: &[u8]| String::from_utf8_lossy(s).to_lowercase();
     fold(a).cmp(&fold(b)).then_with(|| a.cmp(b))
-}
-
-/// Sort entries in `ls` order.
-pub fn sort(entries: &mut [Entry]) {
-    entries.sort_by(|a, b| compare(&a.name, &b.name));
 }
 
 /// `ls`: one name per line; dot-files only when `all`.
@@ -142,21 +141,8 @@ pub fn long_line(e: &Entry) -> String {
     )
 }
 
-/// `dir`: the Windows layout, directories first, then files, dot-files left out.
-pub fn format_dir(path: &str, entries: &[Entry]) -> String {
-    let mut dirs: Vec<&Entry> = entries.iter().filter(|e| e.kind == Kind::Dir).collect();
-    dirs.extend(entries.iter().filter(|e| e.kind != Kind::Dir));
-    let mut layout = DirLayout::new(path);
-    let mut out = layout.header.clone();
-    for e in dirs {
-        out.push_str(&layout.line(e));
-    }
-    out.push_str(&layout.totals());
-    out
-}
-
-/// The `dir` layout built as entries arrive (directories first), with the
-/// counts at the end.
+/// `dir`: the Windows layout, built as entries arrive (directories first,
+/// as `LIST … dirs` sends them), dot-files left out, the counts at the end.
 pub struct DirLayout {
     /// The heading, to print before the first entry.
     pub header: String,
@@ -187,7 +173,8 @@ impl DirLayout {
             return format!("{date}    {:<14} {}\n", "<DIR>", escape(&e.name));
         }
         self.files += 1;
-        self.bytes += e.size;
+        // Sizes come from the server: they may add up to anything.
+        self.bytes = self.bytes.saturating_add(e.size);
         format!("{date}{:>18} {}\n", thousands(e.size), escape(&e.name))
     }
 
@@ -269,6 +256,7 @@ mod tests {
             mode: 0o644,
             size,
             mtime: 1_763_640_120,
+            mtime_nsec: 0,
         }
     }
 
@@ -282,13 +270,13 @@ mod tests {
 
     #[test]
     fn order_is_case_insensitive_then_bytes() {
-        let mut v = vec![
+        let mut v = [
             e("b", Kind::File, 0),
             e("B", Kind::File, 0),
             e("a", Kind::Dir, 0),
             e("C", Kind::File, 0),
         ];
-        sort(&mut v);
+        v.sort_by(|a, b| compare(&a.name, &b.name));
         let names: Vec<_> = v
             .iter()
             .map(|e| String::from_utf8_lossy(&e.name).into_owned())
@@ -298,8 +286,16 @@ mod tests {
 
     #[test]
     fn dir_layout_matches_windows() {
-        let v = vec![e("a.jpg", Kind::File, 123_456), e("albums", Kind::Dir, 0)];
-        let text = format_dir("/photos", &v);
+        let mut layout = DirLayout::new("/photos");
+        let mut text = layout.header.clone();
+        for entry in [
+            e("albums", Kind::Dir, 0),
+            e(".hidden", Kind::Dir, 0),
+            e("a.jpg", Kind::File, 123_456),
+        ] {
+            text.push_str(&layout.line(&entry));
+        }
+        text.push_str(&layout.totals());
         assert_eq!(
             text,
             " Directory of /photos\n\n\

@@ -1,9 +1,13 @@
-//! The served tree: resolving a client's path inside the root and the
-//! operations on it. Listing layout lives in `listing`, patterns in `glob`,
-//! partial files and their atomic publishing in `partial`, gzip and deflate
-//! in `compress`. No sockets and no terminal.
+//! The served tree: a client's path resolved inside the root and the
+//! operations on it, all relative to open directory handles. Lookups live in
+//! `walk`, ordered listings in bounded memory in `scan`, the listing layouts
+//! in `listing`, patterns in `glob`, partial files and their atomic
+//! publishing in `partial`, gzip and deflate in `compress`,
+//! whole-file checksums in `digest`; OS calls go
+//! through `crate::sys`. No sockets and no terminal.
 
 pub mod compress;
+pub mod digest;
 pub mod glob;
 pub mod listing;
 mod partial;
@@ -20,9 +24,10 @@ use std::sync::Arc;
 
 use crate::error::{Cause, Error};
 use crate::sys::{self, Meta, MetaKind, Open};
+pub use crate::wire::ListOrder as Order;
 pub use listing::{Entry, Kind};
-pub use partial::{NotRegular, Partial, crc_of, unchanged};
-pub use scan::{Listing, Order};
+pub use partial::{Partial, Unfit, crc_of, unchanged};
+pub use scan::Listing;
 use walk::{At, Found};
 
 /// Longest single name in a path, in bytes (the common file-system limit).
@@ -221,23 +226,34 @@ impl Root {
             let one = entry(v.name().unwrap_or(b"/").to_vec(), &found.meta);
             return Ok(Listing::one(one));
         }
-        let dir = found.open_dir(&shown)?;
-        Ok(Listing::new(self.clone(), v.clone(), dir, order))
+        let dir = match found.at {
+            // A handle shared with others (the root's own): reading entries
+            // moves its position, so read through one of our own.
+            At::Opened(d) => sys::open_at(d.as_fd(), b".", Open::Dir)
+                .map(Dir)
+                .map_err(|e| Error::io_path(&shown, &e))?,
+            at @ At::Named(..) => Found { at, ..found }.open_dir(&shown)?,
+        };
+        Listing::new(self.clone(), v.clone(), dir, order)
     }
 
     /// The entry for `name` in the directory `dir`, which is `v`: a link is
     /// shown as what it points to when that is inside the root, and as a
     /// link otherwise. `None` when the name is gone.
-    fn entry_in(&self, v: &VPath, dir: &Dir, name: &[u8]) -> Option<Entry> {
-        let meta = dir.stat(name).ok()?;
+    fn entry_in(&self, v: &VPath, dir: &Dir, name: &[u8]) -> io::Result<Option<Entry>> {
+        let meta = match dir.stat(name) {
+            Ok(m) => m,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
         if meta.kind == MetaKind::Link {
             let mut target = v.clone();
             target.0.push(name.to_vec());
             if let Ok(found) = self.locate(&target) {
-                return Some(entry(name.to_vec(), &found.meta));
+                return Ok(Some(entry(name.to_vec(), &found.meta)));
             }
         }
-        Some(entry(name.to_vec(), &meta))
+        Ok(Some(entry(name.to_vec(), &meta)))
     }
 
     /// Make a directory.
@@ -362,6 +378,7 @@ fn entry(name: Vec<u8>, meta: &Meta) -> Entry {
         mode: meta.mode,
         size: if kind == Kind::File { meta.size } else { 0 },
         mtime: meta.mtime,
+        mtime_nsec: meta.mtime_nsec,
     }
 }
 

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use super::{Dir, LONG_PARTIAL_PREFIX, MAX_NAME_BYTES, PARTIAL_PREFIX};
 use crate::sys::{self, Meta, MetaKind, Open};
+use crate::wire::Stamp;
 
 /// Where a transfer's data waits until it is complete: `.rftp-part.NAME` in
 /// the destination directory (or `.rftp-long.…` when the name is too long),
@@ -40,26 +41,27 @@ impl Partial {
         format!("{LONG_PARTIAL_PREFIX}{a:08x}{b:08x}-{}", name.len()).into_bytes()
     }
 
-    /// Open and lock the partial file for `name` in `dir`, creating it. With
-    /// `resume` its data is kept and writing continues at its end; otherwise
-    /// it starts empty. Fails with `ResourceBusy` while another transfer
-    /// holds it, and with `NotRegular` when something other than a regular
-    /// file has its name (that is never opened).
+    /// Open and lock the partial file for `name` in `dir`. With `resume`
+    /// its kept data stays and writing continues at its end; otherwise any
+    /// old one is removed and a new, empty one made (`O_EXCL`, so nothing
+    /// already there is opened or truncated). Fails with `ResourceBusy`
+    /// while another transfer holds it, and with `Unfit` when its name holds
+    /// something other than a regular file, or kept data that has other
+    /// names too (writing there would change another file).
     pub fn open(dir: Dir, name: &[u8], resume: bool) -> io::Result<Partial> {
         let part = Partial::name_for(name);
         for _ in 0..PARTIAL_OPEN_TRIES {
-            match dir.stat(&part) {
-                Ok(m) if m.kind != MetaKind::File => return Err(io::Error::other(NotRegular)),
-                Ok(_) => {}
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e),
-            }
-            let file = File::from(sys::open_at(dir.as_fd(), &part, Open::ReadWriteCreate)?);
+            let Some(file) = open_or_make(&dir, &part, resume)? else {
+                continue;
+            };
             sys::try_lock(&file)?;
             // The name may have been removed or replaced between open and
             // lock; only the file still under the name is ours to use.
             if !holds(&dir, &part, &file) {
                 continue;
+            }
+            if sys::stat_fd(&file)?.links != 1 {
+                return Err(io::Error::other(Unfit("kept data has other names")));
             }
             let mut partial = Partial {
                 dir,
@@ -67,11 +69,7 @@ impl Partial {
                 part,
                 file,
             };
-            if resume {
-                partial.file.seek(SeekFrom::End(0))?;
-            } else {
-                partial.file.set_len(0)?;
-            }
+            partial.file.seek(SeekFrom::End(0))?;
             return Ok(partial);
         }
         Err(io::Error::other("partial file keeps changing"))
@@ -126,6 +124,14 @@ impl Partial {
         &mut self.file
     }
 
+    /// Give the data the time and permission bits it is to be published
+    /// with; call after the last write, which would change the time again.
+    /// The publish step keeps both, so the file never shows another mode.
+    pub fn stamp(&self, stamp: Stamp) -> io::Result<()> {
+        sys::set_mode(&self.file, stamp.mode)?;
+        sys::set_mtime(&self.file, stamp.mtime, stamp.nsec)
+    }
+
     /// Give the data its real name: replacing an existing file atomically
     /// when `replace`, failing with `AlreadyExists` otherwise. What gets the
     /// name is the file this transfer wrote (linked by its descriptor where
@@ -149,8 +155,10 @@ impl Partial {
         let dir = self.dir.as_fd();
         if !replace {
             match sys::link_fd(&self.file, dir, &self.name) {
-                Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {}
-                done => return done,
+                Ok(()) => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
+                // Not allowed (an old kernel) or no hard links here: by name.
+                Err(_) => {}
             }
         }
         // By name: safe while the lock is held, since every client command
@@ -158,10 +166,13 @@ impl Partial {
         if !holds(&self.dir, &self.part, &self.file) {
             return Err(io::Error::other("partial file was replaced"));
         }
-        if replace {
-            sys::rename_at(dir, &self.part, dir, &self.name, true)
-        } else {
-            sys::link_at(dir, &self.part, dir, &self.name)
+        match sys::rename_at(dir, &self.part, dir, &self.name, replace) {
+            // No RENAME_NOREPLACE on this file system: a hard link also
+            // refuses a taken name.
+            Err(e) if e.kind() == io::ErrorKind::Unsupported => {
+                sys::link_at(dir, &self.part, dir, &self.name)
+            }
+            done => done,
         }
     }
 
@@ -173,18 +184,42 @@ impl Partial {
     }
 }
 
-/// The error inside an `io::Error` for a name that holds something other
-/// than a regular file where one is needed.
-#[derive(Debug)]
-pub struct NotRegular;
-
-impl std::fmt::Display for NotRegular {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("not a regular file")
+/// One try at the partial file `part`: the kept one opened (`resume`), or
+/// the old one removed and a new one made. `None`: something changed under
+/// our feet, try again.
+fn open_or_make(dir: &Dir, part: &[u8], resume: bool) -> io::Result<Option<File>> {
+    match dir.stat(part) {
+        Ok(m) if m.kind != MetaKind::File => Err(io::Error::other(Unfit("not a regular file"))),
+        Ok(_) if resume => match sys::open_at(dir.as_fd(), part, Open::ReadWrite) {
+            Ok(fd) => Ok(Some(File::from(fd))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        },
+        // Waits for no transfer: one that holds it makes this ResourceBusy.
+        Ok(_) => Partial::remove(dir, part).map(|()| None),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            match sys::open_at(dir.as_fd(), part, Open::CreateNew) {
+                Ok(fd) => Ok(Some(File::from(fd))),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(None),
+                Err(e) => Err(e),
+            }
+        }
+        Err(e) => Err(e),
     }
 }
 
-impl std::error::Error for NotRegular {}
+/// The error inside an `io::Error` for a partial file's name that holds
+/// what no transfer may write to; says why.
+#[derive(Debug)]
+pub struct Unfit(pub &'static str);
+
+impl std::fmt::Display for Unfit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for Unfit {}
 
 /// Whether `name` in `dir` is the open `file` right now.
 fn holds(dir: &Dir, name: &[u8], file: &File) -> bool {
@@ -275,6 +310,23 @@ mod tests {
         let long = Partial::name_for(&[b'n'; 250]);
         assert!(long.starts_with(LONG_PARTIAL_PREFIX.as_bytes()) && long.ends_with(b"-250"));
         assert_eq!(Partial::name_for(b"x"), b".rftp-part.x");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_partial_file_with_another_name_is_never_written_through() {
+        // What a crash between publishing's link and unlink leaves, or a
+        // local user's `ln x .rftp-part.x`.
+        let dir = dir();
+        fs::write(dir.join("x"), b"precious").unwrap();
+        fs::hard_link(dir.join("x"), dir.join(".rftp-part.x")).unwrap();
+        let err = Partial::open_local(&dir, b"x", true).err().unwrap();
+        assert_eq!(err.to_string(), "kept data has other names");
+        let mut p = Partial::open_local(&dir, b"x", false).unwrap();
+        assert_eq!(p.kept().unwrap(), 0);
+        io::Write::write_all(p.file(), b"new").unwrap();
+        drop(p);
+        assert_eq!(fs::read(dir.join("x")).unwrap(), b"precious");
         fs::remove_dir_all(dir).unwrap();
     }
 

@@ -17,6 +17,9 @@ use crate::sys::{self, Beneath, Meta, MetaKind, Open};
 
 /// Most symbolic links one lookup follows, as the kernel's own limit.
 const MAX_LINKS: u32 = 40;
+/// Most directories a walk by hand holds open at once (one per level), so
+/// that a deep tree cannot run the server out of descriptors.
+const MAX_WALK_DEPTH: usize = 256;
 
 /// Where a lookup ended.
 pub enum At {
@@ -123,6 +126,9 @@ pub fn walk(root: &OwnedFd, real: &Path, v: &VPath) -> Result<Found, Error> {
                     prepend(&mut todo, &target);
                 }
             }
+            MetaKind::Dir if !is_last && stack.len() == MAX_WALK_DEPTH => {
+                return Err(Error::path(&shown, Cause::Refused("too deep")));
+            }
             MetaKind::Dir if !is_last => {
                 // O_NOFOLLOW: a link swapped in since the stat fails here
                 // (ELOOP) instead of being followed.
@@ -184,6 +190,54 @@ fn dup(fd: BorrowedFd<'_>, shown: &[u8]) -> Result<Dir, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fs::Root;
+    use std::os::unix::fs::symlink;
+
+    /// What the walk by hand finds for `path` in a tree made for the test.
+    fn walked(dir: &Path, path: &[u8]) -> Result<Meta, Error> {
+        let root_fd = sys::open_dir(dir).unwrap();
+        let real = std::fs::canonicalize(dir).unwrap();
+        let v = crate::fs::resolve_path(&VPath::root(), path).unwrap();
+        walk(&root_fd, &real, &v).map(|f| f.meta)
+    }
+
+    #[test]
+    fn the_walk_by_hand_follows_links_inside_and_refuses_the_rest() {
+        let dir = std::env::temp_dir().join(format!("rftp-walk-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("a/b")).unwrap();
+        std::fs::write(dir.join("a/b/f"), b"12345").unwrap();
+        symlink("b", dir.join("a/rel")).unwrap();
+        symlink("../a/b/f", dir.join("a/up")).unwrap();
+        symlink(dir.join("a"), dir.join("abs")).unwrap();
+        symlink("..", dir.join("a/b/top")).unwrap();
+        symlink("../..", dir.join("out")).unwrap();
+        symlink("/etc", dir.join("etc")).unwrap();
+        symlink("loop2", dir.join("loop1")).unwrap();
+        symlink("loop1", dir.join("loop2")).unwrap();
+        let size = |p: &[u8]| walked(&dir, p).map(|m| m.size);
+        assert_eq!(size(b"a/rel/f").unwrap(), 5);
+        assert_eq!(size(b"a/up").unwrap(), 5);
+        assert_eq!(size(b"abs/b/f").unwrap(), 5);
+        assert_eq!(size(b"abs/rel/top/b/f").unwrap(), 5);
+        assert_eq!(walked(&dir, b"a/b/top").unwrap().kind, MetaKind::Dir);
+        let cause = |p: &[u8]| match walked(&dir, p) {
+            Err(Error::Path { cause, .. }) => Some(cause),
+            _ => None,
+        };
+        assert_eq!(cause(b"out"), Some(Cause::Outside));
+        assert_eq!(cause(b"out/x"), Some(Cause::Outside));
+        assert_eq!(cause(b"etc/passwd"), Some(Cause::Outside));
+        assert_eq!(cause(b"loop1"), Some(Cause::Refused("too many links")));
+        assert_eq!(cause(b"a/b/f/x"), Some(Cause::NotDir));
+        assert_eq!(cause(b"a/none"), Some(Cause::NotFound));
+        // The fast path agrees.
+        let root = Root::open(&dir).unwrap();
+        let v = |p: &[u8]| root.resolve(&VPath::root(), p).unwrap();
+        assert_eq!(root.stat(&v(b"abs/rel/top/b/f")).unwrap().size, 5);
+        assert!(root.stat(&v(b"out/x")).is_err());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 
     #[test]
     fn absolute_targets_count_only_below_the_root() {

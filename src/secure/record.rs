@@ -13,18 +13,16 @@
 
 use std::io;
 
-use aes_gcm::Aes256Gcm;
-use aes_gcm::aead::{AeadInOut, KeyInit};
-use chacha20poly1305::ChaCha20Poly1305;
+use rftp_aead::{Aead, Algorithm};
 
 /// Most plaintext bytes in one record.
 pub const MAX_PLAINTEXT_BYTES: usize = 16 * 1024;
 /// The AEAD tag after each record's ciphertext, in bytes.
-pub const TAG_BYTES: usize = 16;
+pub const TAG_BYTES: usize = rftp_aead::TAG_BYTES;
 /// The record header: type and length, in bytes.
 pub const HEADER_BYTES: usize = 3;
 /// A record key, in bytes (both suites).
-pub const KEY_BYTES: usize = 32;
+pub const KEY_BYTES: usize = rftp_aead::KEY_BYTES;
 /// Record type: data.
 pub(super) const TYPE_DATA: u8 = 0x17;
 /// Record type: the sender's last record (empty); a stream that ends
@@ -90,23 +88,21 @@ pub fn aes_hardware() -> bool {
 
 /// One direction's cipher and record counter.
 pub struct Keys {
-    cipher: Cipher,
+    aead: Aead,
     counter: u64,
-}
-
-enum Cipher {
-    Aes(Box<Aes256Gcm>),
-    ChaCha(Box<ChaCha20Poly1305>),
 }
 
 impl Keys {
     /// Keys of `suite` with `key`, counting records from 0.
     pub fn new(suite: Suite, key: &[u8; KEY_BYTES]) -> Keys {
-        let cipher = match suite {
-            Suite::Aes256Gcm => Cipher::Aes(Box::new(Aes256Gcm::new(key.into()))),
-            Suite::ChaCha20Poly1305 => Cipher::ChaCha(Box::new(ChaCha20Poly1305::new(key.into()))),
+        let algorithm = match suite {
+            Suite::Aes256Gcm => Algorithm::Aes256Gcm,
+            Suite::ChaCha20Poly1305 => Algorithm::ChaCha20Poly1305,
         };
-        Keys { cipher, counter: 0 }
+        Keys {
+            aead: Aead::new(algorithm, key),
+            counter: 0,
+        }
     }
 
     /// The next record's nonce; the counter never wraps.
@@ -123,25 +119,17 @@ impl Keys {
     /// Seal `buf` in place under `aad`; returns the tag.
     pub(super) fn seal(&mut self, aad: &[u8], buf: &mut [u8]) -> io::Result<[u8; TAG_BYTES]> {
         let nonce = self.next_nonce()?;
-        let tag = match &self.cipher {
-            Cipher::Aes(c) => c.encrypt_inout_detached((&nonce).into(), aad, buf.into()),
-            Cipher::ChaCha(c) => c.encrypt_inout_detached((&nonce).into(), aad, buf.into()),
-        }
-        .map_err(|_| io::Error::other("cannot seal a record"))?;
-        Ok(tag.into())
+        self.aead
+            .seal(&nonce, aad, buf)
+            .map_err(|_| io::Error::other("cannot seal a record"))
     }
 
     /// Open `buf` in place under `aad` and `tag`; an error means the
     /// record is not the next one the peer sealed.
     pub(super) fn open(&mut self, aad: &[u8], buf: &mut [u8], tag: &[u8]) -> io::Result<()> {
         let nonce = self.next_nonce()?;
-        let tag = aes_gcm::Tag::try_from(tag).map_err(|_| refused("bad record tag"))?;
-        let tag = &tag;
-        match &self.cipher {
-            Cipher::Aes(c) => c.decrypt_inout_detached((&nonce).into(), aad, buf.into(), tag),
-            Cipher::ChaCha(c) => c.decrypt_inout_detached((&nonce).into(), aad, buf.into(), tag),
-        }
-        .map_err(|_| {
+        let tag: &[u8; TAG_BYTES] = tag.try_into().map_err(|_| refused("bad record tag"))?;
+        self.aead.open(&nonce, aad, buf, tag).map_err(|_| {
             refused("a record failed to authenticate (changed, replayed, reordered or forged)")
         })
     }

@@ -2,6 +2,7 @@
 //! log. Each connection runs in its own thread (`session`); a panic there ends
 //! that connection only. Files are reached only through `fs::Root`.
 
+mod meta;
 mod secure_login;
 mod session;
 mod timed;
@@ -39,6 +40,10 @@ pub enum Verbosity {
 pub struct Config {
     /// Address to listen on; `None` means every interface, IPv4 and IPv6.
     pub addr: Option<IpAddr>,
+    /// Scope id (interface index) of a link-local `addr`; 0 for none.
+    pub scope_id: u32,
+    /// Answer discovery probes on UDP `port` (off with `--no-announce`).
+    pub announce: bool,
     /// Port to listen on; 0 asks the OS for one.
     pub port: u16,
     /// The served tree.
@@ -59,6 +64,8 @@ pub struct Config {
     pub verbosity: Verbosity,
     /// Speak protocol 1 (clear text) instead of protocol 2.
     pub plain: bool,
+    /// `--limit`: most payload bytes per second, per session.
+    pub limit: Option<u64>,
 }
 
 impl Config {
@@ -80,11 +87,13 @@ impl Config {
 pub fn run(cfg: Config) -> Result<(), Error> {
     // stdout carries only the banner, so it may say that the log broke.
     out::notices_on_stdout();
-    let listeners = bind(cfg.addr, cfg.port)?;
+    transfer::note_umask();
+    let listeners = bind(cfg.addr, cfg.scope_id, cfg.port)?;
     if cfg.plain {
         out::err_line(crate::secure::PLAIN_WARNING);
     }
-    print_banner(&cfg, &listeners);
+    let announced = announce(&cfg, &listeners);
+    print_banner(&cfg, &listeners, announced);
     let cfg = Arc::new(cfg);
     let active = Arc::new(AtomicUsize::new(0));
     let mut threads = Vec::new();
@@ -101,10 +110,13 @@ pub fn run(cfg: Config) -> Result<(), Error> {
 /// Listen on `addr:port`, or on every interface when `addr` is `None`: the
 /// IPv6 wildcard (dual-stack where the OS allows), plus the IPv4 wildcard
 /// when the OS keeps the two apart or has no IPv6.
-fn bind(addr: Option<IpAddr>, port: u16) -> Result<Vec<TcpListener>, Error> {
+fn bind(addr: Option<IpAddr>, scope_id: u32, port: u16) -> Result<Vec<TcpListener>, Error> {
     let fail = |a: SocketAddr, e: io::Error| Error::Io(format!("cannot listen on {a}"), e);
     if let Some(ip) = addr {
-        let a = SocketAddr::new(ip, port);
+        let mut a = SocketAddr::new(ip, port);
+        if let SocketAddr::V6(v6) = &mut a {
+            v6.set_scope_id(scope_id);
+        }
         return Ok(vec![TcpListener::bind(a).map_err(|e| fail(a, e))?]);
     }
     let v6 = SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port);
@@ -125,15 +137,46 @@ fn bind(addr: Option<IpAddr>, port: u16) -> Result<Vec<TcpListener>, Error> {
     }
 }
 
+/// Start answering discovery probes when asked to and listening on every
+/// interface (a probe to the wildcard cannot reach one address); whether it
+/// did. A port taken by another program is said, not fatal.
+fn announce(cfg: &Config, listeners: &[TcpListener]) -> bool {
+    let port = listeners
+        .first()
+        .and_then(|l| l.local_addr().ok())
+        .map_or(cfg.port, |a| a.port());
+    if !cfg.announce || cfg.addr.is_some_and(|a| !a.is_unspecified()) {
+        return false;
+    }
+    match crate::net::announce::start(port) {
+        Ok(_) => true,
+        Err(e) => {
+            out::err_line(&format!(
+                "rftp: not answering discovery on UDP port {port}: {}",
+                Cause::of(&e)
+            ));
+            false
+        }
+    }
+}
+
 /// Tell the person who started the server where it is and how to log in.
 /// A banner that cannot be written is dropped (said once on stderr).
-fn print_banner(cfg: &Config, listeners: &[TcpListener]) {
+fn print_banner(cfg: &Config, listeners: &[TcpListener], announced: bool) {
+    let mut listen = None;
     for l in listeners {
         if let Ok(a) = l.local_addr() {
             let both = a.ip().is_unspecified() && a.is_ipv6() && listeners.len() == 1;
             let note = if both { " (IPv6 and IPv4)" } else { "" };
-            out::out_line(&format!("listening on {a}{note}"));
+            out::out_line(&format!("listening on {}{note}", show_addr(&a)));
+            listen = Some(listen.unwrap_or(a));
         }
+    }
+    let port = listen.map_or(cfg.port, |a| a.port());
+    let listen = listen.filter(|_| cfg.addr.is_some());
+    let ifs = crate::net::ifaces::list();
+    for line in crate::net::banner::lines(listen, port, announced, &ifs) {
+        out::out_line(&line);
     }
     out::out_line(&format!("root {}", cfg.root.real().display()));
     out::out_line(&format!("user {}", crate::wire::escape(&cfg.user)));
@@ -142,6 +185,19 @@ fn print_banner(cfg: &Config, listeners: &[TcpListener]) {
             "password {}",
             String::from_utf8_lossy(&cfg.password)
         ));
+    }
+}
+
+/// `[fe80::1%eth0]:2121`: std prints the zone as a number.
+fn show_addr(a: &SocketAddr) -> String {
+    match a {
+        SocketAddr::V6(v6) if v6.scope_id() != 0 => format!(
+            "[{}%{}]:{}",
+            v6.ip(),
+            crate::net::ifaces::name_of(&crate::net::ifaces::list(), v6.scope_id()),
+            v6.port()
+        ),
+        a => a.to_string(),
     }
 }
 

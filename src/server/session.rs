@@ -10,10 +10,11 @@ use std::time::{Duration, Instant};
 use super::timed::{TimedReader, TimedWriter};
 use super::{Config, Verbosity, secure_login, transfer};
 use crate::error::{Cause, Error};
-use crate::fs::{Order, VPath};
+use crate::fs::{Listing, VPath};
 use crate::secure::record::{RecordReader, RecordWriter};
 use crate::wire::{
-    self, COMMANDS, Line, MAX_LINE_BYTES, PayloadWriter, Reply, Request, code, escape, quote,
+    self, COMMANDS, Line, ListOrder, MAX_LINE_BYTES, PayloadWriter, Reply, Request, code, escape,
+    quote,
 };
 
 /// Time allowed from connect to a successful login, however the bytes trickle.
@@ -36,6 +37,8 @@ pub struct Session<'a> {
     /// The bytes to the client, likewise.
     pub writer: RecordWriter<TimedWriter>,
     pub cwd: VPath,
+    /// `--limit`: the bucket this session's payloads go through.
+    pub limiter: Option<crate::rate::Bucket>,
     line: Vec<u8>,
 }
 
@@ -80,6 +83,7 @@ impl<'a> Session<'a> {
                 TimedWriter::new(stream, cfg.idle_timeout),
             ),
             cwd: VPath::root(),
+            limiter: cfg.limit.map(crate::rate::Bucket::new),
             line: Vec::with_capacity(256),
         })
     }
@@ -244,7 +248,9 @@ impl<'a> Session<'a> {
             } => return transfer::receive_file(self, &path, length, mode, offset),
             Request::Crc { path, length } => transfer::crc(self, &path, length),
             Request::Partial(path) => transfer::partial(self, &path),
-            Request::List { path, dirs_first } => return self.list(path.as_deref(), dirs_first),
+            Request::Mtime { path, secs, nsec } => super::meta::mtime(self, &path, secs, nsec),
+            Request::Sum { path, algo } => super::meta::sum(self, &path, &algo),
+            Request::List { path, order } => return self.list(path.as_deref(), order),
             Request::Help => return self.help(),
             Request::Pwd => Ok(Reply::new(code::PWD, quote(&self.cwd.to_bytes()))),
             Request::Cwd(path) => self.cwd(path.as_deref()),
@@ -328,34 +334,24 @@ impl<'a> Session<'a> {
 
     /// LIST: the entries stream out as the directory is read, in bounded
     /// memory whatever its size (see `fs::Listing`).
-    fn list(&mut self, path: Option<&[u8]>, dirs_first: bool) -> io::Result<()> {
+    fn list(&mut self, path: Option<&[u8]>, order: Option<ListOrder>) -> io::Result<()> {
         let target = match path {
             None => Ok(self.cwd.clone()),
             Some(p) => self.resolve(p),
         };
-        let order = if dirs_first {
-            Order::DirsFirst
-        } else {
-            Order::Name
-        };
-        let listed = target.and_then(|v| Ok((self.cfg.root.list(&v, order)?, v)));
-        let (entries, v) = match listed {
+        let order = order.unwrap_or(ListOrder::Name);
+        let (mut entries, v) = match target.and_then(|v| Ok((self.cfg.root.list(&v, order)?, v))) {
             Ok(x) => x,
             Err(e) => return self.reply(&e.reply()),
         };
         let shown = quote(&v.to_bytes());
         self.reply(&Reply::listing(&shown))?;
-        let mut crc = crc32fast::Hasher::new();
-        let mut length = 0u64;
-        let mut payload = PayloadWriter::new(&mut self.writer);
-        for e in entries {
-            let line = e.to_line();
-            payload.write_all(line.as_bytes())?;
-            crc.update(line.as_bytes());
-            length += line.len() as u64;
+        let (length, crc) = send_listing(&mut self.writer, &mut entries)?;
+        // A directory that could not be read to its end is no listing.
+        if let Some(e) = entries.error() {
+            return self.reply(&e.reply());
         }
-        payload.finish()?;
-        let mut done = Reply::transfer_ok(length, crc.finalize());
+        let mut done = Reply::transfer_ok(length, crc);
         done.text = format!("{} {shown}", done.text);
         self.reply(&done)
     }
@@ -381,6 +377,21 @@ impl<'a> Session<'a> {
         }
         self.reply(&done)
     }
+}
+
+/// Send a listing's lines as one payload; returns their length and CRC-32.
+fn send_listing(w: &mut impl Write, entries: &mut Listing) -> io::Result<(u64, u32)> {
+    let mut crc = crc32fast::Hasher::new();
+    let mut length = 0u64;
+    let mut payload = PayloadWriter::new(w);
+    for e in entries {
+        let line = e.to_line();
+        payload.write_all(line.as_bytes())?;
+        crc.update(line.as_bytes());
+        length += line.len() as u64;
+    }
+    payload.finish()?;
+    Ok((length, crc.finalize()))
 }
 
 /// Compare two byte strings in time that depends only on their lengths.

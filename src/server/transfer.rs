@@ -4,15 +4,18 @@
 //! and CRC and PARTIAL, which let a client continue an interrupted transfer.
 
 use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use super::session::Session;
 use crate::error::{Cause, Error};
 use crate::fs::compress::{Deflater, WIRE_LEVEL, gzip};
 use crate::fs::{Dir, Partial, crc_of, unchanged};
+use crate::rate::Limited;
+use crate::sys;
 use crate::wire::{
-    Copied, Line, PayloadReader, PayloadWriter, Reply, StoreMode, Trailer, code, escape, payload,
-    read_line,
+    Copied, Line, PayloadReader, PayloadWriter, Reply, Stamp, StoreMode, Trailer, code, escape,
+    payload, read_line,
 };
 
 /// RETR: send `path` from `offset`, deflated on the fly when `deflate`.
@@ -40,7 +43,8 @@ pub fn send_file(s: &mut Session, path: &[u8], offset: u64, deflate: bool) -> io
     let encoding = if deflate { " deflate" } else { "" };
     let what = if deflate { "get -z" } else { "get" };
     s.reply(&Reply::new(code::PAYLOAD, format!("{length}{encoding}")))?;
-    let mut payload = PayloadWriter::new(&mut s.writer);
+    let mut framed = PayloadWriter::new(&mut s.writer);
+    let mut payload = Limited::new(&mut framed, s.limiter.as_mut());
     let mut moved = 0;
     let mut source = (&mut file).take(length);
     let copied = if deflate {
@@ -49,8 +53,8 @@ pub fn send_file(s: &mut Session, path: &[u8], offset: u64, deflate: bool) -> io
             .and_then(|c| deflater.finish().map(|_| c))
     } else {
         payload::send(&mut source, &mut payload, length, &mut |n| moved = n)
-    }
-    .and_then(|c| payload.finish().map(|_| c));
+    };
+    let copied = copied.and_then(|c| framed.finish().map(|_| c));
     let copied = match copied {
         Ok(c) => c,
         Err(e) => {
@@ -68,7 +72,11 @@ pub fn send_file(s: &mut Session, path: &[u8], offset: u64, deflate: bool) -> io
     let reply = match read_error {
         Some(e) => Error::io_path(path, &e).reply(),
         None if sent != length || changed => Error::path(path, Cause::Changed).reply(),
-        None => Reply::transfer_ok(sent, crc),
+        None => Reply::transfer_ok_stamped(
+            sent,
+            crc,
+            Stamp::new(before.mtime, before.mtime_nsec, before.mode),
+        ),
     };
     log_transfer(s, what, &v.to_bytes(), sent, started, &status(&reply));
     s.reply(&reply)
@@ -127,17 +135,18 @@ pub fn receive_file(
 ) -> io::Result<()> {
     let started = Instant::now();
     let prepared = prepare_upload(s, path, mode, offset);
-    let mut payload = PayloadReader::new(&mut s.reader, length);
+    let mut framed = PayloadReader::new(&mut s.reader, length);
+    let mut payload = Limited::new(&mut framed, s.limiter.as_mut());
     let mut up = match prepared {
         Ok(up) => up,
         Err(e) => {
-            payload.drain()?;
+            framed.drain()?;
             read_trailer(s)?;
             return s.reply(&e.reply());
         }
     };
     let copied = payload::receive(&mut payload, up.partial.file(), length, &mut |_| {});
-    let got = payload.total();
+    let got = framed.total();
     let outcome = copied.and_then(|c| read_trailer(s).map(|t| (c, t)));
     let (copied, trailer) = match outcome {
         Ok(x) => x,
@@ -150,7 +159,7 @@ pub fn receive_file(
             "'{}': the client abandoned the upload",
             escape(&shown)
         ))),
-        (None, Trailer::Done { length: l, crc })
+        (None, Trailer::Done { length: l, crc, .. })
             if l != copied.bytes || l != length || crc != copied.crc =>
         {
             Err(Error::Transfer(format!(
@@ -158,12 +167,17 @@ pub fn receive_file(
                 escape(&shown)
             )))
         }
-        (None, Trailer::Done { .. }) => Ok(()),
+        (None, Trailer::Done { stamp, .. }) => Ok(stamp),
     };
     let outcome = match outcome {
-        Ok(()) => partial
-            .publish(mode == StoreMode::Replace)
-            .map_err(|e| Error::publish(&shown, &e)),
+        Ok(stamp) => stamp
+            .map_or(Ok(()), |st| partial.stamp(server_stamp(st)))
+            .map_err(|e| Error::io_path(&shown, &e))
+            .and_then(|()| {
+                partial
+                    .publish(mode == StoreMode::Replace)
+                    .map_err(|e| Error::publish(&shown, &e))
+            }),
         Err(e) => {
             partial.discard();
             Err(e)
@@ -175,6 +189,26 @@ pub fn receive_file(
     };
     log_transfer(s, "put", &shown, copied.bytes, started, &status(&reply));
     s.reply(&reply)
+}
+
+/// The server's umask, read once at start (`note_umask`).
+static UMASK: OnceLock<u32> = OnceLock::new();
+/// Write bits for group and other: on the server these follow its umask.
+const GROUP_OTHER_WRITE: u32 = 0o022;
+
+/// Read the umask, before any session starts (reading it sets it).
+pub fn note_umask() {
+    UMASK.get_or_init(sys::umask);
+}
+
+/// An uploaded file's stamp as the server applies it: group and other
+/// write bits only where the server's umask allows them.
+fn server_stamp(stamp: Stamp) -> Stamp {
+    let umask = UMASK.get().copied().unwrap_or(GROUP_OTHER_WRITE);
+    Stamp {
+        mode: stamp.mode & !(umask & GROUP_OTHER_WRITE),
+        ..stamp
+    }
 }
 
 /// An upload cut off: a lost connection keeps the partial data for `-c`;

@@ -6,10 +6,12 @@
 pub mod number;
 pub mod payload;
 mod reply;
+pub mod stamp;
 pub mod words;
 
 pub use payload::{Copied, PayloadReader, PayloadWriter};
 pub use reply::{LISTING_LENGTH, Line, Reply, Trailer, read_line};
+pub use stamp::Stamp;
 pub use words::{escape, quote};
 
 /// Protocol version, announced in the greeting (`220 rftp 1 …`).
@@ -122,6 +124,8 @@ pub const COMMANDS: &[CommandSpec] = &[
     cmd("STOR", "PATH LENGTH MODE [OFFSET]", 3, 4, "upload a file"),
     cmd("CRC", "PATH LENGTH", 2, 2, "CRC-32 of a file's first bytes"),
     cmd("PARTIAL", "PATH", 1, 1, "what an interrupted upload kept"),
+    cmd("MTIME", "PATH TIME", 2, 2, "set a directory's modification time"),
+    cmd("SUM", "PATH ALGO", 2, 2, "checksum of a file (crc32 or sha256)"),
     cmd("COMPRESS", "PATH LEVEL MODE", 3, 3, "write PATH.gz beside PATH"),
     cmd("MKDIR", "PATH", 1, 1, "make a directory"),
     cmd("RMDIR", "PATH", 1, 1, "remove an empty directory"),
@@ -160,6 +164,24 @@ impl StoreMode {
     }
 }
 
+/// The order of a listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListOrder {
+    /// `ls` order (`name`): by name, case-insensitive, ties by byte order.
+    Name,
+    /// `dir` order (`dirs`): directories first, each group as in `Name`.
+    DirsFirst,
+}
+
+impl ListOrder {
+    fn word(self) -> &'static str {
+        match self {
+            ListOrder::Name => "name",
+            ListOrder::DirsFirst => "dirs",
+        }
+    }
+}
+
 /// A parsed command line. Paths are raw bytes, as the OS allows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
@@ -172,10 +194,10 @@ pub enum Request {
     /// `CWD [PATH]`
     Cwd(Option<Vec<u8>>),
     /// `LIST [PATH [name|dirs]]`: the listing streams in a payload of no
-    /// announced length (`150 * PATH`); `dirs` puts directories first.
+    /// announced length (`150 * PATH`), in name order unless `dirs`.
     List {
         path: Option<Vec<u8>>,
-        dirs_first: bool,
+        order: Option<ListOrder>,
     },
     /// `STAT PATH`
     Stat(Vec<u8>),
@@ -203,6 +225,11 @@ pub enum Request {
     Crc { path: Vec<u8>, length: u64 },
     /// `PARTIAL PATH`
     Partial(Vec<u8>),
+    /// `MTIME PATH SECS[.NNNNNNNNN]`: a directory's modification time, set
+    /// once a recursive upload has filled it.
+    Mtime { path: Vec<u8>, secs: i64, nsec: u32 },
+    /// `SUM PATH ALGO`: a file's checksum, computed on the server.
+    Sum { path: Vec<u8>, algo: Vec<u8> },
     /// `MKDIR PATH`
     Mkdir(Vec<u8>),
     /// `RMDIR PATH`
@@ -269,12 +296,13 @@ impl Request {
             "CWD" => Request::Cwd(Some(next()).filter(|p| !p.is_empty())),
             "LIST" => {
                 let path = Some(next()).filter(|p| !p.is_empty());
-                let dirs_first = match next().as_slice() {
-                    b"" | b"name" => false,
-                    b"dirs" => true,
+                let order = match next().as_slice() {
+                    b"" => None,
+                    b"name" => Some(ListOrder::Name),
+                    b"dirs" => Some(ListOrder::DirsFirst),
                     _ => return Err(parse_error(code::BAD_ARGS, "order must be name or dirs")),
                 };
-                Request::List { path, dirs_first }
+                Request::List { path, order }
             }
             "STAT" => Request::Stat(next()),
             "RETR" => {
@@ -333,6 +361,19 @@ impl Request {
                 Request::Crc { path, length }
             }
             "PARTIAL" => Request::Partial(next()),
+            "MTIME" => {
+                let path = next();
+                let time = next();
+                let (secs, nsec) = std::str::from_utf8(&time)
+                    .ok()
+                    .and_then(stamp::parse_time)
+                    .ok_or_else(|| parse_error(code::BAD_ARGS, "bad time"))?;
+                Request::Mtime { path, secs, nsec }
+            }
+            "SUM" => {
+                let path = next();
+                Request::Sum { path, algo: next() }
+            }
             "MKDIR" => Request::Mkdir(next()),
             "RMDIR" => Request::Rmdir(next()),
             "DELE" => Request::Dele(next()),
@@ -360,14 +401,12 @@ impl Request {
             Request::Pass(p) => ("PASS", vec![quote(p)]),
             Request::Pwd => ("PWD", vec![]),
             Request::Cwd(p) => ("CWD", p.iter().map(|p| quote(p)).collect()),
-            Request::List { path, dirs_first } => {
+            Request::List { path, order } => {
                 let mut args = Vec::new();
-                if path.is_some() || *dirs_first {
+                if path.is_some() || order.is_some() {
                     args.push(quote(path.as_deref().unwrap_or(b".")));
                 }
-                if *dirs_first {
-                    args.push("dirs".to_string());
-                }
+                args.extend(order.map(|o| o.word().to_string()));
                 ("LIST", args)
             }
             Request::Stat(p) => ("STAT", vec![quote(p)]),
@@ -397,6 +436,10 @@ impl Request {
                 ("STOR", args)
             }
             Request::Crc { path, length } => ("CRC", vec![quote(path), length.to_string()]),
+            Request::Mtime { path, secs, nsec } => {
+                ("MTIME", vec![quote(path), stamp::time_word(*secs, *nsec)])
+            }
+            Request::Sum { path, algo } => ("SUM", vec![quote(path), quote(algo)]),
             Request::Partial(p) => ("PARTIAL", vec![quote(p)]),
             Request::Mkdir(p) => ("MKDIR", vec![quote(p)]),
             Request::Rmdir(p) => ("RMDIR", vec![quote(p)]),
@@ -454,15 +497,19 @@ mod tests {
             Request::Cwd(Some(name.clone())),
             Request::List {
                 path: Some(b"/a".to_vec()),
-                dirs_first: false,
+                order: Some(ListOrder::Name),
             },
             Request::List {
                 path: Some(name.clone()),
-                dirs_first: true,
+                order: Some(ListOrder::DirsFirst),
             },
             Request::List {
                 path: None,
-                dirs_first: false,
+                order: None,
+            },
+            Request::List {
+                path: Some(b"/a".to_vec()),
+                order: None,
             },
             Request::Stat(name.clone()),
             Request::Retr {
@@ -491,6 +538,15 @@ mod tests {
                 length: 9,
             },
             Request::Partial(name.clone()),
+            Request::Mtime {
+                path: name.clone(),
+                secs: -3,
+                nsec: 42,
+            },
+            Request::Sum {
+                path: name.clone(),
+                algo: b"sha256".to_vec(),
+            },
             Request::Stor {
                 path: b"x".to_vec(),
                 length: 0,

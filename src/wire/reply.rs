@@ -3,14 +3,21 @@
 
 use std::io::{self, BufRead, Write};
 
+use super::stamp::Stamp;
 use super::{MAX_LINE_BYTES, code, number, words};
 
-/// The sender's trailer after an upload payload: `DONE LENGTH CRC32` when it
-/// delivered what it announced, `ABORT` when it did not.
+/// The sender's trailer after an upload payload: `DONE LENGTH CRC32 [MTIME
+/// MODE]` when it delivered what it announced (with the file's time and
+/// permission bits when they are to be kept), `ABORT` when it did not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trailer {
-    /// Everything sent; the sender's length and CRC-32.
-    Done { length: u64, crc: u32 },
+    /// Everything sent; the sender's length and CRC-32, and the stamp the
+    /// file is to be published with.
+    Done {
+        length: u64,
+        crc: u32,
+        stamp: Option<Stamp>,
+    },
     /// The sender could not deliver (read error, file changed).
     Abort,
 }
@@ -19,7 +26,16 @@ impl Trailer {
     /// The trailer line, newline included.
     pub fn to_line(self) -> String {
         match self {
-            Trailer::Done { length, crc } => format!("DONE {length} {crc:08x}\n"),
+            Trailer::Done {
+                length,
+                crc,
+                stamp: None,
+            } => format!("DONE {length} {crc:08x}\n"),
+            Trailer::Done {
+                length,
+                crc,
+                stamp: Some(stamp),
+            } => format!("DONE {length} {crc:08x} {}\n", stamp.to_words()),
             Trailer::Abort => "ABORT\n".to_string(),
         }
     }
@@ -32,10 +48,13 @@ impl Trailer {
             "ABORT" if parts.next().is_none() => Some(Trailer::Abort),
             "DONE" => {
                 let (length, crc) = parse_length_crc(&mut parts)?;
-                parts
-                    .next()
-                    .is_none()
-                    .then_some(Trailer::Done { length, crc })
+                let rest: Vec<&str> = parts.collect();
+                let stamp = match rest.len() {
+                    0 => None,
+                    2 => Some(Stamp::parse(&mut rest.into_iter())?),
+                    _ => return None,
+                };
+                Some(Trailer::Done { length, crc, stamp })
             }
             _ => None,
         }
@@ -86,6 +105,18 @@ impl Reply {
     /// The final reply after a payload that went out whole.
     pub fn transfer_ok(length: u64, crc: u32) -> Reply {
         Reply::new(code::TRANSFER_OK, format!("{length} {crc:08x}"))
+    }
+
+    /// The final reply after a file that went out whole, with its stamp:
+    /// `226 LENGTH CRC32 MTIME MODE` (older clients read the first two).
+    pub fn transfer_ok_stamped(length: u64, crc: u32, stamp: Stamp) -> Reply {
+        let text = format!("{length} {crc:08x} {}", stamp.to_words());
+        Reply::new(code::TRANSFER_OK, text)
+    }
+
+    /// The stamp after the length and CRC-32 of a 226 reply, if any.
+    pub fn stamp(&self) -> Option<Stamp> {
+        Stamp::parse(&mut self.text.split(' ').skip(2))
     }
 
     /// 2xx.
@@ -243,13 +274,30 @@ mod tests {
         let done = Trailer::Done {
             length: 5,
             crc: 0xdead_beef,
+            stamp: None,
         };
+        let stamped = Trailer::Done {
+            length: 5,
+            crc: 1,
+            stamp: Some(Stamp::new(7, 8, 0o640)),
+        };
+        assert_eq!(stamped.to_line(), "DONE 5 00000001 7.000000008 640\n");
+        assert_eq!(
+            Trailer::parse(b"DONE 5 00000001 7.000000008 640"),
+            Some(stamped)
+        );
+        assert_eq!(Trailer::parse(b"DONE 5 00000001 7"), None);
+        let r = Reply::transfer_ok_stamped(5, 1, Stamp::new(7, 0, 0o755));
+        assert_eq!(r.text, "5 00000001 7 755");
+        assert_eq!(r.length_crc(), Some((5, 1)));
+        assert_eq!(r.stamp(), Some(Stamp::new(7, 0, 0o755)));
         assert_eq!(done.to_line(), "DONE 5 deadbeef\n");
         assert_eq!(Trailer::parse(b"DONE 5 deadbeef"), Some(done));
         assert_eq!(Trailer::parse(b"ABORT"), Some(Trailer::Abort));
         assert_eq!(Trailer::parse(b"DONE 5"), None);
         assert_eq!(Trailer::parse(b"QUIT"), None);
         assert_eq!(Trailer::parse(b"DONE 5 deadbeef junk"), None);
+        assert_eq!(Trailer::parse(b"DONE 5 deadbeef 1 644 junk"), None);
         assert_eq!(Trailer::parse(b"ABORT now"), None);
         // Numbers are digits only: no sign, no space, nothing overlong.
         for bad in [

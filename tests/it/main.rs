@@ -2,7 +2,10 @@
 //! 127.0.0.1 port 0 and clients fed commands on stdin — and checks what a user
 //! would see: files, bytes, stdout, stderr and exit codes.
 
+mod bigdir;
+mod cable;
 mod compress;
+mod copies;
 mod cross;
 mod defence;
 mod docs;

@@ -280,13 +280,3 @@ fn put_r_copies_a_whole_tree() {
         .stderr_has("rftp: put: 5 of 5 failed");
     server.client(local.path(), "put -r -f site\n").expect(0);
 }
-
-#[test]
-fn c_and_r_together_are_refused() {
-    let server = Server::start(&[]);
-    let local = TempDir::new();
-    server
-        .client(local.path(), "get -c -r x\n")
-        .expect(1)
-        .stderr_has("-c and -r cannot be used together");
-}

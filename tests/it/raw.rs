@@ -79,6 +79,23 @@ impl Raw {
         }
     }
 
+    /// Read one payload (chunks up to the short one); `None` if the stream
+    /// ends first.
+    pub fn payload(&mut self) -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        loop {
+            let mut header = [0; 2];
+            self.reader.read_exact(&mut header).ok()?;
+            let len = usize::from(u16::from_be_bytes(header));
+            let mut chunk = vec![0; len];
+            self.reader.read_exact(&mut chunk).ok()?;
+            out.extend_from_slice(&chunk);
+            if len < 2048 {
+                return Some(out);
+            }
+        }
+    }
+
     /// Read the greeting and log in with `PASSWORD` (protocol 2).
     pub fn login(&mut self) {
         let greeting = self.line().unwrap();

@@ -184,7 +184,7 @@ fn help_lists_the_commands() {
             .lines()
             .last()
             .unwrap()
-            .starts_with("get [-f] [-c] [-r] [-z] REMOTE [LOCAL]")
+            .starts_with("get [-f] [-c] [-u [--checksum]] [-r] [-z] REMOTE [LOCAL]")
     );
 }
 
@@ -192,7 +192,10 @@ fn help_lists_the_commands() {
 fn bad_usage_exits_2() {
     let local = TempDir::new();
     for args in [
-        &["-c"][..],
+        &["-c", "h:x"][..],
+        &["-c", "fe80::1%"],
+        &["--find", "-c", "h"],
+        &["-c", "h", "--no-announce"],
         &["-l", "1", "-c", "x"],
         &["--bogus"],
         &[],

@@ -1,0 +1,83 @@
+//! `sum` and `lsum`: checksums of remote files (computed on the server by
+//! SUM, asked for pipelined) and of local files, printed on stdout as
+//! `sha256sum` prints them (`HEX  NAME`), so that `sha256sum -c` can check a
+//! copy. `-a crc32` prints CRC-32s in the same layout.
+
+use std::fs::File;
+
+use super::commands::{Client, print_out};
+use super::pipeline::exchange_all;
+use super::transfer::os_path;
+use crate::error::{Cause, Error};
+use crate::fs::digest::{self, Algo};
+use crate::wire::{Request, code, escape};
+
+/// The algorithm `-a` names (default SHA-256) and the paths after it.
+fn parse(args: &[Vec<u8>]) -> Result<(Algo, &[Vec<u8>]), Error> {
+    let (algo, paths) = match args {
+        [flag, name, rest @ ..] if flag.as_slice() == b"-a" => {
+            let algo = Algo::parse(name).ok_or_else(|| {
+                Error::Usage(format!(
+                    "unknown algorithm '{}' (crc32, sha256)",
+                    escape(name)
+                ))
+            })?;
+            (algo, rest)
+        }
+        rest => (Algo::Sha256, rest),
+    };
+    if paths.is_empty() {
+        return Err(Error::Usage("give at least one file (see 'help')".into()));
+    }
+    Ok((algo, paths))
+}
+
+/// One output line, `HEX  NAME`.
+fn line(hex: &str, name: &[u8]) -> String {
+    format!("{hex}  {}\n", escape(name))
+}
+
+/// `sum [-a ALGO] FILE...`: every file's checksum from the server.
+pub fn sum(cl: &mut Client, args: &[Vec<u8>]) -> Result<(), Error> {
+    let (algo, paths) = parse(args)?;
+    let requests: Vec<Request> = paths
+        .iter()
+        .map(|p| Request::Sum {
+            path: p.clone(),
+            algo: algo.name().as_bytes().to_vec(),
+        })
+        .collect();
+    let mut failed = None;
+    for (path, reply) in paths.iter().zip(exchange_all(cl, &requests)?) {
+        let hex = reply
+            .text
+            .strip_prefix(algo.name())
+            .and_then(|t| t.strip_prefix(' '));
+        match hex {
+            Some(hex) if reply.code == code::STAT => print_out(line(hex, path).as_bytes())?,
+            _ => {
+                crate::out::err_line(&format!("rftp: sum: {}", Error::Remote(reply)));
+                failed = Some(Error::path(path, Cause::Refused("no checksum")));
+            }
+        }
+    }
+    failed.map_or(Ok(()), Err)
+}
+
+/// `lsum [-a ALGO] FILE...`: every local file's checksum.
+pub fn lsum(args: &[Vec<u8>]) -> Result<(), Error> {
+    let (algo, paths) = parse(args)?;
+    let mut failed = None;
+    for path in paths {
+        let hex = File::open(os_path(path)).and_then(|mut f| digest::digest(&mut f, algo));
+        match hex {
+            Ok(hex) => print_out(line(&hex, path).as_bytes())?,
+            Err(e) => {
+                let e = Error::io_path(path, &e);
+                crate::out::err_line(&format!("rftp: lsum: {e}"));
+                failed = Some(e);
+            }
+        }
+    }
+    failed.map_or(Ok(()), Err)
+}
