@@ -8,6 +8,7 @@ pub mod fs;
 pub mod net;
 pub mod out;
 pub mod rate;
+pub mod secure;
 pub mod server;
 pub mod sys;
 pub mod wire;

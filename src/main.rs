@@ -23,9 +23,10 @@ const MAX_PASSWORD_FILE_BYTES: u64 = 4096;
 
 const USAGE: &str = "\
 usage: rftp -l [ADDR:]PORT [-r DIR] [-u NAME] [--password-file FILE] [--read-only]
-                [--max-clients N] [--idle-timeout SECS] [--limit RATE] [--no-announce] [-q | -v]
+                [--max-clients N] [--idle-timeout SECS] [--limit RATE] [--no-announce]
+                [--plain] [-q | -v]
        rftp -c [HOST[:PORT]] [-u NAME] [--password-file FILE] [-b FILE] [--limit RATE]
-                [--no-keep] [-q | -v] [COMMAND...]
+                [--no-keep] [--plain] [-q | -v] [COMMAND...]
        rftp --find
        rftp -h | --help
        rftp -V | --version
@@ -43,6 +44,8 @@ Serve:
   --limit RATE              cap each session's payloads at RATE bytes/s
                             (K, M, G: powers of 1024; default: no cap)
   --no-announce             do not answer discovery probes (UDP, same port)
+  --plain                   protocol 1: no encryption, the password in clear
+                            (default: protocol 2, CPace login and AEAD records)
   -q, --quiet               no log on stderr
   -v, --verbose             log every command too
 
@@ -57,6 +60,8 @@ Connect:
   -b, --batch FILE          read commands from FILE instead of standard input
   --limit RATE              cap payloads both ways at RATE bytes/s (e.g. 10M, 500K)
   --no-keep                 do not keep modification times and permission bits
+  --plain                   protocol 1, for a server started with --plain
+                            (default: protocol 2; never falls back by itself)
   -q, --quiet               no transfer summaries
   -v, --verbose             show every reply from the server
   COMMAND...                run this one command and exit
@@ -143,6 +148,7 @@ fn parse_args() -> Result<Mode, Error> {
     let mut no_keep = false;
     let mut quiet = false;
     let mut verbose = false;
+    let mut plain = false;
     let mut command: Vec<OsString> = Vec::new();
     let mut parser = lexopt::Parser::from_env();
     while let Some(arg) = parser.next()? {
@@ -164,6 +170,7 @@ fn parse_args() -> Result<Mode, Error> {
             Long("no-keep") => no_keep = true,
             Short('q') | Long("quiet") => quiet = true,
             Short('v') | Long("verbose") => verbose = true,
+            Long("plain") => plain = true,
             Value(v) if connect.is_some() => {
                 command.push(v);
                 command.extend(parser.raw_args()?);
@@ -223,6 +230,7 @@ fn parse_args() -> Result<Mode, Error> {
                 ),
                 verbosity,
                 limit,
+                plain,
             }))
         }
         (None, Some(host)) => {
@@ -247,6 +255,7 @@ fn parse_args() -> Result<Mode, Error> {
                 verbosity,
                 limit,
                 keep: !no_keep,
+                plain,
             }))
         }
     }

@@ -1,18 +1,24 @@
 //! The client's connection: connect, greeting, login, and the request/reply
 //! exchange with bounded reads. Knows the wire, not the local file system.
 
-use std::io::{self, BufReader, BufWriter, Write};
+use std::io::{self, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
 use crate::error::Error;
 use crate::fs::Entry;
+use crate::secure::handshake;
+use crate::secure::record::{RecordReader, RecordWriter};
 use crate::wire::{self, Line, PayloadReader, Reply, Request, code};
 
 /// How long to wait for the server before giving up on it.
 const NETWORK_TIMEOUT: Duration = Duration::from_secs(300);
 /// Socket buffers, in bytes.
 const BUFFER_BYTES: usize = 256 * 1024;
+/// The server's reply that carries its CPace share (protocol 2).
+const SHARE: u16 = 334;
+/// The server's reply that carries its confirmation tag (protocol 2).
+const CONFIRMED: u16 = 235;
 
 /// What a listing hands its reader, in order.
 pub enum ListItem<'a> {
@@ -24,8 +30,14 @@ pub enum ListItem<'a> {
 
 /// A connection to a server.
 pub struct Conn {
-    pub reader: BufReader<TcpStream>,
-    pub writer: BufWriter<TcpStream>,
+    /// The server's bytes: clear until a protocol 2 login, then records.
+    pub reader: RecordReader<TcpStream>,
+    /// The bytes to the server, likewise.
+    pub writer: RecordWriter<TcpStream>,
+    /// The greeting's text; protocol 2 binds the login to it.
+    greeting: String,
+    /// Protocol 1 (`--plain`).
+    plain: bool,
     line: Vec<u8>,
     verbose: bool,
     /// Why the connection can no longer be used, once it cannot.
@@ -35,15 +47,16 @@ pub struct Conn {
 impl Conn {
     /// Connect to `host:port` (`host` may be `fe80::1%eth0`; several
     /// addresses are tried happy-eyeballs style) and read the greeting.
-    pub fn connect(host: &str, port: u16, verbose: bool) -> Result<Conn, Error> {
+    /// `plain` speaks protocol 1 (`--plain`), else protocol 2.
+    pub fn connect(host: &str, port: u16, verbose: bool, plain: bool) -> Result<Conn, Error> {
         let mut note = |n: &str| crate::out::err_line(&format!("rftp: {n}"));
         let stream = crate::net::connect(host, port, &mut note).map_err(Error::Connect)?;
         let target = format!("{host} port {port}");
-        Conn::start(stream, verbose)
+        Conn::start(stream, verbose, plain)
             .map_err(|e| Error::Connect(format!("cannot connect to {target}: {e}")))
     }
 
-    fn start(stream: TcpStream, verbose: bool) -> Result<Conn, Error> {
+    fn start(stream: TcpStream, verbose: bool, plain: bool) -> Result<Conn, Error> {
         let io_err = |e: io::Error| Error::Connect(crate::error::Cause::of(&e).to_string());
         stream
             .set_read_timeout(Some(NETWORK_TIMEOUT))
@@ -53,8 +66,10 @@ impl Conn {
             .map_err(io_err)?;
         let _ = stream.set_nodelay(true);
         let mut conn = Conn {
-            reader: BufReader::with_capacity(BUFFER_BYTES, stream.try_clone().map_err(io_err)?),
-            writer: BufWriter::with_capacity(BUFFER_BYTES, stream),
+            reader: RecordReader::with_capacity(BUFFER_BYTES, stream.try_clone().map_err(io_err)?),
+            writer: RecordWriter::with_capacity(BUFFER_BYTES, stream),
+            greeting: String::new(),
+            plain,
             line: Vec::new(),
             verbose,
             broken: None,
@@ -66,19 +81,22 @@ impl Conn {
                 greeting.text
             )));
         }
-        let version = format!("rftp {} ", wire::PROTOCOL_VERSION);
-        if greeting.code != code::GREETING || !greeting.text.starts_with(&version) {
+        if greeting.code != code::GREETING {
             return Err(Error::Connect(format!(
-                "not an rftp {} server: {}",
-                wire::PROTOCOL_VERSION,
+                "not an rftp server: {}",
                 greeting.text
             )));
         }
+        check_version(&greeting.text, plain)?;
+        conn.greeting = greeting.text;
         Ok(conn)
     }
 
     /// Log in; a refusal is a `Login` error.
     pub fn login(&mut self, user: &[u8], password: &[u8]) -> Result<(), Error> {
+        if !self.plain {
+            return self.secure_login(user, password);
+        }
         let reply = self.exchange(&Request::User(user.to_vec()))?;
         if reply.code != code::NEED_PASSWORD {
             return Err(Error::Login(format!("login refused: {}", reply.text)));
@@ -88,6 +106,49 @@ impl Conn {
             return Err(Error::Login(format!("login failed: {}", reply.text)));
         }
         Ok(())
+    }
+
+    /// Protocol 2's login: CPace, then both confirmation tags, then records.
+    /// A server that cannot prove it knows the password is left before
+    /// any command is sent.
+    fn secure_login(&mut self, user: &[u8], password: &[u8]) -> Result<(), Error> {
+        let bad = |why: &str| Error::Login(format!("login failed: {why}"));
+        let random = handshake::random().map_err(|e| bad(&e.to_string()))?;
+        let (client, auth) = handshake::Client::start(&self.greeting, user, password, random)
+            .map_err(|e| bad(e.0))?;
+        let reply = self.exchange_line(&auth)?;
+        if reply.code != SHARE {
+            return Err(bad(&reply.text));
+        }
+        let confirm = client.confirm(&reply.text).map_err(|e| bad(e.0))?;
+        let reply = self.exchange_line(&confirm.line)?;
+        if reply.code != CONFIRMED {
+            return Err(bad(&reply.text));
+        }
+        match confirm.finish(&reply.text) {
+            Ok(channel) => {
+                self.writer.secure(channel.send);
+                self.reader.secure(channel.receive);
+                if self.verbose {
+                    let suite = channel.suite.name();
+                    crate::out::err_line(&format!("rftp: secure channel: CPace login, {suite}"));
+                }
+                Ok(())
+            }
+            Err(e) => {
+                self.break_off(e.0);
+                Err(bad(&format!("{} (not the server you meant?)", e.0)))
+            }
+        }
+    }
+
+    /// Send one clear handshake line and read its reply.
+    fn exchange_line(&mut self, line: &str) -> Result<Reply, Error> {
+        self.usable()?;
+        self.writer.write_all(line.as_bytes()).map_err(lost)?;
+        self.writer.write_all(b"\n").map_err(lost)?;
+        self.flush()?;
+        self.reply()
     }
 
     /// Stop using the connection after a protocol error: the stream has
@@ -249,6 +310,26 @@ impl Conn {
     pub fn quit(&mut self) {
         let _ = self.exchange(&Request::Quit);
     }
+}
+
+/// Check the greeting's protocol against the one asked for: one line that
+/// names the mismatch, never a fallback.
+fn check_version(text: &str, plain: bool) -> Result<(), Error> {
+    let v1 = format!("rftp {} ", wire::PROTOCOL_VERSION);
+    let v2 = format!("rftp {} ", handshake::PROTOCOL_VERSION);
+    let why = match (text.starts_with(&v1), text.starts_with(&v2), plain) {
+        (true, _, true) | (_, true, false) => return Ok(()),
+        (true, _, false) => {
+            "the server speaks rftp protocol 1 (--plain, nothing encrypted) and this \
+             client protocol 2; it never falls back: give --plain on both ends for protocol 1"
+        }
+        (_, true, true) => {
+            "the server speaks rftp protocol 2 (encrypted) and this client, with --plain, \
+             protocol 1: drop --plain, or start the server with --plain"
+        }
+        _ => return Err(Error::Connect(format!("not an rftp server: {text}"))),
+    };
+    Err(Error::Connect(why.into()))
 }
 
 /// A quoted path from a reply, as raw bytes.

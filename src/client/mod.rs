@@ -46,6 +46,8 @@ pub struct Options {
     pub limit: Option<u64>,
     /// Keep times and permission bits (`--no-keep` turns it off).
     pub keep: bool,
+    /// Speak protocol 1 (clear text) instead of protocol 2.
+    pub plain: bool,
 }
 
 /// `HOST`, `HOST:PORT`, `[V6[%ZONE]]:PORT`, `V6[%ZONE]`; the host keeps its
@@ -76,11 +78,15 @@ pub fn run(opts: Options) -> i32 {
         Ok(s) => s,
         Err(e) => return report_fatal(&e),
     };
+    if opts.plain {
+        out::err_line(crate::secure::PLAIN_WARNING);
+    }
+    let verbose = opts.verbosity == Verbosity::Verbose;
     let host = match find::pick_host(&opts.host, opts.port, stdin_is_tty) {
         Ok(h) => h,
         Err(e) => return report_fatal(&e),
     };
-    let mut conn = match Conn::connect(&host, opts.port, opts.verbosity == Verbosity::Verbose) {
+    let mut conn = match Conn::connect(&host, opts.port, verbose, opts.plain) {
         Ok(c) => c,
         Err(e) => return report_fatal(&e),
     };

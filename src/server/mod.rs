@@ -3,6 +3,7 @@
 //! that connection only. Files are reached only through `fs::Root`.
 
 mod meta;
+mod secure_login;
 mod session;
 mod timed;
 mod transfer;
@@ -63,6 +64,8 @@ pub struct Config {
     pub verbosity: Verbosity,
     /// `--limit`: most payload bytes per second, per session.
     pub limit: Option<u64>,
+    /// Speak protocol 1 (clear text) instead of protocol 2.
+    pub plain: bool,
 }
 
 impl Config {
@@ -86,6 +89,9 @@ pub fn run(cfg: Config) -> Result<(), Error> {
     out::notices_on_stdout();
     transfer::note_umask();
     let listeners = bind(cfg.addr, cfg.scope_id, cfg.port)?;
+    if cfg.plain {
+        out::err_line(crate::secure::PLAIN_WARNING);
+    }
     let announced = announce(&cfg, &listeners);
     print_banner(&cfg, &listeners, announced);
     let cfg = Arc::new(cfg);

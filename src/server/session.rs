@@ -2,15 +2,16 @@
 //! the command loop that reads a request, calls `fs` or `transfer`, and writes
 //! one final reply per command, in order.
 
-use std::io::{self, BufReader, BufWriter, Write};
+use std::io::{self, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use super::timed::{TimedReader, TimedWriter};
-use super::{Config, Verbosity, transfer};
+use super::{Config, Verbosity, secure_login, transfer};
 use crate::error::{Cause, Error};
 use crate::fs::{Listing, VPath};
+use crate::secure::record::{RecordReader, RecordWriter};
 use crate::wire::{
     self, COMMANDS, Line, ListOrder, MAX_LINE_BYTES, PayloadWriter, Reply, Request, code, escape,
     quote,
@@ -19,9 +20,9 @@ use crate::wire::{
 /// Time allowed from connect to a successful login, however the bytes trickle.
 const LOGIN_TIMEOUT: Duration = Duration::from_secs(30);
 /// Wait before answering a failed login, so that guessing is slow.
-const LOGIN_FAILURE_DELAY: Duration = Duration::from_secs(1);
+pub const LOGIN_FAILURE_DELAY: Duration = Duration::from_secs(1);
 /// Failed logins allowed on one connection before it is closed.
-const MAX_LOGIN_ATTEMPTS: u32 = 3;
+pub const MAX_LOGIN_ATTEMPTS: u32 = 3;
 /// Socket read buffer: large enough that a pipelined burst is one read.
 const READ_BUFFER_BYTES: usize = 256 * 1024;
 /// Socket write buffer.
@@ -31,8 +32,10 @@ const WRITE_BUFFER_BYTES: usize = 256 * 1024;
 pub struct Session<'a> {
     pub cfg: &'a Config,
     pub peer: SocketAddr,
-    pub reader: BufReader<TimedReader>,
-    pub writer: BufWriter<TimedWriter>,
+    /// The client's bytes: clear until a protocol 2 login, then records.
+    pub reader: RecordReader<TimedReader>,
+    /// The bytes to the client, likewise.
+    pub writer: RecordWriter<TimedWriter>,
     pub cwd: VPath,
     /// `--limit`: the bucket this session's payloads go through.
     pub limiter: Option<crate::rate::Bucket>,
@@ -47,6 +50,7 @@ pub fn serve(stream: TcpStream, peer: SocketAddr, cfg: &Config) {
     let how = match outcome {
         Ok(()) => String::new(),
         Err(e) if is_timeout(&e) => " (timed out)".to_string(),
+        Err(e) if crate::secure::record::is_channel_error(&e) => format!(" ({e})"),
         Err(e) => format!(" ({})", Cause::of(&e)),
     };
     cfg.log(
@@ -73,8 +77,8 @@ impl<'a> Session<'a> {
         Ok(Session {
             cfg,
             peer,
-            reader: BufReader::with_capacity(READ_BUFFER_BYTES, reader),
-            writer: BufWriter::with_capacity(
+            reader: RecordReader::with_capacity(READ_BUFFER_BYTES, reader),
+            writer: RecordWriter::with_capacity(
                 WRITE_BUFFER_BYTES,
                 TimedWriter::new(stream, cfg.idle_timeout),
             ),
@@ -85,9 +89,14 @@ impl<'a> Session<'a> {
     }
 
     fn run(&mut self) -> io::Result<()> {
-        let greeting = format!("rftp {} ready", wire::PROTOCOL_VERSION);
-        self.reply(&Reply::new(code::GREETING, greeting))?;
-        if !self.login()? {
+        let logged_in = if self.cfg.plain {
+            let greeting = format!("rftp {} ready", wire::PROTOCOL_VERSION);
+            self.reply(&Reply::new(code::GREETING, greeting))?;
+            self.login()?
+        } else {
+            secure_login::login(self)?
+        };
+        if !logged_in {
             return self.writer.flush();
         }
         self.reader.get_mut().deadline = None;
@@ -111,10 +120,10 @@ impl<'a> Session<'a> {
 
     /// Read the next command line; `None` at end of stream. An overlong line
     /// is answered here and skipped; a timeout is answered and ends the session.
-    fn next_line(&mut self, timeout_text: &str) -> io::Result<Option<Vec<u8>>> {
+    pub fn next_line(&mut self, timeout_text: &str) -> io::Result<Option<Vec<u8>>> {
         loop {
             // Replies wait in the buffer while more pipelined commands are at hand.
-            if self.reader.buffer().is_empty() {
+            if self.reader.buffered_is_empty() {
                 self.writer.flush()?;
                 // All sent: from here the server waits on the client.
                 self.writer.get_mut().rest();
@@ -141,7 +150,7 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// Run the login exchange; `true` once logged in.
+    /// Run protocol 1's login exchange (`--plain`); `true` once logged in.
     fn login(&mut self) -> io::Result<bool> {
         let mut user: Option<Vec<u8>> = None;
         let mut failures = 0;

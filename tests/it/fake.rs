@@ -1,14 +1,25 @@
-//! A fake, malicious rftp server for testing the client's defences: it logs
-//! anyone in, lists whatever names it was given, and serves whatever bytes it
-//! was given for RETR. Runs on 127.0.0.1 port 0 in a thread, bounded in time.
+//! A fake, malicious rftp server for testing the client's defences: it
+//! speaks protocol 2's login with the test password (or another one) and
+//! answers with its own tag whatever the client proved, lists whatever names
+//! it was given, and serves whatever bytes it was given for RETR. It counts
+//! the command lines it got after login. Runs on 127.0.0.1 port 0 in a
+//! thread, bounded in time.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::util::crc32;
+use rftp::secure::handshake;
+use rftp::secure::record::{RecordReader, RecordWriter, Suite};
+
+use crate::util::{PASSWORD, crc32};
+
+/// Socket buffers of a fake connection, in bytes.
+const FAKE_BUFFER_BYTES: usize = 64 * 1024;
 
 /// How long a fake server keeps accepting connections.
 const LIFETIME: Duration = Duration::from_secs(60);
@@ -25,27 +36,41 @@ pub enum Serve {
 /// A fake server: `listing` is the LIST payload for every directory.
 pub struct Fake {
     pub port: u16,
+    /// Command lines received after login, on every connection.
+    pub commands: Arc<AtomicUsize>,
 }
 
 impl Fake {
-    /// Start a fake server.
+    /// Start a fake server that knows the test password.
     pub fn start(listing: Vec<(char, Vec<u8>, u64)>, files: HashMap<Vec<u8>, Serve>) -> Fake {
+        Fake::start_with_password(PASSWORD, listing, files)
+    }
+
+    /// Start a fake server that plays the login with `password`.
+    pub fn start_with_password(
+        password: &'static str,
+        listing: Vec<(char, Vec<u8>, u64)>,
+        files: HashMap<Vec<u8>, Serve>,
+    ) -> Fake {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         listener.set_nonblocking(true).unwrap();
+        let commands = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&commands);
         thread::spawn(move || {
             let until = Instant::now() + LIFETIME;
             while Instant::now() < until {
                 match listener.accept() {
                     Ok((s, _)) => {
                         let (listing, files) = (listing.clone(), files.clone());
-                        thread::spawn(move || serve(s, &listing, &files));
+                        let counter = Arc::clone(&counter);
+                        thread::spawn(move || serve(s, password, &listing, &files, &counter));
                     }
                     Err(_) => thread::sleep(Duration::from_millis(10)),
                 }
             }
         });
-        Fake { port }
+        Fake { port, commands }
     }
 
     /// `127.0.0.1:PORT`.
@@ -83,17 +108,74 @@ fn quote(name: &[u8]) -> String {
     s
 }
 
-fn serve(stream: TcpStream, listing: &[(char, Vec<u8>, u64)], files: &HashMap<Vec<u8>, Serve>) {
+/// Play protocol 2's login with `password`: the server's tag is sent
+/// whatever the client's was. The two record halves, or `None`.
+fn login(
+    stream: TcpStream,
+    password: &str,
+) -> Option<(RecordReader<TcpStream>, RecordWriter<TcpStream>)> {
+    let mut out = RecordWriter::with_capacity(FAKE_BUFFER_BYTES, stream.try_clone().ok()?);
+    let mut reader = RecordReader::with_capacity(FAKE_BUFFER_BYTES, stream);
+    let greeting = handshake::greeting(&Suite::offered(), &handshake::random().ok()?);
+    out.write_all(format!("220 {greeting}\n").as_bytes()).ok()?;
+    out.flush().ok()?;
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let args = line.trim_end().strip_prefix("AUTH ")?;
+    let random = handshake::random().ok()?;
+    let server =
+        handshake::Server::respond(&greeting, b"rftp", password.as_bytes(), args, random).ok()?;
+    out.write_all(format!("334 {}\n", server.reply).as_bytes())
+        .ok()?;
+    out.flush().ok()?;
+    line.clear();
+    reader.read_line(&mut line).ok()?;
+    let tag = line.trim_end().strip_prefix("CONFIRM ")?;
+    // A wrong client tag is ignored: this server logs anyone in.
+    let correct = server.finish(tag).ok();
+    let (tb, channel) = match correct {
+        Some(pair) => pair,
+        None => (
+            handshake::to_hex(&[0x5a; handshake::TAG_BYTES]),
+            fake_channel(),
+        ),
+    };
+    out.write_all(format!("235 {tb}\n").as_bytes()).ok()?;
+    out.flush().ok()?;
+    out.secure(channel.send);
+    reader.secure(channel.receive);
+    Some((reader, out))
+}
+
+/// Keys for a fake server whose password was wrong: any will do, since the
+/// client must never get as far as using them.
+fn fake_channel() -> handshake::Channel {
+    let g = handshake::greeting(&[Suite::ChaCha20Poly1305], &[0; handshake::NONCE_BYTES]);
+    let (client, auth) = handshake::Client::start(&g, b"x", b"x", [1; 48]).expect("own greeting");
+    let server =
+        handshake::Server::respond(&g, b"x", b"x", &auth[5..], [2; 32]).expect("own share");
+    let confirm = client.confirm(&server.reply).expect("own share");
+    server.finish(&confirm.line[8..]).expect("own tag").1
+}
+
+fn serve(
+    stream: TcpStream,
+    password: &str,
+    listing: &[(char, Vec<u8>, u64)],
+    files: &HashMap<Vec<u8>, Serve>,
+    commands: &AtomicUsize,
+) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(20)));
-    let mut out = stream.try_clone().unwrap();
-    let mut reader = BufReader::new(stream);
-    let _ = out.write_all(b"220 rftp 1 ready\n");
+    let Some((mut reader, mut out)) = login(stream, password) else {
+        return;
+    };
     let mut line = String::new();
     for _ in 0..10_000 {
         line.clear();
         if reader.read_line(&mut line).unwrap_or(0) == 0 {
             return;
         }
+        commands.fetch_add(1, Ordering::SeqCst);
         let words: Vec<&str> = line.trim_end().splitn(2, ' ').collect();
         let reply: Vec<u8> = match words[0] {
             "USER" => b"331 password required\n".to_vec(),
@@ -132,11 +214,12 @@ fn serve(stream: TcpStream, listing: &[(char, Vec<u8>, u64)], files: &HashMap<Ve
             "COMPRESS" => b"110 1000\n110 2000\n250 4000 1000\n".to_vec(),
             "QUIT" => {
                 let _ = out.write_all(b"221 bye\n");
+                let _ = out.close();
                 return;
             }
             _ => b"200 ok\n".to_vec(),
         };
-        if out.write_all(&reply).is_err() {
+        if out.write_all(&reply).and_then(|()| out.flush()).is_err() {
             return;
         }
     }

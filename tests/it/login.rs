@@ -29,8 +29,8 @@ fn wrong_password_exits_3() {
 }
 
 #[test]
-fn wrong_once_then_right_on_one_connection() {
-    let server = Server::start(&[]);
+fn plain_wrong_once_then_right_on_one_connection() {
+    let server = Server::start(&["--plain"]);
     let mut raw = server.raw();
     assert!(raw.line().unwrap().starts_with("220 rftp 1 "));
     raw.send(b"USER rftp\nPASS nope\n");
@@ -43,8 +43,8 @@ fn wrong_once_then_right_on_one_connection() {
 }
 
 #[test]
-fn three_wrong_passwords_close_the_connection() {
-    let server = Server::start(&[]);
+fn plain_three_wrong_passwords_close_the_connection() {
+    let server = Server::start(&["--plain"]);
     let mut raw = server.raw();
     raw.line();
     raw.send(b"USER rftp\nPASS a\nUSER rftp\nPASS b\nUSER rftp\nPASS c\n");
@@ -162,8 +162,8 @@ fn unreachable_server_exits_3() {
 }
 
 #[test]
-fn nothing_but_login_before_login() {
-    let server = Server::start(&[]);
+fn plain_nothing_but_login_before_login() {
+    let server = Server::start(&["--plain"]);
     let mut raw = server.raw();
     raw.line();
     raw.send(b"PWD\nLIST\nRETR x\n");

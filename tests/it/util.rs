@@ -13,6 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+pub use crate::raw::Raw;
+
 /// The password every test server uses unless a test says otherwise.
 pub const PASSWORD: &str = "test-password";
 /// Longest a client run may take before the test fails.
@@ -363,10 +365,7 @@ impl Server {
     pub fn raw(&self) -> Raw {
         let s = TcpStream::connect(self.addr()).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        Raw {
-            reader: BufReader::new(s.try_clone().unwrap()),
-            stream: s,
-        }
+        Raw::new(s)
     }
 
     /// Run a client against this server with `script` on stdin, in `local`.
@@ -384,73 +383,6 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-/// A raw connection for speaking the wire by hand.
-pub struct Raw {
-    pub stream: TcpStream,
-    pub reader: BufReader<TcpStream>,
-}
-
-impl Raw {
-    /// Send bytes as they are.
-    pub fn send(&mut self, bytes: &[u8]) {
-        self.stream.write_all(bytes).unwrap();
-    }
-
-    /// Read one line (without newline); `None` at end of stream or error.
-    pub fn line(&mut self) -> Option<String> {
-        let mut s = String::new();
-        match self.reader.read_line(&mut s) {
-            Ok(0) | Err(_) => None,
-            Ok(_) => Some(s.trim_end().to_string()),
-        }
-    }
-
-    /// Read the greeting and log in with `PASSWORD`.
-    /// Read one payload (chunks up to the short one); `None` if the stream
-    /// ends first.
-    pub fn payload(&mut self) -> Option<Vec<u8>> {
-        let mut out = Vec::new();
-        loop {
-            let mut header = [0; 2];
-            self.reader.read_exact(&mut header).ok()?;
-            let len = usize::from(u16::from_be_bytes(header));
-            let mut chunk = vec![0; len];
-            self.reader.read_exact(&mut chunk).ok()?;
-            out.extend_from_slice(&chunk);
-            if len < 2048 {
-                return Some(out);
-            }
-        }
-    }
-
-    pub fn login(&mut self) {
-        assert!(self.line().unwrap().starts_with("220 "));
-        self.send(format!("USER rftp\nPASS {PASSWORD}\n").as_bytes());
-        assert!(self.line().unwrap().starts_with("331 "));
-        assert_eq!(self.line().unwrap(), "230 logged in");
-    }
-
-    /// True if the server closes the connection within `wait`.
-    pub fn closed_within(&mut self, wait: Duration) -> bool {
-        let until = Instant::now() + wait;
-        self.stream
-            .set_read_timeout(Some(Duration::from_millis(200)))
-            .unwrap();
-        let mut buf = [0; 4096];
-        while Instant::now() < until {
-            match self.reader.read(&mut buf) {
-                Ok(0) => return true,
-                Ok(_) => {}
-                Err(e)
-                    if e.kind() == std::io::ErrorKind::WouldBlock
-                        || e.kind() == std::io::ErrorKind::TimedOut => {}
-                Err(_) => return true,
-            }
-        }
-        false
     }
 }
 

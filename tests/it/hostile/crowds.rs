@@ -137,8 +137,12 @@ fn slow_loris_login_is_cut_off_by_the_deadline() {
 fn clients_beyond_max_clients_get_421() {
     let server = Server::start(&["--max-clients", "2"]);
     let mut hogs: Vec<Raw> = (0..2).map(|_| server.raw()).collect();
+    let mut greetings = Vec::new();
     for h in &mut hogs {
-        assert!(matches!(next_line(h, CLOSE_WAIT), Next::Line(l) if l.starts_with("220 ")));
+        match next_line(h, CLOSE_WAIT) {
+            Next::Line(l) if l.starts_with("220 ") => greetings.push(l),
+            other => panic!("hog greeting: {other:?}"),
+        }
     }
     for i in 0..4 {
         let mut extra = server.raw();
@@ -155,14 +159,14 @@ fn clients_beyond_max_clients_get_421() {
     }
     // A logged-in hog still works, and once the hogs leave others get in.
     let mut hog = hogs.remove(0);
-    hog.send(format!("USER rftp\nPASS {PASSWORD}\nPWD\n").as_bytes());
-    for want in ["331", "230", "257"] {
-        let got = next_line(&mut hog, CLOSE_WAIT);
-        assert!(
-            matches!(&got, Next::Line(l) if l.starts_with(want)),
-            "{want}: {got:?}"
-        );
-    }
+    let done = hog.attempt(&greetings[0], "rftp", PASSWORD);
+    assert!(done.starts_with("235 "), "hog login: {done}");
+    hog.send(b"PWD\n");
+    let got = next_line(&mut hog, CLOSE_WAIT);
+    assert!(
+        matches!(&got, Next::Line(l) if l.starts_with("257")),
+        "PWD: {got:?}"
+    );
     drop(hog);
     drop(hogs);
     let local = TempDir::new();
