@@ -5,7 +5,7 @@
 use std::cmp::Ordering;
 use std::fmt::Write as _;
 
-use crate::wire::{escape, quote, words};
+use crate::wire::{self, escape, quote, words};
 
 /// What an entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,9 +75,9 @@ impl Entry {
         let mut w = words::split(line, 5).ok()?.into_iter();
         let mut text = || w.next().and_then(|b| String::from_utf8(b).ok());
         let kind = Kind::from_letter(&text()?)?;
-        let mode = u32::from_str_radix(&text()?, 8).ok()?;
-        let size = text()?.parse().ok()?;
-        let mtime = text()?.parse().ok()?;
+        let mode = wire::digits_in_radix(&text()?, 8)?;
+        let size = wire::decimal(&text()?)?;
+        let mtime = wire::signed_decimal(&text()?)?;
         let name = w.next()?;
         Some(Entry {
             name,
@@ -298,5 +298,19 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn entry_numbers_with_a_sign_are_refused() {
+        // Found by the `reply` fuzz target: `+` passed `parse` and
+        // `from_str_radix` in the mode, the size and the time.
+        let line = b"l  000010  00 +000007600 =103798302937";
+        assert_eq!(Entry::parse(line), None);
+        assert_eq!(Entry::parse(b"f +644 1 1 n"), None);
+        assert_eq!(Entry::parse(b"f 644 +1 1 n"), None);
+        assert_eq!(Entry::parse(b"f 644 1 +1 n"), None);
+        assert_eq!(Entry::parse(b"f 648 1 1 n"), None);
+        let old = Entry::parse(b"f 644 1 -86400 n").unwrap();
+        assert_eq!(old.mtime, -86_400);
     }
 }

@@ -409,9 +409,31 @@ fn store_mode(word: &[u8]) -> Result<StoreMode, ParseError> {
 fn number(word: &[u8]) -> Result<u64, ParseError> {
     std::str::from_utf8(word)
         .ok()
-        .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
-        .and_then(|s| s.parse().ok())
+        .and_then(decimal)
         .ok_or_else(|| parse_error(code::BAD_ARGS, format!("bad number '{}'", escape(word))))
+}
+
+/// A number as the wire writes it: decimal digits only (no sign, no blank,
+/// no `+`, which `str::parse` would take), and no larger than `T` holds.
+/// Every number read off the wire goes through this or `signed_decimal`.
+pub fn decimal<T: std::str::FromStr>(word: &str) -> Option<T> {
+    let digits = !word.is_empty() && word.bytes().all(|b| b.is_ascii_digit());
+    digits.then(|| word.parse().ok()).flatten()
+}
+
+/// A time in seconds as the wire writes it: `decimal`, or `-` and `decimal`.
+pub fn signed_decimal(word: &str) -> Option<i64> {
+    decimal::<u64>(word.strip_prefix('-').unwrap_or(word))?;
+    word.parse().ok()
+}
+
+/// A number in `radix` (8 or 16) written in digits of that radix only, no
+/// sign (`from_str_radix` takes a `+`).
+pub fn digits_in_radix(word: &str, radix: u32) -> Option<u32> {
+    let digits = !word.is_empty() && word.chars().all(|c| c.is_digit(radix));
+    digits
+        .then(|| u32::from_str_radix(word, radix).ok())
+        .flatten()
 }
 
 #[cfg(test)]

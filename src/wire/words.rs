@@ -111,7 +111,8 @@ fn unescape(rest: &[u8]) -> Result<(u8, usize), SplitError> {
         Some(b'x') => {
             let hex = rest.get(1..3).ok_or(SplitError::BadEscape)?;
             let text = std::str::from_utf8(hex).map_err(|_| SplitError::BadEscape)?;
-            let byte = u8::from_str_radix(text, 16).map_err(|_| SplitError::BadEscape)?;
+            let byte = super::digits_in_radix(text, 16).ok_or(SplitError::BadEscape)?;
+            let byte = u8::try_from(byte).map_err(|_| SplitError::BadEscape)?;
             Ok((byte, 3))
         }
         _ => Err(SplitError::BadEscape),
@@ -272,5 +273,13 @@ mod tests {
         assert_eq!(escape(b"a\\b"), "a\\\\b");
         assert_eq!(escape("\u{85}".as_bytes()), "\\xc2\\x85");
         assert_eq!(escape("a\u{202e}b".as_bytes()), "a\\xe2\\x80\\xaeb");
+    }
+
+    #[test]
+    fn hex_escape_takes_two_hex_digits_only() {
+        // `from_str_radix` alone took `\x+f` for 0x0f.
+        assert_eq!(split(b"\"\\x+f\"", 1), Err(SplitError::BadEscape));
+        assert_eq!(split(b"\"\\x-1\"", 1), Err(SplitError::BadEscape));
+        assert_eq!(split(b"\"\\xFf\"", 1), Ok(vec![vec![0xff]]));
     }
 }
