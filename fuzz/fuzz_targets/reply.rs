@@ -32,7 +32,11 @@ fn check_reply(line: &[u8]) {
         return;
     };
     assert!((100..1000).contains(&reply.code));
-    assert!(!reply.text.chars().any(char::is_control), "{:?}", reply.text);
+    assert!(
+        !reply.text.chars().any(char::is_control),
+        "{:?}",
+        reply.text
+    );
     let mut out = Vec::new();
     reply.write_to(&mut out).expect("writes to a Vec");
     assert_eq!(out.pop(), Some(b'\n'));
@@ -43,7 +47,10 @@ fn check_reply(line: &[u8]) {
     let (first, second) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
     if let Some((length, crc)) = reply.length_crc() {
         assert!(is_decimal(first) && is_crc(second), "{:?}", reply.text);
-        assert_eq!((first.parse(), u32::from_str_radix(second, 16)), (Ok(length), Ok(crc)));
+        assert_eq!(
+            (first.parse(), u32::from_str_radix(second, 16)),
+            (Ok(length), Ok(crc))
+        );
     }
     if reply.length_pair().is_some() {
         assert!(is_decimal(first) && is_decimal(second), "{:?}", reply.text);
@@ -77,7 +84,10 @@ fn check_trailer(line: &[u8]) {
 fn check_entry(line: &[u8], e: &Entry) {
     let words = rftp::wire::words::split(line, 5).expect("it parsed");
     let text = |i: usize| std::str::from_utf8(&words[i]).expect("it parsed");
-    assert!(text(1).bytes().all(|b| (b'0'..=b'7').contains(&b)), "{line:?}");
+    assert!(
+        text(1).bytes().all(|b| (b'0'..=b'7').contains(&b)),
+        "{line:?}"
+    );
     assert!(is_decimal(text(2)), "{line:?}");
     let mtime = text(3).strip_prefix('-').unwrap_or(text(3));
     assert!(is_decimal(mtime), "{line:?}");

@@ -5,13 +5,26 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use rftp::wire::words::split;
 use rftp::wire::{self, Request};
 
 fuzz_target!(|line: &[u8]| {
     let parsed = Request::parse(line);
     if matches!(parsed, Ok(Request::Stor { .. })) {
-        // Otherwise a refused STOR's payload would run as commands.
         assert!(wire::announces_payload(line), "STOR not seen as one");
+    }
+    let first = split(line, wire::MAX_WORDS)
+        .ok()
+        .and_then(|w| w.into_iter().next());
+    if first.is_some_and(|w| w.eq_ignore_ascii_case(b"STOR")) && !wire::announces_payload(line) {
+        // A STOR whose arguments are refused (501) would have its payload
+        // run as commands: the name itself must be refused instead.
+        let code = parsed.as_ref().err().map(|e| e.code);
+        assert_eq!(
+            code,
+            Some(wire::code::SYNTAX),
+            "a STOR the server does not see"
+        );
     }
     match parsed {
         Ok(req) => {

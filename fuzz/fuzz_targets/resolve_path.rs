@@ -38,7 +38,10 @@ fn assert_normal(v: &VPath) {
     assert!(shown.starts_with(b"/"));
     if shown != b"/" {
         for part in shown[1..].split(|&b| b == b'/') {
-            assert!(!part.is_empty() && part != b"." && part != b"..", "{shown:?}");
+            assert!(
+                !part.is_empty() && part != b"." && part != b"..",
+                "{shown:?}"
+            );
             assert!(!part.contains(&0) && !part.contains(&b'\\'), "{shown:?}");
             assert!(part.len() <= MAX_NAME_BYTES, "{shown:?}");
         }
