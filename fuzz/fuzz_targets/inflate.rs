@@ -20,7 +20,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let limit = u64::from(seed) * 97;
     stays_under_the_limit(body, limit, seed);
-    round_trips(body, seed % 9 + 1);
+    // A deflater costs more than the rest together: one input in four.
+    if body.last().is_some_and(|b| b & 3 == 0) {
+        round_trips(body, seed % 9 + 1);
+    }
 });
 
 /// A reader that hands out at most `step` bytes a call, so that streams
