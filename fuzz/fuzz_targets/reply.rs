@@ -2,6 +2,7 @@
 //! numbers read from them (226, 213, COMPRESS), the upload trailer, LIST
 //! payload lines and the STAT reply's entry. Checks that what parses is one
 //! line, re-serializes to what was read, and that numbers were digits only.
+//! The 150 announcement is read by `Reply::announcement`.
 
 #![no_main]
 
@@ -50,6 +51,14 @@ fn check_reply(line: &[u8]) {
         assert_eq!(
             (first.parse(), u32::from_str_radix(second, 16)),
             (Ok(length), Ok(crc))
+        );
+    }
+    if let Some((length, deflate)) = reply.announcement() {
+        let want = format!("{length}{}", if deflate { " deflate" } else { "" });
+        assert!(is_decimal(first), "{:?}", reply.text);
+        assert_eq!(
+            reply.text.trim_start_matches('0'),
+            want.trim_start_matches('0')
         );
     }
     if reply.length_pair().is_some() {
