@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
     };
     // Repeat the input so that some lines cross the cap, and vary the reader's
     // buffer so that lines cross its edges.
-    let input = body.repeat(1 + usize::from(shape & 0x0f) * 8);
+    let input = body.repeat(1 + usize::from(shape & 0x03) * 8);
     let capacity = 1 + usize::from(shape >> 4) * 331;
     let mut r = BufReader::with_capacity(capacity, Cursor::new(&input[..]));
     let mut buf = Vec::new();
