@@ -293,17 +293,9 @@ impl Conn {
         if reply.code != code::PAYLOAD {
             return Err(Error::Remote(reply));
         }
-        let bad = || Error::Protocol(format!("bad payload announcement '{}'", reply.text));
-        let mut words = reply.text.split(' ');
-        let length = words
-            .next()
-            .and_then(|w| wire::number::decimal(w.as_bytes()))
-            .ok_or_else(bad)?;
-        match (words.next(), words.next()) {
-            (None, _) => Ok((length, false)),
-            (Some("deflate"), None) => Ok((length, true)),
-            _ => Err(bad()),
-        }
+        reply
+            .announcement()
+            .ok_or_else(|| Error::Protocol(format!("bad payload announcement '{}'", reply.text)))
     }
 
     /// Say goodbye; errors do not matter any more.

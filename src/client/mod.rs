@@ -42,12 +42,12 @@ pub struct Options {
     pub command: Vec<Vec<u8>>,
     /// How much to say on stderr.
     pub verbosity: Verbosity,
-    /// Speak protocol 1 (clear text) instead of protocol 2.
-    pub plain: bool,
     /// `--limit`: most payload bytes per second, both ways.
     pub limit: Option<u64>,
     /// Keep times and permission bits (`--no-keep` turns it off).
     pub keep: bool,
+    /// Speak protocol 1 (clear text) instead of protocol 2.
+    pub plain: bool,
 }
 
 /// `HOST`, `HOST:PORT`, `[V6[%ZONE]]:PORT`, `V6[%ZONE]`; the host keeps its
@@ -78,14 +78,14 @@ pub fn run(opts: Options) -> i32 {
         Ok(s) => s,
         Err(e) => return report_fatal(&e),
     };
-    let host = match find::pick_host(&opts.host, opts.port, stdin_is_tty) {
-        Ok(h) => h,
-        Err(e) => return report_fatal(&e),
-    };
     if opts.plain {
         out::err_line(crate::secure::PLAIN_WARNING);
     }
     let verbose = opts.verbosity == Verbosity::Verbose;
+    let host = match find::pick_host(&opts.host, opts.port, stdin_is_tty) {
+        Ok(h) => h,
+        Err(e) => return report_fatal(&e),
+    };
     let mut conn = match Conn::connect(&host, opts.port, verbose, opts.plain) {
         Ok(c) => c,
         Err(e) => return report_fatal(&e),

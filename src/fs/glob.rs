@@ -41,9 +41,10 @@ impl Pattern {
         })
     }
 
-    /// Whether the name `name` matches.
+    /// Whether the name `name` matches. A name holding a `/` is not a name
+    /// in one directory and never matches: globset's `**` would take it.
     pub fn matches(&self, name: &[u8]) -> bool {
-        if name.starts_with(b".") && !self.dot_ok {
+        if (name.starts_with(b".") && !self.dot_ok) || name.contains(&b'/') {
             return false;
         }
         self.matcher.is_match(OsStr::from_bytes(name))
@@ -98,5 +99,16 @@ mod tests {
         );
         assert_eq!(split_dir(b"/*.txt"), (Some(&b"/"[..]), &b"*.txt"[..]));
         assert_eq!(split_dir(b"*.txt"), (None, &b"*.txt"[..]));
+    }
+
+    #[test]
+    fn no_pattern_matches_a_slash() {
+        // Found by the `glob` fuzz target: `**` is globset's "any path".
+        for p in ["**", "**/x", "x/**", "*", "?", "[!a]", "*/*"] {
+            let p = Pattern::new(p.as_bytes()).unwrap();
+            for name in ["./", "a/b", "x/x", "/"] {
+                assert!(!p.matches(name.as_bytes()), "{p:?} took {name:?}");
+            }
+        }
     }
 }

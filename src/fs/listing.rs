@@ -326,4 +326,18 @@ mod tests {
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(1_234_567), "1,234,567");
     }
+
+    #[test]
+    fn entry_numbers_with_a_sign_are_refused() {
+        // Found by the `reply` fuzz target: `+` passed `parse` and
+        // `from_str_radix` in the mode, the size and the time.
+        let line = b"l  000010  00 +000007600 =103798302937";
+        assert_eq!(Entry::parse(line), None);
+        assert_eq!(Entry::parse(b"f +644 1 1 n"), None);
+        assert_eq!(Entry::parse(b"f 644 +1 1 n"), None);
+        assert_eq!(Entry::parse(b"f 644 1 +1 n"), None);
+        assert_eq!(Entry::parse(b"f 648 1 1 n"), None);
+        let old = Entry::parse(b"f 644 1 -86400 n").unwrap();
+        assert_eq!(old.mtime, -86_400);
+    }
 }

@@ -62,10 +62,10 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// How much to log.
     pub verbosity: Verbosity,
-    /// Speak protocol 1 (clear text) instead of protocol 2.
-    pub plain: bool,
     /// `--limit`: most payload bytes per second, per session.
     pub limit: Option<u64>,
+    /// Speak protocol 1 (clear text) instead of protocol 2.
+    pub plain: bool,
 }
 
 impl Config {

@@ -271,6 +271,11 @@ impl Request {
         let name = words
             .next()
             .ok_or_else(|| parse_error(code::SYNTAX, "empty command"))?;
+        // The name is a bare word, as `announces_payload` reads it: a quoted
+        // `"STOR"` refused for its arguments would leave its payload unread.
+        if name != first_word(line) {
+            return Err(parse_error(code::SYNTAX, "quoted command name"));
+        }
         let name = String::from_utf8_lossy(&name).to_ascii_uppercase();
         let spec = COMMANDS.iter().find(|c| c.name == name).ok_or_else(|| {
             parse_error(
@@ -462,11 +467,16 @@ impl Request {
 /// Whether a command line starts with STOR, whose payload follows at once:
 /// when such a line cannot be parsed, nobody knows where the payload ends.
 pub fn announces_payload(line: &[u8]) -> bool {
+    first_word(line).eq_ignore_ascii_case(b"STOR")
+}
+
+/// The bytes of a line's first word, as they stand (no quotes undone).
+fn first_word(line: &[u8]) -> &[u8] {
     let blank = |b: &u8| *b == b' ' || *b == b'\t';
     let start = line.iter().position(|b| !blank(b)).unwrap_or(line.len());
     let rest = &line[start..];
     let end = rest.iter().position(blank).unwrap_or(rest.len());
-    rest[..end].eq_ignore_ascii_case(b"STOR")
+    &rest[..end]
 }
 
 fn store_mode(word: &[u8]) -> Result<StoreMode, ParseError> {
@@ -590,5 +600,22 @@ mod tests {
         assert_eq!(Request::parse(b"pwd"), Ok(Request::Pwd));
         assert!(announces_payload(b"  stor \"x 1 new") && announces_payload(b"STOR"));
         assert!(!announces_payload(b"STORE x") && !announces_payload(b"RETR stor"));
+    }
+
+    #[test]
+    fn quoted_command_names_are_refused() {
+        // Found by the `request` fuzz target: `""""STOR` split to `STOR`, got
+        // 501 for its arguments, yet did not count as announcing a payload.
+        for line in [
+            "\"\"\"\"STOR",
+            "\"STOR\" x 1 new",
+            "S\\TOR x 1 new",
+            "'PWD'",
+        ] {
+            let err = Request::parse(line.as_bytes()).unwrap_err();
+            assert_eq!(err.code, code::SYNTAX, "{line}");
+            assert!(!announces_payload(line.as_bytes()));
+        }
+        assert!(announces_payload(b"\tstor x 1 new"));
     }
 }

@@ -132,6 +132,19 @@ impl Reply {
         Some((next()?, next()?))
     }
 
+    /// The length and encoding of a 150 payload announcement: `LENGTH` for
+    /// raw bytes, `LENGTH deflate` (the length once inflated) for a deflate
+    /// stream; the `bool` says deflate.
+    pub fn announcement(&self) -> Option<(u64, bool)> {
+        let mut w = self.text.split(' ');
+        let length = number::decimal(w.next()?.as_bytes())?;
+        match (w.next(), w.next()) {
+            (None, _) => Some((length, false)),
+            (Some("deflate"), None) => Some((length, true)),
+            _ => None,
+        }
+    }
+
     /// The length and CRC-32 of a 226 reply.
     pub fn length_crc(&self) -> Option<(u64, u32)> {
         parse_length_crc(&mut self.text.split(' '))
@@ -321,5 +334,32 @@ mod tests {
         assert_eq!(read_line(&mut r, &mut buf).unwrap(), Line::Whole);
         assert_eq!(buf, b"PWD");
         assert_eq!(read_line(&mut r, &mut buf).unwrap(), Line::Eof);
+    }
+
+    #[test]
+    fn numbers_with_a_sign_are_refused() {
+        for bad in [
+            "DONE +3 deadbeef",
+            "DONE 3 +eadbeef",
+            "DONE -0 deadbeef",
+            "DONE 3 0x00beef",
+        ] {
+            assert_eq!(Trailer::parse(bad.as_bytes()), None, "{bad}");
+        }
+        for bad in ["226 +12 0000abcd", "226 12 +000abcd", "226 ١٢ 0000abcd"] {
+            assert_eq!(Reply::parse(bad.as_bytes()).unwrap().length_crc(), None);
+        }
+        assert_eq!(Reply::parse(b"250 +99 7").unwrap().length_pair(), None);
+        assert_eq!(Reply::parse(b"250 99 +7").unwrap().length_pair(), None);
+    }
+
+    #[test]
+    fn payload_announcements_parse() {
+        let length_of = |line: &str| Reply::parse(line.as_bytes()).unwrap().announcement();
+        assert_eq!(length_of("150 12"), Some((12, false)));
+        assert_eq!(length_of("150 12 deflate"), Some((12, true)));
+        for bad in ["150 +12", "150 12 raw", "150 12 deflate x", "150", "150 -1"] {
+            assert_eq!(length_of(bad), None, "{bad}");
+        }
     }
 }

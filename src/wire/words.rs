@@ -275,4 +275,12 @@ mod tests {
         assert_eq!(escape("\u{85}".as_bytes()), "\\xc2\\x85");
         assert_eq!(escape("a\u{202e}b".as_bytes()), "a\\xe2\\x80\\xaeb");
     }
+
+    #[test]
+    fn hex_escape_takes_two_hex_digits_only() {
+        // `from_str_radix` alone took `\x+f` for 0x0f.
+        assert_eq!(split(b"\"\\x+f\"", 1), Err(SplitError::BadEscape));
+        assert_eq!(split(b"\"\\x-1\"", 1), Err(SplitError::BadEscape));
+        assert_eq!(split(b"\"\\xFf\"", 1), Ok(vec![vec![0xff]]));
+    }
 }

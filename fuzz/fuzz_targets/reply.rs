@@ -1,0 +1,107 @@
+//! Fuzz target: the lines a peer's reply stream holds — reply lines and the
+//! numbers read from them (226, 213, COMPRESS), the upload trailer, LIST
+//! payload lines and the STAT reply's entry. Checks that what parses is one
+//! line, re-serializes to what was read, and that numbers were digits only.
+//! The 150 announcement is read by `Reply::announcement`.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use rftp::fs::listing::Entry;
+use rftp::wire::{Reply, Trailer};
+
+fuzz_target!(|line: &[u8]| {
+    check_reply(line);
+    check_trailer(line);
+    if let Some(e) = Entry::parse(line) {
+        check_entry(line, &e);
+    }
+});
+
+/// Decimal digits only: no sign, no space, no other base.
+fn is_decimal(word: &str) -> bool {
+    !word.is_empty() && word.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Exactly eight hex digits.
+fn is_crc(word: &str) -> bool {
+    word.len() == 8 && word.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn check_reply(line: &[u8]) {
+    let Some(reply) = Reply::parse(line) else {
+        return;
+    };
+    assert!((100..1000).contains(&reply.code));
+    assert!(
+        !reply.text.chars().any(char::is_control),
+        "{:?}",
+        reply.text
+    );
+    let mut out = Vec::new();
+    reply.write_to(&mut out).expect("writes to a Vec");
+    assert_eq!(out.pop(), Some(b'\n'));
+    assert!(!out.contains(&b'\n'));
+    let again = Reply::parse(&out).expect("written reply parses");
+    assert_eq!(again.code, reply.code);
+    let mut words = reply.text.split(' ');
+    let (first, second) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+    if let Some((length, crc)) = reply.length_crc() {
+        assert!(is_decimal(first) && is_crc(second), "{:?}", reply.text);
+        assert_eq!(
+            (first.parse(), u32::from_str_radix(second, 16)),
+            (Ok(length), Ok(crc))
+        );
+    }
+    if let Some((length, deflate)) = reply.announcement() {
+        let want = format!("{length}{}", if deflate { " deflate" } else { "" });
+        assert!(is_decimal(first), "{:?}", reply.text);
+        assert_eq!(
+            reply.text.trim_start_matches('0'),
+            want.trim_start_matches('0')
+        );
+    }
+    if reply.length_pair().is_some() {
+        assert!(is_decimal(first) && is_decimal(second), "{:?}", reply.text);
+    }
+    // The client reads a STAT reply's text as a listing entry.
+    if let Some(e) = Entry::parse(reply.text.as_bytes()) {
+        check_entry(reply.text.as_bytes(), &e);
+    }
+}
+
+fn check_trailer(line: &[u8]) {
+    let Some(trailer) = Trailer::parse(line) else {
+        return;
+    };
+    let text = std::str::from_utf8(line).expect("a trailer is text");
+    match trailer {
+        Trailer::Abort => assert_eq!(text, "ABORT"),
+        Trailer::Done { .. } => {
+            let w: Vec<&str> = text.split(' ').collect();
+            assert!(w.len() == 3 && w[0] == "DONE", "{text:?}");
+            assert!(is_decimal(w[1]) && is_crc(w[2]), "{text:?}");
+        }
+    }
+    let out = trailer.to_line();
+    let body = out.strip_suffix('\n').expect("a trailer ends its line");
+    assert_eq!(Trailer::parse(body.as_bytes()), Some(trailer));
+}
+
+/// A parsed entry: numbers were digits (mtime may be negative), and the
+/// entry's own line parses back to it.
+fn check_entry(line: &[u8], e: &Entry) {
+    let words = rftp::wire::words::split(line, 5).expect("it parsed");
+    let text = |i: usize| std::str::from_utf8(&words[i]).expect("it parsed");
+    assert!(
+        text(1).bytes().all(|b| (b'0'..=b'7').contains(&b)),
+        "{line:?}"
+    );
+    assert!(is_decimal(text(2)), "{line:?}");
+    let mtime = text(3).strip_prefix('-').unwrap_or(text(3));
+    assert!(is_decimal(mtime), "{line:?}");
+    let out = e.to_line();
+    let body = out.strip_suffix('\n').expect("an entry ends its line");
+    assert!(!body.contains('\n'));
+    assert_eq!(Entry::parse(body.as_bytes()).as_ref(), Some(e));
+}
