@@ -79,7 +79,8 @@ fn check_trailer(line: &[u8]) {
         Trailer::Abort => assert_eq!(text, "ABORT"),
         Trailer::Done { .. } => {
             let w: Vec<&str> = text.split(' ').collect();
-            assert!(w.len() == 3 && w[0] == "DONE", "{text:?}");
+            // DONE LENGTH CRC, with MTIME MODE after when times are kept.
+            assert!((w.len() == 3 || w.len() == 5) && w[0] == "DONE", "{text:?}");
             assert!(is_decimal(w[1]) && is_crc(w[2]), "{text:?}");
         }
     }
@@ -88,8 +89,9 @@ fn check_trailer(line: &[u8]) {
     assert_eq!(Trailer::parse(body.as_bytes()), Some(trailer));
 }
 
-/// A parsed entry: numbers were digits (mtime may be negative), and the
-/// entry's own line parses back to it.
+/// A parsed entry: numbers were digits (mtime may be negative, and may end
+/// in `.` and nine digits of nanoseconds), and the entry's own line parses
+/// back to it.
 fn check_entry(line: &[u8], e: &Entry) {
     let words = rftp::wire::words::split(line, 5).expect("it parsed");
     let text = |i: usize| std::str::from_utf8(&words[i]).expect("it parsed");
@@ -99,7 +101,8 @@ fn check_entry(line: &[u8], e: &Entry) {
     );
     assert!(is_decimal(text(2)), "{line:?}");
     let mtime = text(3).strip_prefix('-').unwrap_or(text(3));
-    assert!(is_decimal(mtime), "{line:?}");
+    let (secs, nanos) = mtime.split_once('.').unwrap_or((mtime, "000000000"));
+    assert!(is_decimal(secs) && is_decimal(nanos) && nanos.len() == 9, "{line:?}");
     let out = e.to_line();
     let body = out.strip_suffix('\n').expect("an entry ends its line");
     assert!(!body.contains('\n'));
