@@ -222,3 +222,42 @@ fn limit_keeps_its_rate() {
         "2 MiB at 1 MiB/s took {secs:.2}s"
     );
 }
+
+#[test]
+fn limit_holds_for_uploads_and_on_the_server() {
+    let bytes = 2 << 20;
+    // The client's cap on an upload.
+    let server = Server::start(&[]);
+    let local = TempDir::new();
+    local.write("up", data(bytes, 4));
+    let started = Instant::now();
+    crate::util::Run::new(
+        &["-c", &server.addr(), "--limit", "1M", "put", "up"],
+        Some(PASSWORD),
+        local.path(),
+        b"",
+    )
+    .expect(0);
+    let secs = started.elapsed().as_secs_f64();
+    assert!(
+        (1.9..2.2).contains(&secs),
+        "2 MiB up at 1 MiB/s took {secs:.2}s"
+    );
+    assert_eq!(fs::read(server.root.join("up")).unwrap(), data(bytes, 4));
+    // The server's cap on each session, the client uncapped.
+    let server = Server::start(&["--limit", "1M"]);
+    server.root.write("blob", data(bytes, 5));
+    let started = Instant::now();
+    crate::util::Run::new(
+        &["-c", &server.addr(), "get", "blob"],
+        Some(PASSWORD),
+        local.path(),
+        b"",
+    )
+    .expect(0);
+    let secs = started.elapsed().as_secs_f64();
+    assert!(
+        (1.9..2.2).contains(&secs),
+        "2 MiB from a 1 MiB/s server took {secs:.2}s"
+    );
+}

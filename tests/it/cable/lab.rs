@@ -195,6 +195,31 @@ impl Lab {
     }
 }
 
+impl Lab {
+    /// Run the client in the client namespace on a pseudo-terminal (through
+    /// `script`), so that it behaves as at a prompt; `stdin` is what is
+    /// typed. Stdout and stderr both come out on stdout.
+    pub fn client_tty(&self, cwd: &Path, args: &[&str], stdin: &str) -> Run {
+        let line = std::iter::once(bin())
+            .chain(args.iter().copied())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut cmd = Command::new("ip");
+        cmd.args([
+            "netns",
+            "exec",
+            &self.client,
+            "script",
+            "-qec",
+            &line,
+            "/dev/null",
+        ])
+        .current_dir(cwd)
+        .env("RFTP_PASSWORD", PASSWORD);
+        Run::spawn(cmd, stdin.as_bytes())
+    }
+}
+
 impl Drop for Lab {
     fn drop(&mut self) {
         // Deleting a namespace deletes the veth pairs in it too.

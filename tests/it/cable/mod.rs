@@ -82,6 +82,24 @@ fn two_servers_are_both_listed_and_a_bare_link_local_needs_a_zone() {
     // In a script, several servers is an error naming them.
     let run = lab.client(local.path(), &["-c"], "pwd\n");
     run.expect(3).stderr_has("2 servers answered");
+    // At a terminal, a question, answered by number.
+    r0.write("only-on-0", b"0");
+    r1.write("only-on-1", b"1");
+    let run = lab.client_tty(local.path(), &["-c"], "2\nls\nquit\n");
+    let out = run.expect(0).out();
+    assert!(out.contains("which one?"), "{}", run.dump());
+    let picked = out.lines().find(|l| l.contains("2) ")).unwrap_or_default();
+    let want = if picked.contains("%c1") {
+        "only-on-1"
+    } else {
+        "only-on-0"
+    };
+    let other = if want == "only-on-1" {
+        "only-on-0"
+    } else {
+        "only-on-1"
+    };
+    assert!(out.contains(want) && !out.contains(other), "{}", run.dump());
     let ll = banner_link_local(&s0.banner);
     let run = lab.client(local.path(), &["-c", &ll, "pwd"], "");
     run.expect(3).stderr_has("add %IFACE").stderr_has("c0, c1");
