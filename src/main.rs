@@ -274,36 +274,30 @@ fn rate_value(value: OsString) -> Result<u64, Error> {
 /// The value of `-l`: the next argument unless it is missing or an option,
 /// in which case the default port.
 fn optional_port_value(parser: &mut lexopt::Parser) -> Result<String, Error> {
-    use lexopt::ValueExt;
-    if let Some(v) = parser.optional_value() {
-        return Ok(v.string()?);
-    }
-    let mut raw = parser.raw_args()?;
-    match raw.peek().and_then(|a| a.to_str()) {
-        Some(next) if !next.starts_with('-') => {
-            let next = next.to_string();
-            raw.next();
-            Ok(next)
-        }
-        _ => Ok(DEFAULT_PORT.to_string()),
-    }
+    Ok(optional_value(parser)?.unwrap_or_else(|| DEFAULT_PORT.to_string()))
 }
 
 /// The value of `-c`: the next argument unless it is missing or an option,
 /// in which case "" (find the server).
 fn optional_host_value(parser: &mut lexopt::Parser) -> Result<String, Error> {
+    Ok(optional_value(parser)?.unwrap_or_default())
+}
+
+/// An option's value given with `=` or as the next argument when that is no
+/// option; `None` when there is none.
+fn optional_value(parser: &mut lexopt::Parser) -> Result<Option<String>, Error> {
     use lexopt::ValueExt;
     if let Some(v) = parser.optional_value() {
-        return Ok(v.string()?);
+        return Ok(Some(v.string()?));
     }
     let mut raw = parser.raw_args()?;
     match raw.peek().and_then(|a| a.to_str()) {
         Some(next) if !next.starts_with('-') => {
             let next = next.to_string();
             raw.next();
-            Ok(next)
+            Ok(Some(next))
         }
-        _ => Ok(String::new()),
+        _ => Ok(None),
     }
 }
 

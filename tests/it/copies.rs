@@ -202,21 +202,22 @@ fn sum_output_checks_with_sha256sum() {
     assert_eq!(lines[0].len(), 8 + 2 + 3);
 }
 
+/// Seconds a client run with `args` takes from `local`; it must succeed.
+fn timed(args: &[&str], local: &Path) -> f64 {
+    let started = Instant::now();
+    crate::util::Run::new(args, Some(PASSWORD), local, b"").expect(0);
+    started.elapsed().as_secs_f64()
+}
+
 #[test]
 fn limit_keeps_its_rate() {
     let server = Server::start(&[]);
-    let bytes = 2 << 20;
-    server.root.write("blob", data(bytes, 3));
+    server.root.write("blob", data(2 << 20, 3));
     let local = TempDir::new();
-    let started = Instant::now();
-    crate::util::Run::new(
+    let secs = timed(
         &["-c", &server.addr(), "--limit", "1M", "get", "blob"],
-        Some(PASSWORD),
         local.path(),
-        b"",
-    )
-    .expect(0);
-    let secs = started.elapsed().as_secs_f64();
+    );
     assert!(
         (1.9..2.2).contains(&secs),
         "2 MiB at 1 MiB/s took {secs:.2}s"
@@ -230,15 +231,10 @@ fn limit_holds_for_uploads_and_on_the_server() {
     let server = Server::start(&[]);
     let local = TempDir::new();
     local.write("up", data(bytes, 4));
-    let started = Instant::now();
-    crate::util::Run::new(
+    let secs = timed(
         &["-c", &server.addr(), "--limit", "1M", "put", "up"],
-        Some(PASSWORD),
         local.path(),
-        b"",
-    )
-    .expect(0);
-    let secs = started.elapsed().as_secs_f64();
+    );
     assert!(
         (1.9..2.2).contains(&secs),
         "2 MiB up at 1 MiB/s took {secs:.2}s"
@@ -247,15 +243,7 @@ fn limit_holds_for_uploads_and_on_the_server() {
     // The server's cap on each session, the client uncapped.
     let server = Server::start(&["--limit", "1M"]);
     server.root.write("blob", data(bytes, 5));
-    let started = Instant::now();
-    crate::util::Run::new(
-        &["-c", &server.addr(), "get", "blob"],
-        Some(PASSWORD),
-        local.path(),
-        b"",
-    )
-    .expect(0);
-    let secs = started.elapsed().as_secs_f64();
+    let secs = timed(&["-c", &server.addr(), "get", "blob"], local.path());
     assert!(
         (1.9..2.2).contains(&secs),
         "2 MiB from a 1 MiB/s server took {secs:.2}s"
