@@ -274,6 +274,15 @@ impl DirStream {
     }
 }
 
+/// `N` bytes from the OS's random source (`/dev/urandom`): the one place
+/// rftp takes randomness from (nonces, CPace scalars, passwords, ids).
+pub fn random<const N: usize>() -> io::Result<[u8; N]> {
+    use std::io::Read;
+    let mut out = [0u8; N];
+    File::open("/dev/urandom")?.read_exact(&mut out)?;
+    Ok(out)
+}
+
 /// Take an exclusive lock on `file` without waiting; `ResourceBusy` when
 /// another open file holds it.
 pub fn try_lock(file: &File) -> io::Result<()> {

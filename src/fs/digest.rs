@@ -6,6 +6,8 @@ use std::io::{self, Read};
 
 use sha2::Digest;
 
+use crate::wire::number::to_hex;
+
 /// Bytes read at a time while summing.
 const SUM_BUFFER_BYTES: usize = 256 * 1024;
 
@@ -39,25 +41,19 @@ impl Algo {
 
 /// The checksum of everything `r` yields, in lowercase hex.
 pub fn digest(r: &mut impl Read, algo: Algo) -> io::Result<String> {
+    if algo == Algo::Crc32 {
+        return Ok(format!("{:08x}", super::crc_of(r, u64::MAX)?));
+    }
     let mut buf = vec![0; SUM_BUFFER_BYTES];
-    let mut crc = crc32fast::Hasher::new();
     let mut sha = sha2::Sha256::new();
     loop {
-        let n = match r.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+        match r.read(&mut buf) {
+            Ok(0) => return Ok(to_hex(&sha.finalize())),
+            Ok(n) => sha.update(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
-        };
-        match algo {
-            Algo::Crc32 => crc.update(&buf[..n]),
-            Algo::Sha256 => sha.update(&buf[..n]),
         }
     }
-    Ok(match algo {
-        Algo::Crc32 => format!("{:08x}", crc.finalize()),
-        Algo::Sha256 => sha.finalize().iter().map(|b| format!("{b:02x}")).collect(),
-    })
 }
 
 #[cfg(test)]

@@ -63,7 +63,7 @@ pub fn start(port: u16) -> io::Result<Vec<SocketAddr>> {
         Err(_) => {}
     }
     let who = Arc::new(Identity {
-        id: probe::token(super::random_bytes()?),
+        id: probe::token(crate::sys::random::<8>()?),
         port,
         name: host_name(),
     });

@@ -40,7 +40,7 @@ pub struct Search {
 /// Ask every directly attached link for rftp servers on `port`.
 pub fn search(port: u16) -> Search {
     let ifs = ifaces::list();
-    let nonce = super::random_bytes()
+    let nonce = crate::sys::random::<8>()
         .map(probe::token)
         .unwrap_or_else(|_| "0".repeat(16));
     let datagram = probe::probe(&nonce);

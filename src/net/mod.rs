@@ -12,15 +12,7 @@ pub mod find;
 pub mod ifaces;
 pub mod probe;
 
-use std::io::{self, Read};
 use std::net::{SocketAddr, TcpStream};
-
-/// Eight bytes from the OS's random source.
-pub fn random_bytes() -> io::Result<[u8; 8]> {
-    let mut b = [0u8; 8];
-    std::fs::File::open("/dev/urandom")?.read_exact(&mut b)?;
-    Ok(b)
-}
 
 /// Connect to `host` (a name, an address, or an IPv6 address with `%zone`)
 /// on `port`. A note (a zone chosen for the user) goes to `note`.

@@ -45,7 +45,7 @@ pub struct Answer {
 
 /// 16 hex digits from 8 random bytes.
 pub fn token(random: [u8; 8]) -> String {
-    random.iter().map(|b| format!("{b:02x}")).collect()
+    crate::wire::number::to_hex(&random)
 }
 
 /// A probe carrying `nonce`, `PROBE_BYTES` long.

@@ -297,31 +297,9 @@ impl Server {
     }
 }
 
-/// Lowercase hex of `bytes`.
-pub fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use crate::wire::number::{from_hex, to_hex};
 
-/// Bytes of lowercase or uppercase hex; `None` if it is not hex.
-pub fn from_hex(text: &str) -> Option<Vec<u8>> {
-    let digits = text.as_bytes();
-    if !digits.len().is_multiple_of(2) {
-        return None;
-    }
-    let value = |d: u8| (d as char).to_digit(16);
-    digits
-        .chunks(2)
-        .map(|p| Some((value(p[0])? * 16 + value(p[1])?) as u8))
-        .collect()
-}
-
-/// `n` bytes from the OS's random source.
-pub fn random<const N: usize>() -> std::io::Result<[u8; N]> {
-    use std::io::Read;
-    let mut out = [0u8; N];
-    std::fs::File::open("/dev/urandom")?.read_exact(&mut out)?;
-    Ok(out)
-}
+pub use crate::sys::random;
 
 #[cfg(test)]
 #[path = "handshake_tests.rs"]

@@ -264,10 +264,8 @@ fn refuse(mut stream: TcpStream, max: usize) {
 pub fn generate_password() -> Result<Vec<u8>, Error> {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
     const LEN: usize = 16;
-    let mut random = [0u8; LEN * 4];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut random))
-        .map_err(|e| Error::Io("cannot read /dev/urandom".into(), e))?;
+    let random: [u8; LEN * 4] =
+        crate::sys::random().map_err(|e| Error::Io("cannot read /dev/urandom".into(), e))?;
     // Rejection sampling keeps every letter equally likely.
     let limit = 256 - 256 % ALPHABET.len();
     let out: Vec<u8> = random

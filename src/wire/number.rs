@@ -48,6 +48,24 @@ pub fn hex_exact(word: &[u8], len: usize) -> Option<u64> {
     digits(word, 16, len)
 }
 
+/// Lowercase hex of `bytes`.
+pub fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Bytes of lowercase or uppercase hex; `None` if it is not hex.
+pub fn from_hex(text: &str) -> Option<Vec<u8>> {
+    let digits = text.as_bytes();
+    if !digits.len().is_multiple_of(2) {
+        return None;
+    }
+    let value = |d: u8| (d as char).to_digit(16);
+    digits
+        .chunks(2)
+        .map(|p| Some((value(p[0])? * 16 + value(p[1])?) as u8))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
