@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::conn::{Conn, ListItem, unquote};
 use super::{many, transfer};
-use crate::error::{Cause, Error};
+use crate::error::Error;
 use crate::fs::compress::DEFAULT_LEVEL;
 use crate::fs::listing::DirLayout;
 use crate::fs::{self, Entry, VPath, listing};
@@ -377,22 +377,22 @@ impl Client {
     }
 
     /// The entries of a remote directory that `keep` takes, at most `most`
-    /// of them (more is an error: a server cannot make us hold an endless
-    /// listing), and the path the server listed.
+    /// of them (more is the error `too_many` makes: a server cannot make us
+    /// hold an endless listing), and the path the server listed.
     pub fn list_names(
         &mut self,
         path: Option<&[u8]>,
         most: usize,
+        too_many: impl Fn() -> Error,
         keep: impl Fn(&Entry) -> bool,
     ) -> Result<(Vec<Entry>, Vec<u8>), Error> {
         let mut kept = Vec::new();
-        let shown = path.unwrap_or(b".").to_vec();
         let listed = self.list_each(path, false, &mut |item| {
             if let ListItem::Entry(e) = item
                 && keep(&e)
             {
                 if kept.len() == most {
-                    return Err(Error::path(&shown, Cause::Refused("too many entries")));
+                    return Err(too_many());
                 }
                 kept.push(e);
             }

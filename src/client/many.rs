@@ -12,7 +12,6 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use super::commands::{Client, Flags};
-use super::conn::ListItem;
 use super::pipeline::{self, Job, Plan};
 use super::plan::{Dest, GetItem, PutItem, Side, plan_gets, plan_puts};
 use super::transfer::{last_name, os_path, remote_join, stat};
@@ -49,7 +48,8 @@ pub fn mget(cl: &mut Client, patterns: &[&[u8]], flags: Flags) -> Result<(), Err
     for &raw in patterns {
         let (dir, name_pattern) = glob::split_dir(raw);
         let pattern = Pattern::new(name_pattern)?;
-        let (entries, _) = cl.list_names(dir, MAX_TREE_ENTRIES, |e| {
+        let too_many = || too_many_entries(dir.unwrap_or(b"."));
+        let (entries, _) = cl.list_names(dir, MAX_TREE_ENTRIES, too_many, |e| {
             e.kind == Kind::File && pattern.matches(&e.name)
         })?;
         if entries.is_empty() {
@@ -76,33 +76,17 @@ pub fn mget(cl: &mut Client, patterns: &[&[u8]], flags: Flags) -> Result<(), Err
 
 /// The entries of a remote directory by name (none when it does not exist).
 fn remote_entries(cl: &mut Client, dir: Option<&[u8]>) -> Result<HashMap<Vec<u8>, Entry>, Error> {
-    let mut names = HashMap::new();
-    let shown = dir.unwrap_or(b".").to_vec();
-    let listed = cl.list_each(dir, false, &mut |item| {
-        if let ListItem::Entry(e) = item {
-            if names.len() == MAX_TREE_ENTRIES {
-                return Err(Error::path(&shown, Cause::Refused("too many entries")));
-            }
-            names.insert(e.name.clone(), e);
-        }
-        Ok(())
-    });
-    match listed {
-        Ok(_) => Ok(names),
+    let too_many = || too_many_entries(dir.unwrap_or(b"."));
+    match cl.list_names(dir, MAX_TREE_ENTRIES, too_many, |_| true) {
+        Ok((entries, _)) => Ok(entries.into_iter().map(|e| (e.name.clone(), e)).collect()),
         Err(Error::Remote(_)) => Ok(HashMap::new()),
         Err(e) => Err(e),
     }
 }
 
-/// A tree's listing that ran past `MAX_TREE_ENTRIES`, said of the tree.
-fn too_large(tree: &[u8], e: Error) -> Error {
-    match e {
-        Error::Path {
-            cause: Cause::Refused("too many entries"),
-            ..
-        } => Error::path(tree, Cause::Refused("tree too large")),
-        e => e,
-    }
+/// A directory's listing that ran past `MAX_TREE_ENTRIES`.
+fn too_many_entries(dir: &[u8]) -> Error {
+    Error::path(dir, Cause::Refused("too many entries"))
 }
 
 fn no_match(pattern: &[u8]) -> Error {
@@ -202,9 +186,8 @@ pub fn get_tree(
         fs::create_dir_all(&local_dir)
             .map_err(|e| Error::io_path(local_dir.as_os_str().as_bytes(), &e))?;
         let room = MAX_TREE_ENTRIES.saturating_sub(count);
-        let (entries, _) = cl
-            .list_names(Some(&dir), room, |_| true)
-            .map_err(|e| too_large(remote, e))?;
+        let too_large = || Error::path(remote, Cause::Refused("tree too large"));
+        let (entries, _) = cl.list_names(Some(&dir), room, too_large, |_| true)?;
         dirs.push((local_dir.clone(), entry.mtime, entry.mtime_nsec, depth));
         count += entries.len();
         if count > MAX_TREE_ENTRIES {
