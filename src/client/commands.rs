@@ -6,14 +6,14 @@ use std::io::{self, Write};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
-use super::conn::{Conn, ListItem, unquote};
+use super::conn::{Conn, ListItem, directory};
 use super::{many, transfer};
 use crate::error::Error;
 use crate::fs::compress::DEFAULT_LEVEL;
 use crate::fs::listing::DirLayout;
-use crate::fs::{self, Entry, VPath, listing};
+use crate::fs::{self, VPath, listing};
 use crate::out;
-use crate::wire::{ListOrder, Request, StoreMode, escape};
+use crate::wire::{Entry, ListOrder, Packed, Request, StoreMode, escape};
 
 /// One client command: name, usage, one line of help.
 pub struct ClientCommand {
@@ -199,7 +199,7 @@ impl Client {
             "pwd" => {
                 parse_args(args, "", 0, 0)?;
                 let reply = self.conn.call(&Request::Pwd)?;
-                let path = unquote(&reply.text)?;
+                let path = directory(&reply)?;
                 print_out(format!("{}\n", escape(&path)).as_bytes())?;
             }
             "ls" => {
@@ -298,10 +298,10 @@ impl Client {
         if !reply.is_ok() {
             return Err(Error::Remote(reply));
         }
-        let sizes = reply
-            .length_pair()
-            .ok_or_else(|| Error::Protocol(format!("bad COMPRESS reply '{}'", reply.text)))?;
-        let (original, packed) = sizes;
+        let Some(Packed { original, packed }) = Packed::parse(&reply.text) else {
+            let why = format!("bad COMPRESS reply '{}'", reply.text);
+            return Err(Error::Protocol(why));
+        };
         let ratio = match original {
             0 => "-".to_string(),
             n => format!("{:.1}%", packed as f64 * 100.0 / n as f64),
@@ -443,7 +443,7 @@ fn local_list(path: Option<&[u8]>) -> Result<Vec<Entry>, Error> {
         std::fs::metadata(path).map_err(|e| Error::io_path(path.as_os_str().as_bytes(), &e))?;
     if meta.is_dir() {
         return Ok(fs::Root::open(path)?
-            .list(&VPath::root(), fs::Order::Name)?
+            .list(&VPath::root(), ListOrder::Name)?
             .collect());
     }
     let parent = path

@@ -6,19 +6,16 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use crate::error::Error;
-use crate::fs::Entry;
 use crate::secure::handshake;
 use crate::secure::record::{RecordReader, RecordWriter};
-use crate::wire::{self, Line, PayloadReader, Reply, Request, code};
+use crate::wire::{
+    self, Announce, Delivered, Directory, Entry, Line, PayloadReader, Reply, Request, code,
+};
 
 /// How long to wait for the server before giving up on it.
 const NETWORK_TIMEOUT: Duration = Duration::from_secs(300);
 /// Socket buffers, in bytes.
 const BUFFER_BYTES: usize = 256 * 1024;
-/// The server's reply that carries its CPace share (protocol 2).
-const SHARE: u16 = 334;
-/// The server's reply that carries its confirmation tag (protocol 2).
-const CONFIRMED: u16 = 235;
 
 /// What a listing hands its reader, in order.
 pub enum ListItem<'a> {
@@ -117,12 +114,12 @@ impl Conn {
         let (client, auth) = handshake::Client::start(&self.greeting, user, password, random)
             .map_err(|e| bad(e.0))?;
         let reply = self.exchange_line(&auth)?;
-        if reply.code != SHARE {
+        if reply.code != code::SHARE {
             return Err(bad(&reply.text));
         }
         let confirm = client.confirm(&reply.text).map_err(|e| bad(e.0))?;
         let reply = self.exchange_line(&confirm.line)?;
-        if reply.code != CONFIRMED {
+        if reply.code != code::CONFIRMED {
             return Err(bad(&reply.text));
         }
         match confirm.finish(&reply.text) {
@@ -247,8 +244,8 @@ impl Conn {
         if reply.code != code::PAYLOAD {
             return Err(Error::Remote(reply));
         }
-        let listed = match reply.text.split_once(' ') {
-            Some((wire::LISTING_LENGTH, path)) => unquote(path)?,
+        let listed = match Announce::parse(&reply.text) {
+            Some(Announce::Listing { path }) => path,
             _ => {
                 let why = format!("bad listing announcement '{}'", reply.text);
                 return Err(Error::Protocol(why));
@@ -293,9 +290,13 @@ impl Conn {
         if reply.code != code::PAYLOAD {
             return Err(Error::Remote(reply));
         }
-        reply
-            .announcement()
-            .ok_or_else(|| Error::Protocol(format!("bad payload announcement '{}'", reply.text)))
+        match Announce::parse(&reply.text) {
+            Some(Announce::Bytes { length, deflate }) => Ok((length, deflate)),
+            _ => Err(Error::Protocol(format!(
+                "bad payload announcement '{}'",
+                reply.text
+            ))),
+        }
     }
 
     /// Say goodbye; errors do not matter any more.
@@ -324,21 +325,32 @@ fn check_version(text: &str, plain: bool) -> Result<(), Error> {
     Err(Error::Connect(why.into()))
 }
 
-/// A quoted path from a reply, as raw bytes.
-pub fn unquote(text: &str) -> Result<Vec<u8>, Error> {
-    let mut w = wire::words::split(text.as_bytes(), 1)
-        .map_err(|_| Error::Protocol(format!("bad path in reply '{text}'")))?;
-    w.pop()
-        .ok_or_else(|| Error::Protocol(format!("bad path in reply '{text}'")))
+/// The directory a PWD or CWD reply names, as raw bytes.
+pub fn directory(reply: &Reply) -> Result<Vec<u8>, Error> {
+    match Directory::parse(&reply.text) {
+        Some(Directory(path)) => Ok(path),
+        None => Err(Error::Protocol(format!(
+            "bad path in reply '{}'",
+            reply.text
+        ))),
+    }
 }
 
-/// Check the final reply after a payload against what arrived.
-pub fn check_final(done: &Reply, received: u64, crc: u32, announced: u64) -> Result<(), Error> {
+/// Check the final reply after a payload against what arrived; returns
+/// what it said.
+pub fn check_final(
+    done: &Reply,
+    received: u64,
+    crc: u32,
+    announced: u64,
+) -> Result<Delivered, Error> {
     if done.code != code::TRANSFER_OK {
         return Err(Error::Remote(done.clone()));
     }
-    match done.length_crc() {
-        Some((len, sum)) if len == received && len == announced && sum == crc => Ok(()),
+    match Delivered::parse(&done.text) {
+        Some(d) if d.sums.length == received && d.sums.length == announced && d.sums.crc == crc => {
+            Ok(d)
+        }
         Some(_) => Err(Error::Transfer(
             "transfer damaged: length or checksum mismatch, nothing kept".into(),
         )),

@@ -16,10 +16,11 @@ use super::pipeline::{self, Job, Plan};
 use super::plan::{Dest, GetItem, PutItem, Side, plan_gets, plan_puts};
 use super::transfer::{last_name, os_path, remote_join, stat};
 use crate::error::{Cause, Error};
+use crate::fs::check_name;
 use crate::fs::glob::{self, Pattern};
-use crate::fs::{Entry, Kind, check_name};
 use crate::sys;
-use crate::wire::escape;
+use crate::wire::entry::compare;
+use crate::wire::{Entry, Kind, escape};
 
 /// Deepest directory tree a recursive transfer walks (links can make loops).
 const MAX_TREE_DEPTH: usize = 64;
@@ -140,7 +141,7 @@ fn local_files(dir: &Path) -> Result<Vec<(Vec<u8>, fs::Metadata)>, Error> {
             files.push((item.file_name().as_bytes().to_vec(), meta));
         }
     }
-    files.sort_by(|a, b| crate::fs::listing::compare(&a.0, &b.0));
+    files.sort_by(|a, b| compare(&a.0, &b.0));
     Ok(files)
 }
 
@@ -266,7 +267,7 @@ pub fn put_tree(
             .filter_map(Result::ok)
             .filter_map(|i| i.metadata().ok().map(|m| (i.file_name(), i.path(), m)))
             .collect();
-        found.sort_by(|a, b| crate::fs::listing::compare(a.0.as_bytes(), b.0.as_bytes()));
+        found.sort_by(|a, b| compare(a.0.as_bytes(), b.0.as_bytes()));
         count += found.len();
         if count > MAX_TREE_ENTRIES {
             return Err(Error::path(local, Cause::Refused("tree too large")));

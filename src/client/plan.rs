@@ -13,8 +13,8 @@ use super::commands::{Client, Flags};
 use super::pipeline::{Job, Plan, exchange_all};
 use super::transfer::{GetJob, PutJob};
 use crate::error::{Cause, Error};
-use crate::fs::{Entry, Kind, Partial, crc_of};
-use crate::wire::{Request, code};
+use crate::fs::{Partial, crc_of};
+use crate::wire::{Entry, Kind, Request, Sums, code};
 
 /// A file's size and modification time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,7 +158,7 @@ fn same_crcs(cl: &mut Client, pairs: &[(Vec<u8>, &Path, u64)]) -> Result<Vec<boo
         .map(|((_, local, size), reply)| {
             let mine = File::open(local).and_then(|mut f| crc_of(&mut f, u64::MAX));
             reply.code == code::STAT
-                && matches!((reply.length_crc(), mine), (Some((n, r)), Ok(l)) if n == *size && r == l)
+                && matches!((Sums::parse(&reply.text), mine), (Some(s), Ok(l)) if s.length == *size && s.crc == l)
         })
         .collect())
 }

@@ -10,7 +10,7 @@ use super::pipeline::exchange_all;
 use super::transfer::os_path;
 use crate::error::{Cause, Error};
 use crate::fs::digest::{self, Algo};
-use crate::wire::{Request, code, escape};
+use crate::wire::{Checksum, Request, code, escape};
 
 /// The algorithm `-a` names (default SHA-256) and the paths after it.
 fn parse(args: &[Vec<u8>]) -> Result<(Algo, &[Vec<u8>]), Error> {
@@ -49,12 +49,10 @@ pub fn sum(cl: &mut Client, args: &[Vec<u8>]) -> Result<(), Error> {
         .collect();
     let mut failed = None;
     for (path, reply) in paths.iter().zip(exchange_all(cl, &requests)?) {
-        let hex = reply
-            .text
-            .strip_prefix(algo.name())
-            .and_then(|t| t.strip_prefix(' '));
-        match hex {
-            Some(hex) if reply.code == code::STAT => print_out(line(hex, path).as_bytes())?,
+        match Checksum::parse(&reply.text) {
+            Some(c) if reply.code == code::STAT && c.algo == algo.name() => {
+                print_out(line(&c.hex, path).as_bytes())?
+            }
             _ => {
                 crate::out::err_line(&format!("rftp: sum: {}", Error::Remote(reply)));
                 failed = Some(Error::path(path, Cause::Refused("no checksum")));

@@ -16,11 +16,12 @@ use super::plan::{Dest, GetItem, PutItem, Side, plan_gets, plan_puts};
 use super::term::Progress;
 use crate::error::{Cause, Error};
 use crate::fs::compress::{Inflater, deflate_bound};
-use crate::fs::{Entry, Partial, check_name, crc_of, unchanged};
+use crate::fs::{Partial, check_name, crc_of, unchanged};
 use crate::rate::Limited;
 use crate::sys::{self, Meta, MetaKind};
 use crate::wire::{
-    PayloadReader, PayloadWriter, Request, Stamp, StoreMode, Trailer, code, escape, payload,
+    Delivered, Entry, Extra, Kind, PayloadReader, PayloadWriter, Reply, Request, Stamp, StoreMode,
+    Sums, Trailer, code, escape, payload,
 };
 
 /// The last component of a `/`-separated path, checked to be a file name.
@@ -118,8 +119,9 @@ impl GetJob {
                 path: self.remote.clone(),
                 length: kept,
             })?;
+            let crc = partial.crc().map_err(local_err)?;
             let same = reply.code == code::STAT
-                && reply.length_crc() == Some((kept, partial.crc().map_err(local_err)?));
+                && Sums::parse(&reply.text) == Some(Sums { length: kept, crc });
             if same {
                 self.offset = kept;
             } else {
@@ -219,11 +221,13 @@ impl GetJob {
             Some(e) => Err(Error::io_path(&shown, &e)),
             None => check_final(&done, copied.bytes, copied.crc, length),
         };
-        let stamped = match (checked, done.stamp()) {
-            (Ok(()), Some(stamp)) if cl.keep => {
-                partial.stamp(stamp).map_err(|e| Error::io_path(&shown, &e))
-            }
-            (checked, _) => checked,
+        let stamped = match checked {
+            Ok(Delivered {
+                extra: Extra::Stamp(stamp),
+                ..
+            }) if cl.keep => partial.stamp(stamp).map_err(|e| Error::io_path(&shown, &e)),
+            Ok(_) => Ok(()),
+            Err(e) => Err(e),
         };
         if let Err(e) = stamped {
             partial.discard();
@@ -292,13 +296,13 @@ impl PutJob {
 
     /// Continue after what a PARTIAL reply says the server kept, when its
     /// CRC-32 matches our first bytes; otherwise start over.
-    pub fn resume_from(&mut self, reply: &crate::wire::Reply) -> Result<(), Error> {
+    pub fn resume_from(&mut self, reply: &Reply) -> Result<(), Error> {
         if !reply.is_ok() {
             // Nothing to continue (no such directory yet, say): the upload
             // starts at the beginning and meets any real refusal there.
             return Ok(());
         }
-        let Some((kept, crc)) = reply.length_crc() else {
+        let Some(Sums { length: kept, crc }) = Sums::parse(&reply.text) else {
             return Err(Error::Protocol(format!(
                 "bad PARTIAL reply '{}'",
                 reply.text
@@ -479,15 +483,12 @@ fn remote_target(
 ) -> Result<Vec<u8>, Error> {
     let mut target = remote.to_vec();
     let mut existing = stat(cl, &target)?;
-    if existing
-        .as_ref()
-        .is_some_and(|e| e.kind == crate::fs::Kind::Dir)
-    {
+    if existing.as_ref().is_some_and(|e| e.kind == Kind::Dir) {
         target = remote_join(&target, name);
         existing = stat(cl, &target)?;
     }
     match existing {
-        Some(e) if e.kind == crate::fs::Kind::Dir => Err(Error::path(&target, Cause::IsDir)),
+        Some(e) if e.kind == Kind::Dir => Err(Error::path(&target, Cause::IsDir)),
         Some(_) if !force => Err(Error::path(&target, Cause::Exists)),
         _ => Ok(target),
     }

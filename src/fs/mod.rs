@@ -24,8 +24,7 @@ use std::sync::Arc;
 
 use crate::error::{Cause, Error};
 use crate::sys::{self, Meta, MetaKind, Open};
-pub use crate::wire::ListOrder as Order;
-pub use listing::{Entry, Kind};
+use crate::wire::{Entry, Kind, ListOrder};
 pub use partial::{Partial, Unfit, crc_of, unchanged};
 pub use scan::Listing;
 use walk::{At, Found};
@@ -219,7 +218,7 @@ impl Root {
 
     /// The entries of a directory, or the one entry of a file, in `order`,
     /// produced as the caller takes them (see `Listing`).
-    pub fn list(&self, v: &VPath, order: Order) -> Result<Listing, Error> {
+    pub fn list(&self, v: &VPath, order: ListOrder) -> Result<Listing, Error> {
         let shown = v.to_bytes();
         let found = self.locate(v)?;
         if found.meta.kind != MetaKind::Dir {
@@ -426,7 +425,7 @@ mod tests {
                 ..
             })
         ));
-        let listed = root.list(&VPath::root(), Order::Name).unwrap();
+        let listed = root.list(&VPath::root(), ListOrder::Name).unwrap();
         assert!(
             listed
                 .into_iter()
@@ -508,7 +507,7 @@ mod tests {
         assert!(root.resolve(&VPath::root(), b"a/.rftp-part.x").is_err());
         fs::write(dir.join(".rftp-part.x"), b"x").unwrap();
         assert!(
-            root.list(&VPath::root(), Order::Name)
+            root.list(&VPath::root(), ListOrder::Name)
                 .unwrap()
                 .all(|e| e.name != b".rftp-part.x")
         );

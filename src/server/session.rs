@@ -13,8 +13,8 @@ use crate::error::{Cause, Error};
 use crate::fs::{Listing, VPath};
 use crate::secure::record::{RecordReader, RecordWriter};
 use crate::wire::{
-    self, COMMANDS, Line, ListOrder, MAX_LINE_BYTES, PayloadWriter, Reply, Request, code, escape,
-    quote,
+    self, Announce, COMMANDS, Delivered, Directory, Extra, Line, ListOrder, MAX_LINE_BYTES,
+    PayloadWriter, Reply, Request, Sums, code, escape,
 };
 
 /// Time allowed from connect to a successful login, however the bytes trickle.
@@ -252,12 +252,12 @@ impl<'a> Session<'a> {
             Request::Sum { path, algo } => super::meta::sum(self, &path, &algo),
             Request::List { path, order } => return self.list(path.as_deref(), order),
             Request::Help => return self.help(),
-            Request::Pwd => Ok(Reply::new(code::PWD, quote(&self.cwd.to_bytes()))),
+            Request::Pwd => Ok(Directory(self.cwd.to_bytes()).reply(code::PWD)),
             Request::Cwd(path) => self.cwd(path.as_deref()),
             Request::Stat(path) => self
                 .resolve(&path)
                 .and_then(|v| self.cfg.root.stat(&v))
-                .map(|e| Reply::new(code::STAT, e.to_line().trim_end())),
+                .map(|e| e.reply()),
             Request::Mkdir(path) => self.write_op(&path, |root, v| root.mkdir(v)),
             Request::Rmdir(path) => self.write_op(&path, |root, v| root.rmdir(v)),
             Request::Dele(path) => self.remove(&path),
@@ -295,7 +295,7 @@ impl<'a> Session<'a> {
         };
         self.cfg.root.dir(&target)?;
         self.cwd = target;
-        Ok(Reply::new(code::DONE, quote(&self.cwd.to_bytes())))
+        Ok(Directory(self.cwd.to_bytes()).reply(code::DONE))
     }
 
     /// DELE, which may also remove the partial data an upload left behind.
@@ -344,16 +344,18 @@ impl<'a> Session<'a> {
             Ok(x) => x,
             Err(e) => return self.reply(&e.reply()),
         };
-        let shown = quote(&v.to_bytes());
-        self.reply(&Reply::listing(&shown))?;
-        let (length, crc) = send_listing(&mut self.writer, &mut entries)?;
+        let path = v.to_bytes();
+        self.reply(&Announce::Listing { path: path.clone() }.reply())?;
+        let sums = send_listing(&mut self.writer, &mut entries)?;
         // A directory that could not be read to its end is no listing.
         if let Some(e) = entries.error() {
             return self.reply(&e.reply());
         }
-        let mut done = Reply::transfer_ok(length, crc);
-        done.text = format!("{} {shown}", done.text);
-        self.reply(&done)
+        let done = Delivered {
+            sums,
+            extra: Extra::Listed(path),
+        };
+        self.reply(&done.reply())
     }
 
     fn help(&mut self) -> io::Result<()> {
@@ -361,26 +363,33 @@ impl<'a> Session<'a> {
         for c in COMMANDS {
             text.push_str(&format!("{:<7} {:<18} {}\n", c.name, c.args, c.help));
         }
-        self.send_text(text.as_bytes(), "")
+        self.send_text(text.as_bytes())
     }
 
-    /// Send an in-memory payload: announcement, chunks, final reply (with
-    /// `note` after the length and CRC when it is not empty).
-    fn send_text(&mut self, bytes: &[u8], note: &str) -> io::Result<()> {
-        self.reply(&Reply::payload(bytes.len() as u64))?;
+    /// Send an in-memory payload: announcement, chunks, final reply.
+    fn send_text(&mut self, bytes: &[u8]) -> io::Result<()> {
+        let length = bytes.len() as u64;
+        let announce = Announce::Bytes {
+            length,
+            deflate: false,
+        };
+        self.reply(&announce.reply())?;
         let mut payload = PayloadWriter::new(&mut self.writer);
         payload.write_all(bytes)?;
         payload.finish()?;
-        let mut done = Reply::transfer_ok(bytes.len() as u64, crc32fast::hash(bytes));
-        if !note.is_empty() {
-            done.text = format!("{} {note}", done.text);
-        }
-        self.reply(&done)
+        let done = Delivered {
+            sums: Sums {
+                length,
+                crc: crc32fast::hash(bytes),
+            },
+            extra: Extra::Nothing,
+        };
+        self.reply(&done.reply())
     }
 }
 
 /// Send a listing's lines as one payload; returns their length and CRC-32.
-fn send_listing(w: &mut impl Write, entries: &mut Listing) -> io::Result<(u64, u32)> {
+fn send_listing(w: &mut impl Write, entries: &mut Listing) -> io::Result<Sums> {
     let mut crc = crc32fast::Hasher::new();
     let mut length = 0u64;
     let mut payload = PayloadWriter::new(w);
@@ -391,7 +400,10 @@ fn send_listing(w: &mut impl Write, entries: &mut Listing) -> io::Result<(u64, u
         length += line.len() as u64;
     }
     payload.finish()?;
-    Ok((length, crc.finalize()))
+    Ok(Sums {
+        length,
+        crc: crc.finalize(),
+    })
 }
 
 /// Compare two byte strings in time that depends only on their lengths.

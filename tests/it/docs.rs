@@ -9,7 +9,8 @@ use crate::util::bin;
 
 const MAN: &str = include_str!("../../man/rftp.1");
 const CLIENT_COMMANDS: &str = include_str!("../../src/client/commands.rs");
-const WIRE: &str = include_str!("../../src/wire/mod.rs");
+const WIRE: &str = include_str!("../../src/wire/request.rs");
+const CODES: &str = include_str!("../../src/wire/code.rs");
 
 /// The text of the man page section `.Sh NAME`, up to the next `.Sh`.
 fn section(name: &str) -> &'static str {
@@ -126,14 +127,14 @@ fn every_wire_command_is_in_protocol() {
 
 #[test]
 fn every_reply_code_is_in_protocol() {
-    let start = WIRE
-        .find("pub mod code {")
-        .expect("src/wire/mod.rs has `pub mod code`");
-    let body = &WIRE[start..];
-    let body = &body[..body.find("\n}").expect("`pub mod code` ends")];
+    let start = CODES
+        .find("codes! {")
+        .expect("src/wire/code.rs has `codes! {`");
+    let body = &CODES[start..];
+    let body = &body[..body.find("\n}").expect("`codes!` ends")];
     let codes: Vec<&str> = body
         .lines()
-        .filter_map(|l| l.trim().strip_prefix("pub const "))
+        .filter(|l| !l.trim().starts_with("//"))
         .filter_map(|l| {
             l.split_once('=')
                 .map(|(_, v)| v.trim().trim_end_matches(';'))
