@@ -17,8 +17,7 @@ use std::io::{self, BufRead, BufReader, IsTerminal};
 use std::path::PathBuf;
 
 use crate::error::{EXIT_FAILED, Error};
-use crate::out;
-use crate::server::Verbosity;
+use crate::out::{self, Verbosity};
 use crate::wire::words;
 use conn::Conn;
 pub use find::list_servers;

@@ -16,25 +16,14 @@ use std::thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::error::{Cause, Error};
-use crate::fs::{Root, listing};
-use crate::out;
+use crate::fs::Root;
+use crate::out::{self, Verbosity};
 use crate::wire::{Reply, code};
 
 /// How long a refused connection may take to receive its refusal.
 const REFUSAL_WRITE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Pause after a failed `accept` (out of descriptors, say) before the next.
 const ACCEPT_RETRY_DELAY: Duration = Duration::from_millis(100);
-
-/// How much the server writes to its log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Verbosity {
-    /// Nothing but errors at start.
-    Quiet,
-    /// Connections, logins, transfers.
-    Normal,
-    /// Every command too.
-    Verbose,
-}
 
 /// Everything a server needs, decided before it starts.
 pub struct Config {
@@ -78,7 +67,7 @@ impl Config {
                 .map_or(0, |d| d.as_secs());
             // An IPv4 client of a dual-stack socket is shown as IPv4.
             let peer = SocketAddr::new(peer.ip().to_canonical(), peer.port());
-            out::err_line(&format!("{} {peer} {what}", listing::timestamp(now as i64)));
+            out::err_line(&format!("{} {peer} {what}", out::timestamp(now as i64)));
         }
     }
 }

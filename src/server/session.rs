@@ -8,9 +8,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::timed::{TimedReader, TimedWriter};
-use super::{Config, Verbosity, secure_login, transfer};
+use super::{Config, secure_login, transfer};
 use crate::error::{Cause, Error};
 use crate::fs::{Listing, VPath};
+use crate::out::Verbosity;
 use crate::secure::record::{RecordReader, RecordWriter};
 use crate::wire::{
     self, Announce, COMMANDS, Delivered, Directory, Extra, Line, ListOrder, MAX_LINE_BYTES,
