@@ -3,16 +3,12 @@
 //! that calls the connection, the local side, or `transfer`.
 
 use std::io::{self, Write};
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::path::{Path, PathBuf};
 
 use super::conn::{Conn, ListItem, directory};
-use super::{many, transfer};
+use super::show::{self, DirLayout, print_out, stdout_error};
+use super::{local, many, transfer};
 use crate::error::Error;
 use crate::fs::compress::DEFAULT_LEVEL;
-use crate::fs::listing::DirLayout;
-use crate::fs::{self, VPath, listing};
-use crate::out;
 use crate::wire::{Entry, ListOrder, Packed, Request, StoreMode, escape};
 
 /// One client command: name, usage, one line of help.
@@ -252,17 +248,14 @@ impl Client {
                 self.conn
                     .call(&Request::Rename(a.rest[0].to_vec(), a.rest[1].to_vec()))?;
             }
-            "lcd" => local_cd(parse_args(args, "", 0, 1)?.rest.first().copied())?,
+            "lcd" => local::lcd(parse_args(args, "", 0, 1)?.rest.first().copied())?,
             "lpwd" => {
                 parse_args(args, "", 0, 0)?;
-                let dir = std::env::current_dir()
-                    .map_err(|e| Error::Io("cannot read the local directory".into(), e))?;
-                print_out(format!("{}\n", escape(dir.as_os_str().as_bytes())).as_bytes())?;
+                local::lpwd()?;
             }
             "lls" => {
                 let a = parse_args(args, "la", 0, 1)?;
-                let entries = local_list(a.rest.first().copied())?;
-                print_listing(&entries, &a)?;
+                local::lls(a.rest.first().copied(), a.has('l'), a.has('a'))?;
             }
             "help" | "?" => {
                 print_out(help_text(parse_args(args, "", 0, 1)?.rest.first().copied())?.as_bytes())?
@@ -309,8 +302,8 @@ impl Client {
         let line = format!(
             "{}.gz: {} -> {} bytes ({ratio})\n",
             escape(path),
-            listing::thousands(original),
-            listing::thousands(packed)
+            show::thousands(original),
+            show::thousands(packed)
         );
         print_out(line.as_bytes())
     }
@@ -326,9 +319,9 @@ impl Client {
                 return Ok(());
             }
             let line = if long {
-                listing::long_line(&e)
+                show::long_line(&e)
             } else {
-                listing::ls_line(&e)
+                show::ls_line(&e)
             };
             stdout.write_all(line.as_bytes()).map_err(stdout_error)
         })?;
@@ -400,60 +393,6 @@ impl Client {
         })?;
         Ok((kept, listed))
     }
-}
-
-/// `ls` and `lls` output: long with `-l`, dot-files with `-a`.
-fn print_listing(entries: &[Entry], a: &Args) -> Result<(), Error> {
-    let text = if a.has('l') {
-        listing::format_long(entries, a.has('a'))
-    } else {
-        listing::format_ls(entries, a.has('a'))
-    };
-    print_out(text.as_bytes())
-}
-
-/// Write data to stdout; a closed pipe is `StdoutClosed`, which ends the
-/// run quietly.
-pub fn print_out(bytes: &[u8]) -> Result<(), Error> {
-    out::data(bytes).map_err(stdout_error)
-}
-
-/// A failed write to stdout.
-fn stdout_error(e: io::Error) -> Error {
-    match e.kind() {
-        io::ErrorKind::BrokenPipe => Error::StdoutClosed,
-        _ => Error::Io("cannot write to standard output".into(), e),
-    }
-}
-
-fn local_cd(dir: Option<&[u8]>) -> Result<(), Error> {
-    let target = match dir {
-        Some(d) => PathBuf::from(std::ffi::OsString::from_vec(d.to_vec())),
-        None => std::env::var_os("HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("/")),
-    };
-    std::env::set_current_dir(&target)
-        .map_err(|e| Error::io_path(target.as_os_str().as_bytes(), &e))
-}
-
-fn local_list(path: Option<&[u8]>) -> Result<Vec<Entry>, Error> {
-    let path = Path::new(std::ffi::OsStr::from_bytes(path.unwrap_or(b".")));
-    let meta =
-        std::fs::metadata(path).map_err(|e| Error::io_path(path.as_os_str().as_bytes(), &e))?;
-    if meta.is_dir() {
-        return Ok(fs::Root::open(path)?
-            .list(&VPath::root(), ListOrder::Name)?
-            .collect());
-    }
-    let parent = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.as_bytes()).unwrap_or(b"");
-    let root = fs::Root::open(parent)?;
-    let v = root.resolve(&VPath::root(), name)?;
-    Ok(vec![root.stat(&v)?])
 }
 
 /// The text of `help` or `help COMMAND`, from the command table.

@@ -5,9 +5,11 @@
 mod commands;
 mod conn;
 mod find;
+mod local;
 mod many;
 mod pipeline;
 mod plan;
+mod show;
 mod sums;
 mod term;
 mod transfer;

@@ -10,8 +10,8 @@ use super::transfer::{GetJob, PutJob};
 use crate::error::Error;
 use std::time::Instant;
 
+use super::show::thousands;
 use super::term::human;
-use crate::fs::listing::thousands;
 use crate::wire::{Reply, Request, code};
 
 /// Most requests sent ahead of their answers.

@@ -5,8 +5,9 @@
 
 use std::fs::File;
 
-use super::commands::{Client, print_out};
+use super::commands::Client;
 use super::pipeline::exchange_all;
+use super::show::print_out;
 use super::transfer::os_path;
 use crate::error::{Cause, Error};
 use crate::fs::digest::{self, Algo};

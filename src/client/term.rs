@@ -5,7 +5,7 @@ use std::io::{self, BufRead, IsTerminal};
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
-use crate::fs::listing::thousands;
+use super::show::thousands;
 
 /// How often the progress line is redrawn.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(200);

@@ -7,9 +7,23 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::os::fd::AsFd;
 use std::path::Path;
 
-use super::{Dir, LONG_PARTIAL_PREFIX, MAX_NAME_BYTES, PARTIAL_PREFIX};
+use super::dir::Dir;
+use super::path::MAX_NAME_BYTES;
+use crate::error::Unfit;
 use crate::sys::{self, Meta, MetaKind, Open};
 use crate::wire::Stamp;
+
+/// Prefix of the hidden files that hold a transfer until it is published.
+pub const PARTIAL_PREFIX: &str = ".rftp-part.";
+/// Prefix of the partial files of names too long for `PARTIAL_PREFIX`: a
+/// prefix of its own, so that no short name's partial file can be one.
+pub const LONG_PARTIAL_PREFIX: &str = ".rftp-long.";
+
+/// Whether `name` is one of the server's partial files, which clients may
+/// not name (but to remove one) and never see in a listing.
+pub fn is_partial_name(name: &[u8]) -> bool {
+    name.starts_with(PARTIAL_PREFIX.as_bytes()) || name.starts_with(LONG_PARTIAL_PREFIX.as_bytes())
+}
 
 /// Where a transfer's data waits until it is complete: `.rftp-part.NAME` in
 /// the destination directory (or `.rftp-long.…` when the name is too long),
@@ -207,19 +221,6 @@ fn open_or_make(dir: &Dir, part: &[u8], resume: bool) -> io::Result<Option<File>
         Err(e) => Err(e),
     }
 }
-
-/// The error inside an `io::Error` for a partial file's name that holds
-/// what no transfer may write to; says why.
-#[derive(Debug)]
-pub struct Unfit(pub &'static str);
-
-impl std::fmt::Display for Unfit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.0)
-    }
-}
-
-impl std::error::Error for Unfit {}
 
 /// Whether `name` in `dir` is the open `file` right now.
 fn holds(dir: &Dir, name: &[u8], file: &File) -> bool {

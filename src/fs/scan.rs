@@ -8,7 +8,12 @@ use std::collections::{BinaryHeap, VecDeque};
 use std::io;
 use std::os::fd::AsFd;
 
-use super::{Dir, Root, VPath, is_partial_name};
+use std::sync::Arc;
+
+use super::dir::Dir;
+use super::partial::is_partial_name;
+use super::path::VPath;
+use super::walk::Tree;
 use crate::error::Error;
 use crate::sys::{DirEntry, DirStream, MetaKind};
 use crate::wire::{Entry, Kind, ListOrder as Order};
@@ -64,7 +69,7 @@ enum Inner {
 }
 
 struct Scan {
-    root: Root,
+    root: Arc<Tree>,
     v: VPath,
     dir: Dir,
     stream: DirStream,
@@ -83,7 +88,7 @@ impl Listing {
 
     /// The listing of the open directory `dir`, which is `v` in `root`;
     /// `dir` must be a handle of its own (reading moves its position).
-    pub(super) fn new(root: Root, v: VPath, dir: Dir, order: Order) -> Result<Listing, Error> {
+    pub(super) fn new(root: Arc<Tree>, v: VPath, dir: Dir, order: Order) -> Result<Listing, Error> {
         let stream = DirStream::new(dir.as_fd()).map_err(|e| Error::io_path(&v.to_bytes(), &e))?;
         Ok(Listing(Inner::Dir(Box::new(Scan {
             root,
@@ -190,7 +195,7 @@ impl Scan {
 
 /// The sort group of an entry: 0, or 1 for what is not a directory when
 /// directories come first.
-fn group(root: &Root, v: &VPath, dir: &Dir, order: Order, item: &DirEntry) -> u8 {
+fn group(root: &Tree, v: &VPath, dir: &Dir, order: Order, item: &DirEntry) -> u8 {
     if order == Order::Name {
         return 0;
     }
@@ -208,6 +213,7 @@ fn group(root: &Root, v: &VPath, dir: &Dir, order: Order, item: &DirEntry) -> u8
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fs::Root;
     use crate::wire::entry::compare;
 
     #[test]

@@ -1,10 +1,27 @@
-//! Listings laid out for a person: the `ls`, `ls -l` and `dir` layouts of
-//! the wire's entries, and sizes with thousands separators. Pure
-//! functions; the client prints what these return, byte for byte the same
-//! for the same tree.
+//! What the client prints on stdout: the `ls`, `ls -l` and `dir` layouts of
+//! listing entries, sizes with thousands separators, and the one writer to
+//! stdout, which turns a closed pipe into `StdoutClosed`. The layouts are
+//! pure functions, byte for byte the same for the same tree.
 
-use crate::out::date_time;
+use std::io;
+
+use crate::error::Error;
+use crate::out::{self, date_time};
 use crate::wire::{Entry, Kind, escape};
+
+/// Write data to stdout; a closed pipe is `StdoutClosed`, which ends the
+/// run quietly.
+pub fn print_out(bytes: &[u8]) -> Result<(), Error> {
+    out::data(bytes).map_err(stdout_error)
+}
+
+/// A failed write to stdout.
+pub fn stdout_error(e: io::Error) -> Error {
+    match e.kind() {
+        io::ErrorKind::BrokenPipe => Error::StdoutClosed,
+        _ => Error::Io("cannot write to standard output".into(), e),
+    }
+}
 
 /// The name as shown, escaped, with `/` after a directory.
 fn shown(e: &Entry) -> String {
