@@ -6,7 +6,8 @@
 use std::io::{self, Write};
 use std::thread;
 
-use super::session::{LOGIN_FAILURE_DELAY, MAX_LOGIN_ATTEMPTS, Session};
+use super::login::{LOGIN_FAILURE_DELAY, MAX_LOGIN_ATTEMPTS};
+use super::session::Session;
 use crate::secure::handshake::{self, Failed, NONCE_BYTES};
 use crate::secure::record::Suite;
 use crate::wire::{self, Reply, code};
@@ -44,7 +45,7 @@ pub fn login(s: &mut Session) -> io::Result<bool> {
             }
             _ if wire::announces_payload(&line) => {
                 // Its payload would follow; rather than read it, close.
-                s.reply(&Reply::new(code::CLOSING, "log in first, closing"))?;
+                s.refuse_upload_before_login(&line)?;
                 Step::Close
             }
             _ => {
