@@ -8,7 +8,7 @@
 //! `get` and `put`, on a `session` whose `conn` alone owns the socket.
 //! `names`, `show` and `term` serve them all.
 
-mod commands;
+pub(crate) mod commands;
 mod compare;
 mod conn;
 mod find;
