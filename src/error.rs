@@ -1,6 +1,7 @@
 //! The one error type of rftp, its lowercase one-line messages, the exit
-//! status each kind maps to, and the reply a server sends for each. Touches no
-//! files or sockets.
+//! status each kind maps to, and the reply a server sends for each; and
+//! `Unfit`, the cause a partial file's I/O error carries. Touches no files or
+//! sockets.
 
 use std::fmt;
 use std::io;

@@ -1,6 +1,6 @@
 //! Partial files: where a transfer's data waits, locked, until it is
 //! complete and checked, and where an interrupted transfer's data stays for
-//! `-c`. Used by both ends; no sockets.
+//! `-c`; the names they go by. Used by both ends; no sockets.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};

@@ -7,7 +7,6 @@
 use std::collections::{BinaryHeap, VecDeque};
 use std::io;
 use std::os::fd::AsFd;
-
 use std::sync::Arc;
 
 use super::dir::Dir;
