@@ -199,9 +199,9 @@ impl GetJob {
         };
         let copied = if deflated {
             let mut inflater = Inflater::new(&mut payload, length);
-            payload::receive(&mut inflater, partial.file(), length, &mut note)
+            payload::receive_file(&mut inflater, partial.file(), length, &mut note)
         } else {
-            payload::receive(&mut payload, partial.file(), length, &mut note)
+            payload::receive_file(&mut payload, partial.file(), length, &mut note)
         };
         let copied = match copied {
             Ok(c) => c,
@@ -343,7 +343,7 @@ impl PutJob {
         );
         let mut payload = PayloadWriter::new(&mut cl.conn.writer);
         let start = self.offset;
-        let copied = payload::send(
+        let copied = payload::send_file(
             &mut (&mut file).take(length),
             &mut Limited::new(&mut payload, cl.limiter.as_mut()),
             length,

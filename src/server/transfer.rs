@@ -49,10 +49,10 @@ pub fn send_file(s: &mut Session, path: &[u8], offset: u64, deflate: bool) -> io
     let mut source = (&mut file).take(length);
     let copied = if deflate {
         let mut deflater = Deflater::new(&mut payload, WIRE_LEVEL);
-        payload::send(&mut source, &mut deflater, length, &mut |n| moved = n)
+        payload::send_file(&mut source, &mut deflater, length, &mut |n| moved = n)
             .and_then(|c| deflater.finish().map(|_| c))
     } else {
-        payload::send(&mut source, &mut payload, length, &mut |n| moved = n)
+        payload::send_file(&mut source, &mut payload, length, &mut |n| moved = n)
     };
     let copied = copied.and_then(|c| framed.finish().map(|_| c));
     let copied = match copied {
@@ -145,7 +145,7 @@ pub fn receive_file(
             return s.reply(&e.reply());
         }
     };
-    let copied = payload::receive(&mut payload, up.partial.file(), length, &mut |_| {});
+    let copied = payload::receive_file(&mut payload, up.partial.file(), length, &mut |_| {});
     let got = framed.total();
     let outcome = copied.and_then(|c| read_trailer(s).map(|t| (c, t)));
     let (copied, trailer) = match outcome {
