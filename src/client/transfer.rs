@@ -169,7 +169,7 @@ impl GetJob {
         let shown = self.dest.as_os_str().as_bytes().to_vec();
         let opened = match self.partial.take() {
             Some(p) => Ok(p),
-            None => Partial::open_local(self.dir(), self.name(), false),
+            None => Partial::create_local(self.dir(), self.name(), length, self.force),
         };
         let mut partial = match opened {
             Ok(p) => p,

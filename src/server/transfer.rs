@@ -93,6 +93,7 @@ struct Upload {
 fn prepare_upload(
     s: &Session,
     path: &[u8],
+    length: u64,
     mode: StoreMode,
     offset: Option<u64>,
 ) -> Result<Upload, Error> {
@@ -101,8 +102,11 @@ fn prepare_upload(
     let shown = v.to_bytes();
     let (dir, name) = s.cfg.root.new_entry(&v)?;
     refuse_taken(&dir, &name, mode, &shown)?;
-    let partial =
-        Partial::open(dir, &name, offset.is_some()).map_err(|e| Error::io_path(&shown, &e))?;
+    let opened = match offset {
+        Some(_) => Partial::open(dir, &name, true),
+        None => Partial::create(dir, &name, length, mode == StoreMode::Replace),
+    };
+    let partial = opened.map_err(|e| Error::io_path(&shown, &e))?;
     if let Some(offset) = offset {
         let kept = partial.kept().map_err(|e| Error::io_path(&shown, &e))?;
         if kept == 0 {
@@ -134,7 +138,7 @@ pub fn receive_file(
     offset: Option<u64>,
 ) -> io::Result<()> {
     let started = Instant::now();
-    let prepared = prepare_upload(s, path, mode, offset);
+    let prepared = prepare_upload(s, path, length, mode, offset);
     let mut framed = PayloadReader::new(&mut s.reader, length);
     let mut payload = Limited::new(&mut framed, s.limiter.as_mut());
     let mut up = match prepared {
@@ -152,7 +156,7 @@ pub fn receive_file(
         Ok(x) => x,
         Err(e) => return interrupted(s, up, got, started, e),
     };
-    let Upload { shown, partial } = up;
+    let Upload { shown, mut partial } = up;
     let outcome = match (copied.error, trailer) {
         (Some(e), _) => Err(Error::io_path(&shown, &e)),
         (None, Trailer::Abort) => Err(Error::Transfer(format!(
