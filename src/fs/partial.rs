@@ -77,10 +77,10 @@ impl Partial {
             sys::try_lock(&file)?;
             // The name may have been removed or replaced between open and
             // lock; only the file still under the name is ours to use.
-            if !holds(&dir, &part, &file) {
+            let Some(meta) = holding(&dir, &part, &file) else {
                 continue;
-            }
-            if sys::stat_fd(&file)?.links != 1 {
+            };
+            if meta.links != 1 {
                 return Err(io::Error::other(Unfit("kept data has other names")));
             }
             let mut partial = Partial {
@@ -92,7 +92,9 @@ impl Partial {
                 stamp: None,
                 settled: false,
             };
-            partial.file.seek(SeekFrom::End(0))?;
+            if meta.size > 0 {
+                partial.file.seek(SeekFrom::End(0))?;
+            }
             return Ok(partial);
         }
         Err(io::Error::other("partial file keeps changing"))
@@ -328,9 +330,14 @@ impl std::error::Error for Unfit {}
 
 /// Whether `name` in `dir` is the open `file` right now.
 fn holds(dir: &Dir, name: &[u8], file: &File) -> bool {
+    holding(dir, name, file).is_some()
+}
+
+/// What the open `file` is, if `name` in `dir` is it right now.
+fn holding(dir: &Dir, name: &[u8], file: &File) -> Option<Meta> {
     match (dir.stat(name), sys::stat_fd(file)) {
-        (Ok(a), Ok(b)) => a.id == b.id,
-        _ => false,
+        (Ok(a), Ok(b)) if a.id == b.id => Some(b),
+        _ => None,
     }
 }
 

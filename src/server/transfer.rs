@@ -37,7 +37,9 @@ pub fn send_file(s: &mut Session, path: &[u8], offset: u64, deflate: bool) -> io
     };
     let started = Instant::now();
     let length = before.size - offset;
-    if let Err(e) = file.seek(SeekFrom::Start(offset)) {
+    if offset > 0
+        && let Err(e) = file.seek(SeekFrom::Start(offset))
+    {
         return s.reply(&Error::io_path(path, &e).reply());
     }
     let encoding = if deflate { " deflate" } else { "" };
