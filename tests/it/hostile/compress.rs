@@ -10,11 +10,10 @@ use std::os::unix::fs::symlink;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::fixture::{
-    A_CONTENT, Fixture, SECRET, ask, in_step, logged_in, mkfifo, quick_refusals, root_names, shown,
-    text,
+use crate::fixture::{
+    A_CONTENT, Fixture, SECRET, mkfifo, quick_refusals, root_names, shown, still_serves, text,
 };
-use super::helpers::still_serves;
+use crate::raw::{ask, in_step, logged_in};
 use crate::util::{Server, crc32, gunzip, snapshot};
 
 #[test]

@@ -7,8 +7,9 @@ use std::io::Read;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::helpers::{
-    CLOSE_WAIT, Next, is_timeout, lines_until_closed, logged_in, next_line, still_serves, try_send,
+use crate::fixture::still_serves;
+use crate::raw::{
+    CLOSE_WAIT, Next, is_timeout, lines_until_closed, logged_in, next_line, try_send,
 };
 use crate::util::{PASSWORD, Raw, Server, TempDir, data};
 

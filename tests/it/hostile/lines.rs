@@ -5,9 +5,9 @@
 
 use std::time::{Duration, Instant};
 
-use super::helpers::{
-    CLOSE_WAIT, MAX_LINE_BYTES, Next, lines_until_closed, logged_in, next_line, still_serves,
-    try_send,
+use crate::fixture::still_serves;
+use crate::raw::{
+    CLOSE_WAIT, MAX_LINE_BYTES, Next, lines_until_closed, logged_in, next_line, try_send,
 };
 use crate::util::{Server, data};
 

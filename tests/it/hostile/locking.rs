@@ -5,10 +5,8 @@
 use std::fs;
 use std::thread;
 
-use super::fixture::{
-    SERVER_COPY_BYTES, ask, in_step, logged_in, root_names, start_upload, stor, text,
-};
-use super::helpers::still_serves;
+use crate::fixture::{SERVER_COPY_BYTES, root_names, start_upload, still_serves, text};
+use crate::raw::{ask, in_step, logged_in, stor};
 use crate::util::{PASSWORD, Run, Server, TempDir, crc32, data};
 
 #[test]

@@ -7,10 +7,8 @@ use std::fs;
 use std::os::unix::fs::symlink;
 use std::time::Instant;
 
-use super::fixture::{
-    A_CONTENT, Fixture, REPLY_DEADLINE, SECRET, ask, in_step, mkfifo, shown, stor,
-};
-use super::helpers::still_serves;
+use crate::fixture::{A_CONTENT, Fixture, SECRET, mkfifo, shown, still_serves};
+use crate::raw::{REPLY_DEADLINE, ask, in_step, stor};
 use crate::util::{Raw, crc32, snapshot};
 
 #[test]

@@ -8,11 +8,10 @@ use std::net::Shutdown;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::fixture::{
-    LOG_WAIT, SERVER_COPY_BYTES, ask, in_step, logged_in, partial_name, root_names, start_upload,
-    stor,
+use crate::fixture::{
+    LOG_WAIT, SERVER_COPY_BYTES, partial_name, root_names, start_upload, still_serves,
 };
-use super::helpers::still_serves;
+use crate::raw::{ask, in_step, logged_in, stor};
 use crate::util::{Server, TempDir, crc32, data};
 
 /// Leave `SERVER_COPY_BYTES` of `content` in the partial file of `name`

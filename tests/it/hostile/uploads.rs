@@ -8,9 +8,10 @@ use std::net::Shutdown;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::helpers::{
+use crate::fixture::still_serves;
+use crate::raw::{
     CHUNK_BYTES, CLOSE_WAIT, MAX_LINE_BYTES, Next, lines_until_closed, logged_in, next_line,
-    still_serves, try_send,
+    try_send,
 };
 use crate::util::{Server, crc32, data};
 

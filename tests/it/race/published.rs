@@ -7,10 +7,8 @@ use std::fs;
 use std::os::unix::fs::MetadataExt;
 
 use super::fixture::read_or_empty;
-use crate::hostile::fixture::{
-    SERVER_COPY_BYTES, ask, in_step, logged_in, partial_name, root_names, start_upload, stor,
-};
-use crate::hostile::helpers::still_serves;
+use crate::fixture::{SERVER_COPY_BYTES, partial_name, root_names, start_upload, still_serves};
+use crate::raw::{ask, in_step, logged_in, stor};
 use crate::util::{Server, crc32, data};
 
 /// Finish the upload held on `raw`: send the rest of its payload and its

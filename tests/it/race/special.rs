@@ -9,9 +9,9 @@ use std::os::unix::fs::FileTypeExt;
 use std::os::unix::net::UnixListener;
 use std::process::Command;
 
-use super::fixture::{OpenWatch, Reply, ask_reply, connect, is_root, skip_unless_ci};
-use crate::hostile::fixture::{in_step, mkfifo, stor};
-use crate::hostile::helpers::still_serves;
+use super::fixture::{OpenWatch, connect, is_root, skip_unless_ci};
+use crate::fixture::{mkfifo, still_serves};
+use crate::raw::{Reply, ask_reply, in_step, stor};
 use crate::util::{Raw, Server, crc32};
 
 /// What a command aimed at a special file may answer.

@@ -19,10 +19,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
-use super::fixture::skip_unless_ci;
-use super::fixture::{Reply, cannot_hide_proc, connect, read_reply, server_without_proc};
+use super::fixture::{cannot_hide_proc, connect, server_without_proc, skip_unless_ci};
 use crate::fake::framed;
-use crate::hostile::fixture::in_step;
+use crate::raw::{Reply, in_step, read_reply};
 use crate::util::{Raw, Server, TempDir, crc32, snapshot};
 
 /// Swaps in the normal suite.
