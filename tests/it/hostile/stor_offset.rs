@@ -97,6 +97,8 @@ fn stor_offset_with_a_broken_payload_closes_and_publishes_nothing() {
             .any(|l| l.starts_with("226") || l.starts_with("257")),
         "{lines:?}"
     );
+    // A peer that breaks the framing is cut off without a reply.
+    assert!(lines.is_empty(), "a reply before the close: {lines:?}");
     assert_eq!(
         fs::read(server.root.join(".rftp-part.up")).ok().as_deref(),
         Some(&b"hello"[..])
@@ -116,6 +118,8 @@ fn stor_offset_with_a_broken_payload_closes_and_publishes_nothing() {
             .any(|l| l.starts_with("226") || l.starts_with("257")),
         "{lines:?}"
     );
+    // A peer that breaks the framing is cut off without a reply.
+    assert!(lines.is_empty(), "a reply before the close: {lines:?}");
     // The right offset, fewer bytes than announced: refused, in step.
     server.root.write(".rftp-part.up2", b"hello");
     let mut raw = logged_in(&server);
