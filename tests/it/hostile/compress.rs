@@ -113,7 +113,8 @@ fn compress_over_a_link_out_replaces_the_link_never_the_outside_file() {
 
 #[test]
 fn a_client_gone_during_a_long_compress_does_not_hurt_the_server() {
-    const SIZE: usize = 96 << 20;
+    // At level 9 this takes seconds, long after the client is gone.
+    const SIZE: usize = 8 << 20;
     /// The first COMPRESS may take a while on a busy machine.
     const COMPRESS_WAIT: Duration = Duration::from_secs(180);
     let server = Server::start(&[]);
