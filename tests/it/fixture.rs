@@ -58,7 +58,7 @@ impl Fixture {
     pub fn new(args: &[&str]) -> Fixture {
         let server = Server::start(args);
         let root = server.root.path().to_path_buf();
-        let (outside, out_name) = crate::util::outside_beside(&root, SECRET);
+        let (outside, out_name) = outside_beside(&root, SECRET);
         fs::create_dir(outside.join("dir")).unwrap();
         server.root.write("a", A_CONTENT);
         server.root.write("sub/inner", b"inner\n");
@@ -148,6 +148,23 @@ impl Drop for Fixture {
     fn drop(&mut self) {
         let _ = fs::remove_dir_all(&self.outside);
     }
+}
+
+/// Make `<root>-outside` beside a server's root, holding `secret` in a
+/// file named `secret`: what attacks on the jail aim at. Returns its path
+/// and its name.
+pub fn outside_beside(root: &Path, secret: &[u8]) -> (PathBuf, String) {
+    let name = format!(
+        "{}-outside",
+        root.file_name()
+            .expect("a temp dir has a name")
+            .to_string_lossy()
+    );
+    let outside = root.parent().expect("a temp dir has a parent").join(&name);
+    let _ = fs::remove_dir_all(&outside);
+    fs::create_dir(&outside).unwrap();
+    fs::write(outside.join("secret"), secret).unwrap();
+    (outside, name)
 }
 
 /// Size and modification time of each of `BESIDE_NAMES` beside the root

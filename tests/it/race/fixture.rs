@@ -1,8 +1,7 @@
 //! What the race tests share beyond `crate::fixture` and `crate::raw`: a raw
 //! connection without Nagle's algorithm, a watch that tells whether anyone
-//! opened a FIFO, the rule for skipping a test that needs root (never in
-//! CI), and a server run with `/proc` hidden in a private mount namespace.
-//! No tests here.
+//! opened a FIFO, whether the tests run as root, and a server run with
+//! `/proc` hidden in a private mount namespace. No tests here.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Read;
@@ -136,19 +135,6 @@ fn wait_blocked_in_open(tid: u32) {
         );
         thread::sleep(Duration::from_millis(1));
     }
-}
-
-/// Whether CI asked that nothing be skipped (`CI=true`).
-pub fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
-/// Skip a test that cannot run here, saying why, or fail it in CI, where
-/// a skip would let a broken promise pass. Returns normally only to skip.
-#[track_caller]
-pub fn skip_unless_ci(test: &str, why: &str) {
-    assert!(!in_ci(), "{test}: cannot run under CI=true: {why}");
-    eprintln!("{test}: SKIPPED: {why}");
 }
 
 /// Whether this process runs as root (`/proc/self/status` says uid 0).

@@ -9,10 +9,10 @@ use std::os::unix::fs::FileTypeExt;
 use std::os::unix::net::UnixListener;
 use std::process::Command;
 
-use super::fixture::{OpenWatch, connect, is_root, skip_unless_ci};
+use super::fixture::{OpenWatch, connect, is_root};
 use crate::fixture::{mkfifo, still_serves};
 use crate::raw::{Reply, ask_reply, in_step, stor};
-use crate::util::{Raw, Server, crc32};
+use crate::util::{Raw, Server, crc32, skip_unless_ci};
 
 /// What a command aimed at a special file answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -195,7 +195,7 @@ fn sockets_are_refused_and_never_connected() {
 #[test]
 fn device_nodes_are_refused() {
     if !is_root() {
-        return skip_unless_ci("device_nodes_are_refused", "mknod needs root");
+        return skip_unless_ci("mknod needs root");
     }
     let server = server();
     let made = Command::new("mknod")
@@ -203,7 +203,7 @@ fn device_nodes_are_refused() {
         .args(["c", "1", "3"])
         .status();
     if !made.as_ref().is_ok_and(|s| s.success()) {
-        return skip_unless_ci("device_nodes_are_refused", &format!("mknod: {made:?}"));
+        return skip_unless_ci(&format!("mknod: {made:?}"));
     }
     let mut raw = connect(&server);
     let failures = run_attacks(&mut raw, "null", &mut []);
