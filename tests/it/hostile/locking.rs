@@ -64,9 +64,9 @@ fn a_second_transfer_of_a_name_in_progress_gets_450() {
 #[test]
 fn two_clients_putting_one_name_at_once_one_wins_whole() {
     const ROUNDS: u64 = 3;
-    const SIZE: usize = 4 << 20;
+    const SIZE: usize = 1 << 20;
     // Both uploads paced to a second each, so that they overlap.
-    const RATE: &str = "4M";
+    const RATE: &str = "1M";
     let server = Server::start(&[]);
     let mut names = Vec::new();
     for round in 0..ROUNDS {
