@@ -1,5 +1,5 @@
 //! The names partial files take: a client's file named like a partial file
-//! is refused or kept apart, names too long for `.rftp-part.NAME` keep their
+//! is refused (the name is reserved), names too long for `.rftp-part.NAME` keep their
 //! data under a name of their own, and that data is never shared with a
 //! short name that looks like its CRC.
 
