@@ -1,7 +1,7 @@
 //! The names partial files take: a client's file named like a partial file
-//! is refused (the name is reserved), names too long for `.rftp-part.NAME` keep their
-//! data under a name of their own, and that data is never shared with a
-//! short name that looks like its CRC.
+//! is refused (the name is reserved), names too long for `.rftp-part.NAME`
+//! keep their data under a name of their own, and that data is never shared
+//! with a short name that looks like its CRC.
 
 use std::fs;
 use std::net::Shutdown;
