@@ -69,7 +69,7 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/rftp $(DESTDIR)$(PREFIX)/share/man/man1/rftp.1
 
 # One table of rftp against its peers (bench/table; needs root, installs what
-# is missing, about 20 minutes). Each of the other scripts in bench/ runs
+# is missing, 15 to 20 minutes). Each of the other scripts in bench/ runs
 # alone with `bash bench/NAME`.
 bench: build
 	bash bench/table
