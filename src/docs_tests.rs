@@ -3,31 +3,17 @@
 //! `client::commands::COMMANDS` (and its aliases) has its item in
 //! INTERACTIVE COMMANDS of `man/rftp.1`, which names every option its help
 //! line shows; every wire command of `wire::COMMANDS` and every reply code
-//! of `wire::code` is in the protocol's documentation (the PROTOCOL section
-//! of `man/rftp.1`, or `man/rftp-protocol.5` once the protocol has a page of
-//! its own); and README.md names only commands and options that exist.
+//! of `wire::code` is in the protocol's documentation (`man/rftp-protocol.5`,
+//! and a PROTOCOL section of `man/rftp.1` if it has one); and README.md
+//! names only commands and options that exist.
 
-use crate::client::commands::{ALIASES, COMMANDS, ClientCommand};
+use crate::client::commands::{ALIASES, COMMANDS};
 use crate::wire;
 
 const MAN: &str = include_str!("../man/rftp.1");
 const README: &str = include_str!("../README.md");
-/// The protocol's own page, which may not exist yet (it is being split out
-/// of `rftp.1`): read when the test runs, not built in.
-const PROTOCOL_PAGE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/man/rftp-protocol.5");
-
-/// Options the help text shows that a command's item in the man page does
-/// not name yet. Each must go once the page names it (the test says so).
-const KNOWN_GAPS: &[(&str, char)] = &[
-    ("mget", 'c'),
-    ("mget", 'u'),
-    ("mget", 'C'),
-    ("mput", 'c'),
-    ("mput", 'u'),
-    ("mput", 'C'),
-    ("put", 'u'),
-    ("put", 'C'),
-];
+/// The protocol's own page, rftp-protocol(5).
+const PROTOCOL_PAGE: &str = include_str!("../man/rftp-protocol.5");
 
 /// The text of the man page section `.Sh NAME`, up to the next `.Sh`.
 fn section<'a>(page: &'a str, name: &str) -> Option<&'a str> {
@@ -49,17 +35,11 @@ fn has_word(text: &str, needle: &str) -> bool {
     })
 }
 
-/// The protocol's documentation: `rftp.1`'s PROTOCOL section and the
-/// protocol page, whichever exist.
+/// The protocol's documentation: the protocol page, and `rftp.1`'s
+/// PROTOCOL section if it has one.
 fn protocol_text() -> String {
-    let mut text = section(MAN, "PROTOCOL").unwrap_or_default().to_string();
-    if let Ok(page) = std::fs::read_to_string(PROTOCOL_PAGE) {
-        text.push_str(&page);
-    }
-    assert!(
-        text.contains(".It Cm"),
-        "neither man/rftp.1 (PROTOCOL) nor man/rftp-protocol.5 documents the commands"
-    );
+    let mut text = PROTOCOL_PAGE.to_string();
+    text.push_str(section(MAN, "PROTOCOL").unwrap_or_default());
     text
 }
 
@@ -91,17 +71,19 @@ fn command_items() -> Vec<(&'static str, &'static str)> {
     items
 }
 
-/// How the man page writes an option of a command's table entry: `Fl x`,
-/// `Fl -checksum` for `C`.
-fn option_words(c: &ClientCommand) -> Vec<(char, String)> {
-    c.options
-        .chars()
-        .filter(|&f| f != '=')
-        .map(|f| match f {
-            'C' => (f, "Fl -checksum".to_string()),
-            f => (f, format!("Fl {f}")),
-        })
-        .collect()
+/// Whether `item` names the option `flag`: `Fl x`, or `x` in a group
+/// such as `Fl cfruz`; `C` is `Fl -checksum`, and `-2` … `-8` are written
+/// `Fl 1 No ... Fl 9`.
+fn names_option(item: &str, flag: char) -> bool {
+    if ('2'..='8').contains(&flag) {
+        return item.contains("Fl 1 No ... Fl 9");
+    }
+    let words: Vec<&str> = item.split_whitespace().collect();
+    words.windows(2).any(|w| match (w[0], flag) {
+        ("Fl", 'C') => w[1] == "-checksum",
+        ("Fl", f) => w[1].chars().all(|c| c.is_ascii_alphanumeric()) && w[1].contains(f),
+        _ => false,
+    })
 }
 
 #[test]
@@ -126,33 +108,20 @@ fn every_client_command_has_its_item() {
 fn every_option_in_the_help_text_is_in_its_item() {
     let items = command_items();
     let mut missing = Vec::new();
-    let mut closed = Vec::new();
     for c in COMMANDS {
         let Some((_, item)) = items.iter().find(|(n, _)| *n == c.name) else {
             continue;
         };
-        for (flag, word) in option_words(c) {
-            // `-1` … `-9` are written `Fl 1 No ... Fl 9`.
-            let named = match flag {
-                '2'..='8' => item.contains("Fl 1 No ... Fl 9"),
-                _ => has_word(item, &word),
-            };
-            let gap = KNOWN_GAPS.contains(&(c.name, flag));
-            match (named, gap) {
-                (false, false) => missing.push(format!("{} {word}", c.name)),
-                (true, true) => closed.push(format!("({:?}, {flag:?})", c.name)),
-                _ => {}
+        for flag in c.options.chars().filter(|&f| f != '=') {
+            if !names_option(item, flag) {
+                missing.push(format!("{} -{flag}", c.name));
             }
         }
     }
     assert!(
         missing.is_empty(),
-        "options of the help text missing from their command's item in man/rftp.1: {missing:?}"
-    );
-    assert!(
-        closed.is_empty(),
-        "the man page names these now; remove them from KNOWN_GAPS: {}",
-        closed.join(", ")
+        "options of the help text missing from their command's item in man/rftp.1 \
+         (as `Fl x`, in a group like `Fl cfu`, or `Fl -checksum` for C): {missing:?}"
     );
 }
 

@@ -114,7 +114,7 @@ impl GetJob {
         } else {
             length
         };
-        let mut partial = self.partial_file(cl, wire_limit)?;
+        let mut partial = self.partial_file(cl, length, wire_limit)?;
         let label = format!("get '{}'", escape(&self.remote));
         let total = self.offset.saturating_add(length);
         let mut progress = Progress::new(label, self.offset, total, cl.quiet);
@@ -161,13 +161,19 @@ impl GetJob {
         Ok((length, deflated))
     }
 
-    /// The partial file to write into: the one `resume` opened, or a new
-    /// one. With nowhere to put the data, the payload is read anyway, so
-    /// that the stream keeps its place, and the error returned.
-    fn partial_file(&mut self, cl: &mut Client, wire_limit: u64) -> Result<Partial, Error> {
+    /// The partial file to write `length` bytes into: the one `resume`
+    /// opened, or a new one. With nowhere to put the data, the payload is
+    /// read anyway, so that the stream keeps its place, and the error
+    /// returned.
+    fn partial_file(
+        &mut self,
+        cl: &mut Client,
+        length: u64,
+        wire_limit: u64,
+    ) -> Result<Partial, Error> {
         let opened = match self.partial.take() {
             Some(p) => Ok(p),
-            None => Partial::open_local(self.dir(), self.name(), false),
+            None => Partial::create_local(self.dir(), self.name(), length, self.force),
         };
         opened.or_else(|e| {
             cl.conn.drain_payload(wire_limit)?;
@@ -189,9 +195,9 @@ impl GetJob {
         let mut payload = cl.conn.payload_in(wire_limit);
         if self.deflate {
             let mut inflater = Inflater::new(&mut payload, length);
-            payload::receive(&mut inflater, partial.file(), length, note)
+            payload::receive_file(&mut inflater, partial.file(), length, note)
         } else {
-            payload::receive(&mut payload, partial.file(), length, note)
+            payload::receive_file(&mut payload, partial.file(), length, note)
         }
     }
 
@@ -200,7 +206,7 @@ impl GetJob {
     fn publish(
         &self,
         cl: &Client,
-        partial: Partial,
+        mut partial: Partial,
         copied: &Copied,
         done: &Reply,
         length: u64,

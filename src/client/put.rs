@@ -115,10 +115,11 @@ impl PutJob {
         let total = self.offset.saturating_add(length);
         let mut progress = Progress::new(label, self.offset, total, cl.quiet);
         let mut out = cl.conn.payload_out();
-        let copied = payload::send(&mut (&mut file).take(length), &mut out, length, &mut |n| {
-            progress.update(self.offset.saturating_add(n))
-        })
-        .map_err(lost)?;
+        let copied =
+            payload::send_file(&mut (&mut file).take(length), &mut out, length, &mut |n| {
+                progress.update(self.offset.saturating_add(n))
+            })
+            .map_err(lost)?;
         out.finish()?;
         let error = match copied.error {
             Some(e) => Some(Error::io_path(&self.local, &e)),

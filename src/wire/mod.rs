@@ -5,7 +5,7 @@
 //! reading (`line`), word quoting (`words`), numbers (`number`, digits only),
 //! file stamps (`stamp`) and payload framing (`payload`). It works on
 //! `Read`/`Write` and bytes; it never touches a socket, a file or a terminal.
-//! The manual documents it, and `docs_tests` checks that it does.
+//! `man/rftp-protocol.5` documents it; `docs_tests` checks that it does.
 
 pub mod answer;
 pub mod code;
