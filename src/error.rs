@@ -125,8 +125,15 @@ pub enum Error {
     Connect(String),
     /// Login refused (exit 3).
     Login(String),
-    /// The peer broke the protocol or closed the connection.
+    /// The peer broke the protocol: the stream lost its place.
     Protocol(String),
+    /// The connection ended: closed by the server (its reason, such as an
+    /// idle timeout), cut by the network, or not open (`close`).
+    Lost(String),
+    /// Ctrl-C stopped the command: what it was doing and what it kept
+    /// (`'a.bin': interrupted; 1,234 bytes kept`); `resumable` when `-c`
+    /// can continue from what was kept.
+    Interrupted { text: String, resumable: bool },
     /// The server refused a command; its reply text.
     Remote(Reply),
     /// A transfer arrived damaged or incomplete.
@@ -161,6 +168,15 @@ impl Error {
         }
     }
 
+    /// Whether the connection cannot carry another command after this
+    /// error: a protocol error, a lost connection, an interrupt.
+    pub fn ends_session(&self) -> bool {
+        matches!(
+            self,
+            Error::Protocol(_) | Error::Lost(_) | Error::Interrupted { .. }
+        )
+    }
+
     /// The client exit status for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
@@ -187,7 +203,8 @@ impl Error {
             Error::Remote(r) => r.code,
             Error::Login(_) => code::LOGIN_FAILED,
             Error::Transfer(_) | Error::Io(..) | Error::StdoutClosed => code::TRANSFER_FAILED,
-            Error::Connect(_) | Error::Protocol(_) => code::CLOSING,
+            Error::Connect(_) | Error::Protocol(_) | Error::Lost(_) => code::CLOSING,
+            Error::Interrupted { .. } => code::CLOSING,
         };
         Reply::new(code, self.to_string())
     }
@@ -200,7 +217,8 @@ impl fmt::Display for Error {
             Error::Path { path, cause } => write!(f, "'{path}': {cause}"),
             Error::Protocol(text) => write!(f, "protocol error: {text}"),
             Error::Remote(reply) => f.write_str(&reply.text),
-            Error::Transfer(text) => f.write_str(text),
+            Error::Transfer(text) | Error::Lost(text) => f.write_str(text),
+            Error::Interrupted { text, .. } => f.write_str(text),
             Error::Io(what, err) => write!(f, "{what}: {}", Cause::of(err)),
             Error::StdoutClosed => f.write_str("standard output was closed"),
         }

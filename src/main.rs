@@ -22,7 +22,7 @@ const DEFAULT_IDLE_TIMEOUT_SECS: u64 = 300;
 const MAX_PASSWORD_FILE_BYTES: u64 = 4096;
 
 const USAGE: &str = "\
-usage: rftp -l [ADDR:]PORT [-r DIR] [-u NAME] [--password-file FILE] [--read-only]
+usage: rftp -l [[ADDR:]PORT] [-r DIR] [-u NAME] [--password-file FILE] [--read-only]
                 [--max-clients N] [--idle-timeout SECS] [--limit RATE] [--no-announce]
                 [--plain] [-q | -v]
        rftp -c [HOST[:PORT]] [-u NAME] [--password-file FILE] [-b FILE] [--limit RATE]
@@ -32,7 +32,8 @@ usage: rftp -l [ADDR:]PORT [-r DIR] [-u NAME] [--password-file FILE] [--read-onl
        rftp -V | --version
 
 Serve:
-  -l, --listen [ADDR:]PORT  listen (default port 2121; no ADDR: every interface, IPv4 and IPv6;
+  -l, --listen [[ADDR:]PORT]
+                            listen (default port 2121; no ADDR: every interface, IPv4 and IPv6;
                             a link-local ADDR takes its zone: '[fe80::1%eth0]:2121')
   -r, --root DIR            directory to serve (default: the current directory)
   -u, --user NAME           the user name clients log in with (default: rftp)

@@ -6,6 +6,9 @@
 //! addresses. The only module
 //! that names `rustix`; callers get std types (`OwnedFd`, `File`,
 //! `io::Error`) and `Meta`. No policy here: the jail lives in `fs`.
+//! Also, for the client: the terminal's signal keys turned into bytes while
+//! a command runs, waiting on two descriptors (`poll`), signals sent to
+//! ourselves, and the streams and directories a download may be written to.
 
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 compile_error!("rftp supports Linux only (openat2, renameat2 and linkat by descriptor)");
@@ -383,6 +386,111 @@ pub fn netlink_dump(request: &[u8], mut take: impl FnMut(&[u8]) -> bool) -> io::
         }
     }
     Ok(())
+}
+
+/// Turn the signal keys of the terminal `fd` into bytes while a command
+/// runs: Ctrl-C, Ctrl-Z and Ctrl-\\ arrive as 0x03, 0x1a and 0x1c instead of
+/// signals, keys are not echoed and each is readable at once (no line
+/// mode); output is processed as before. `None` when `fd` is no terminal.
+/// `restore` puts the settings back.
+pub fn signal_keys_off(fd: BorrowedFd<'_>) -> Option<TermState> {
+    use rustix::termios::{LocalModes, SpecialCodeIndex};
+    let saved = rustix::termios::tcgetattr(fd).ok()?;
+    let mut keys = saved.clone();
+    keys.local_modes
+        .remove(LocalModes::ECHO | LocalModes::ICANON | LocalModes::ISIG | LocalModes::IEXTEN);
+    keys.special_codes[SpecialCodeIndex::VMIN] = 1;
+    keys.special_codes[SpecialCodeIndex::VTIME] = 0;
+    rustix::termios::tcsetattr(fd, rustix::termios::OptionalActions::Now, &keys).ok()?;
+    Some(TermState(saved))
+}
+
+/// Wait until `a` or `b` can be read (or has hung up); says which.
+pub fn wait_readable(a: BorrowedFd<'_>, b: BorrowedFd<'_>) -> io::Result<(bool, bool)> {
+    use rustix::event::{PollFd, PollFlags, poll};
+    let ready = PollFlags::IN | PollFlags::HUP | PollFlags::ERR;
+    let mut fds = [
+        PollFd::from_borrowed_fd(a, PollFlags::IN),
+        PollFd::from_borrowed_fd(b, PollFlags::IN),
+    ];
+    loop {
+        match poll(&mut fds, None) {
+            Ok(_) => break,
+            Err(Errno::INTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok((
+        fds[0].revents().intersects(ready),
+        fds[1].revents().intersects(ready),
+    ))
+}
+
+/// A signal the client sends itself for a key that the terminal, with its
+/// signal keys off, no longer turns into one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnSignal {
+    /// Ctrl-Z: stop (`SIGTSTP`); returns once continued.
+    Stop,
+    /// Ctrl-\\: quit (`SIGQUIT`).
+    Quit,
+}
+
+/// Send `signal` to this process.
+pub fn raise(signal: OwnSignal) {
+    use rustix::process::{Signal, getpid, kill_process};
+    let sig = match signal {
+        OwnSignal::Stop => Signal::TSTP,
+        OwnSignal::Quit => Signal::QUIT,
+    };
+    let _ = kill_process(getpid(), sig);
+}
+
+/// Open the FIFO or character device at `path` (links followed: the user
+/// named it) for writing as a stream: nothing created or truncated, never
+/// becoming the controlling terminal. A FIFO with no reader fails at once
+/// (`BrokenPipe`, from `ENXIO`) instead of waiting for one; writes then
+/// block as usual. Anything else found there, by the time it is open, is
+/// refused (`Unsupported`).
+pub fn open_stream(path: &std::path::Path) -> io::Result<File> {
+    let flags = OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK;
+    let fd = match rustix::fs::open(path, flags, Mode::empty()) {
+        Ok(fd) => fd,
+        Err(Errno::NXIO) => return Err(io::ErrorKind::BrokenPipe.into()),
+        Err(e) => return Err(e.into()),
+    };
+    match FileType::from_raw_mode(rustix::fs::fstat(&fd)?.st_mode) {
+        FileType::Fifo | FileType::CharacterDevice => {}
+        _ => return Err(io::ErrorKind::Unsupported.into()),
+    }
+    let flags = rustix::fs::fcntl_getfl(&fd)?;
+    rustix::fs::fcntl_setfl(&fd, flags - OFlags::NONBLOCK)?;
+    Ok(File::from(fd))
+}
+
+/// What `path` is, following links: a FIFO or character device (a stream
+/// to write into), or something else.
+pub fn is_stream(path: &std::path::Path) -> io::Result<bool> {
+    let st = rustix::fs::stat(path)?;
+    Ok(matches!(
+        FileType::from_raw_mode(st.st_mode),
+        FileType::Fifo | FileType::CharacterDevice
+    ))
+}
+
+/// Whether this process may make files in the directory `path`: `Ok` when
+/// it may, else the reason (`NotFound`, `PermissionDenied`, a read-only
+/// file system, not a directory).
+pub fn check_writable_dir(path: &std::path::Path) -> io::Result<()> {
+    use rustix::fs::Access;
+    let st = rustix::fs::stat(path)?;
+    if FileType::from_raw_mode(st.st_mode) != FileType::Directory {
+        return Err(io::ErrorKind::NotADirectory.into());
+    }
+    Ok(rustix::fs::access(
+        path,
+        Access::WRITE_OK | Access::EXEC_OK,
+    )?)
 }
 
 #[cfg(test)]

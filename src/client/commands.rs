@@ -1,14 +1,17 @@
 //! The client's commands: one table (name, usage, help, the options and
 //! argument counts each takes, and what runs it) that the dispatcher, `help`
 //! and the man-page test read, and the parsing of a command's words into
-//! options and arguments. What each command does is below: the remote side
-//! (`remote`), the local side (`local`), checksums (`sums`) and transfers
-//! (`plan`).
+//! options and arguments, and what surrounds each command at the prompt (a
+//! new login when the connection ended, Ctrl-C watched for while it runs).
+//! What each command does is below: the remote side (`remote`), the local
+//! side (`local`), checksums (`sums`), transfers (`plan`) and the connection
+//! itself (`link`: `open`, `close`).
 
 use super::compare::Flags;
+use super::interrupt::Watch;
 use super::session::Client;
 use super::show::print_out;
-use super::{local, plan, remote, sums};
+use super::{link, local, plan, remote, sums};
 use crate::error::Error;
 use crate::fs::compress::DEFAULT_LEVEL;
 use crate::wire::{Request, escape};
@@ -95,6 +98,10 @@ pub const COMMANDS: &[ClientCommand] = &[
       ("", 1, 1), Run(|cl, a| remote::one_path(&mut cl.conn, a.rest[0], Request::Dele))),
     c("rename", "OLD NEW", "rename a remote file or directory",
       ("", 2, 2), Run(|cl, a| remote::rename(&mut cl.conn, a.rest[0], a.rest[1]))),
+    c("open", "HOST[:PORT]", "log in to a server: another one, or the same again",
+      ("", 1, 1), Run(|cl, a| link::open(cl, a.rest[0]))),
+    c("close", "", "log out and hang up, staying in rftp (then: open)",
+      ("", 0, 0), Run(|cl, _| { link::close(cl); Ok(()) })),
     c("lcd", "[DIR]", "change the local directory (none: home)",
       ("", 0, 1), Run(|_, a| local::lcd(a.first()))),
     c("lpwd", "", "print the local directory",
@@ -106,6 +113,12 @@ pub const COMMANDS: &[ClientCommand] = &[
     // Quitting never fails, whatever follows the word.
     c("quit", "", "log out and exit (also exit, bye)",
       ("", 0, MANY), Quit),
+];
+
+/// The commands that never use the connection: none of them logs in again
+/// when it ended.
+const LOCAL_COMMANDS: &[&str] = &[
+    "lcd", "lpwd", "lls", "lsum", "help", "quit", "open", "close",
 ];
 
 /// Other names for commands of the table: (alias, command).
@@ -234,13 +247,54 @@ fn parse_args<'a>(
 }
 
 /// Run one command given as words. A protocol error leaves the stream
-/// without its place, so the connection is not used again.
+/// without its place, so the connection is not used again; nor is one that
+/// ended. At the prompt, a command that needs the server first logs in
+/// again if the connection ended, and Ctrl-C stops it (then the session
+/// logs in again at once, quietly).
 pub fn run(cl: &mut Client, words: &[Vec<u8>]) -> Result<Flow, Error> {
-    let result = dispatch(cl, words);
-    if let Err(Error::Protocol(why)) = &result {
-        cl.conn.break_off(why);
+    let command = words.first().and_then(|w| find(w));
+    if let Some(c) = command
+        && !LOCAL_COMMANDS.contains(&c.name)
+    {
+        link::ensure_connected(cl)?;
+    }
+    let connected = cl.conn.gone().is_none();
+    let watch = match command {
+        Some(c) if cl.interactive && !reads_terminal(c, words) => Watch::start(cl),
+        _ => None,
+    };
+    let mut result = dispatch(cl, words);
+    drop(watch);
+    match &result {
+        Err(Error::Protocol(why)) => cl.conn.break_off(why),
+        Err(Error::Lost(why)) => cl.conn.lose(why),
+        _ => {}
+    }
+    if cl
+        .interrupt
+        .swap(false, std::sync::atomic::Ordering::SeqCst)
+    {
+        result = match result {
+            Err(e @ Error::Interrupted { .. }) => Err(e),
+            // Done before the key took effect.
+            Ok(flow) => Ok(flow),
+            Err(_) => Err(Error::Interrupted {
+                text: "interrupted".into(),
+                resumable: false,
+            }),
+        };
+        if connected {
+            link::after_interrupt(cl);
+        }
     }
     result
+}
+
+/// Whether a command reads the terminal itself, so that no one may watch it
+/// for Ctrl-C meanwhile: `open` (a password), `put -` (the data).
+fn reads_terminal(command: &ClientCommand, words: &[Vec<u8>]) -> bool {
+    command.name == "open"
+        || (command.name == "put" && words.iter().skip(1).any(|w| w.as_slice() == b"-"))
 }
 
 /// Find the command in the table, parse its words as the table says, and

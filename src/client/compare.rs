@@ -78,8 +78,10 @@ pub enum Dest {
     Missing,
     /// A directory (never replaced).
     Dir,
-    /// A file (or something else that is not a directory).
+    /// A file (or, on the server, something else that is not a directory).
     File(Side),
+    /// A local symbolic link or special file: never replaced by a file.
+    Special,
 }
 
 impl Dest {
@@ -97,10 +99,14 @@ impl Dest {
         match fs::symlink_metadata(path) {
             Err(_) => Dest::Missing,
             Ok(m) if m.is_dir() => Dest::Dir,
-            Ok(m) => Dest::File(Side::of_meta(&m)),
+            Ok(m) if m.is_file() => Dest::File(Side::of_meta(&m)),
+            Ok(_) => Dest::Special,
         }
     }
 }
+
+/// Why a local link or special file in a download's way stays.
+const SPECIAL_REFUSED: Cause = Cause::Refused("a link or special file, never replaced");
 
 /// What one file needs.
 enum Verdict {
@@ -122,6 +128,7 @@ fn judge(src: &Side, dest: &Dest, f: Flags) -> Verdict {
     let d = match dest {
         Dest::Missing => return Verdict::Move { replace: false },
         Dest::Dir => return Verdict::Refuse(Cause::IsDir),
+        Dest::Special => return Verdict::Refuse(SPECIAL_REFUSED),
         Dest::File(d) => d,
     };
     if (f.resume || f.update) && d.size == src.size {
@@ -201,7 +208,7 @@ fn sort_out<T>(
             Verdict::Current => plan.current += 1,
             Verdict::Compare => compare.push(item),
             Verdict::Refuse(cause) => {
-                let shown = if matches!(dest, Dest::Dir) || remote.is_empty() {
+                let shown = if matches!(dest, Dest::Dir | Dest::Special) || remote.is_empty() {
                     local.as_os_str().as_bytes().to_vec()
                 } else {
                     remote
@@ -252,7 +259,7 @@ pub fn plan_gets(
         let kept = flags.resume && has_partial(&item.dest);
         let mut job = GetJob::new(item.remote, item.dest, replace).compressed(flags.deflate);
         if kept && let Err(e) = job.resume(cl) {
-            if matches!(e, Error::Protocol(_)) {
+            if e.ends_session() {
                 return Err(e);
             }
             plan.failures.push(e);

@@ -1,7 +1,10 @@
 //! The client's connection, the only owner of its socket: connect, greeting,
 //! login, the request/reply exchange with bounded reads, payloads in and out
 //! (framed, paced by `--limit`), the upload trailer, and the listings and
-//! STAT that many commands read. Knows the wire, not the local file system.
+//! STAT that many commands read; and its end (a protocol error, the server's
+//! `421` or a cut, Ctrl-C, `close`), told apart so that the client can say
+//! which, and the remote directory, kept for a new connection. Knows the
+//! wire, not the local file system.
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
@@ -18,6 +21,9 @@ use crate::wire::{
 
 /// How long to wait for the server before giving up on it.
 const NETWORK_TIMEOUT: Duration = Duration::from_secs(300);
+/// How long to wait for the rest of a line the server sent unasked (its
+/// `421` before it closes), once its first byte is here.
+const FAREWELL_TIMEOUT: Duration = Duration::from_secs(2);
 /// Socket buffers, in bytes.
 const BUFFER_BYTES: usize = 256 * 1024;
 
@@ -44,7 +50,22 @@ pub struct Conn {
     line: Vec<u8>,
     verbose: bool,
     /// Why the connection can no longer be used, once it cannot.
-    broken: Option<String>,
+    gone: Option<Gone>,
+    /// Logged in: from now on a `421` is the server closing the session.
+    in_session: bool,
+    /// The remote directory the last `CWD` reached (`None`: the root).
+    cwd: Option<Vec<u8>>,
+}
+
+/// Why a connection can no longer be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Gone {
+    /// A protocol error: the stream lost its place (the text says how).
+    Broken(String),
+    /// It ended: the server closed it, the network cut it, or Ctrl-C did.
+    Lost(String),
+    /// `close` ended it.
+    Closed,
 }
 
 impl Conn {
@@ -76,7 +97,9 @@ impl Conn {
             plain,
             line: Vec::new(),
             verbose,
-            broken: None,
+            gone: None,
+            in_session: false,
+            cwd: None,
         };
         let greeting = conn.reply()?;
         if greeting.code == code::CLOSING {
@@ -163,19 +186,109 @@ impl Conn {
     /// Stop using the connection after a protocol error: the stream has
     /// lost its place, so any later reply could belong to another command.
     pub fn break_off(&mut self, why: &str) {
-        if self.broken.is_none() {
-            self.broken = Some(why.to_string());
+        self.end(Gone::Broken(why.to_string()));
+    }
+
+    /// Stop using a connection that ended (`why` says how).
+    pub fn lose(&mut self, why: &str) {
+        self.end(Gone::Lost(why.to_string()));
+    }
+
+    /// Hang up for good (`close`): no command uses the connection, and none
+    /// makes it again by itself.
+    pub fn close(&mut self) {
+        self.end(Gone::Closed);
+        self.gone = Some(Gone::Closed);
+    }
+
+    /// The first reason the connection ended is the one kept.
+    fn end(&mut self, gone: Gone) {
+        if self.gone.is_none() {
+            self.gone = Some(gone);
             let _ = self.writer.get_ref().shutdown(std::net::Shutdown::Both);
         }
     }
 
+    /// Why the connection can no longer be used; `None` while it can.
+    pub fn gone(&self) -> Option<&Gone> {
+        self.gone.as_ref()
+    }
+
+    /// The connection is logged in: from now on a `421` reply means the
+    /// server closes it.
+    pub fn start_session(&mut self) {
+        self.in_session = true;
+    }
+
+    /// The remote directory the last successful `CWD` reached.
+    pub fn cwd(&self) -> Option<&[u8]> {
+        self.cwd.as_deref()
+    }
+
+    /// A second handle on the socket, for a thread that may have to cut
+    /// the connection (Ctrl-C) while this one waits on it.
+    pub fn cutter(&self) -> Option<TcpStream> {
+        self.gone
+            .is_none()
+            .then(|| self.writer.get_ref().try_clone().ok())
+            .flatten()
+    }
+
     fn usable(&self) -> Result<(), Error> {
-        match &self.broken {
-            Some(why) => Err(Error::Protocol(format!(
+        match &self.gone {
+            Some(Gone::Broken(why)) => Err(Error::Protocol(format!(
                 "no connection to the server any more ({why})"
             ))),
+            Some(Gone::Lost(why)) => Err(Error::Lost(format!(
+                "no connection to the server any more ({why})"
+            ))),
+            Some(Gone::Closed) => Err(Error::Lost("not connected (use 'open HOST')".into())),
             None => Ok(()),
         }
+    }
+
+    /// Whether the server has closed the connection while we were not
+    /// asking (an idle timeout, a restart): it then sent its `421` or just
+    /// closed, and the connection is marked lost with its reason. Looks
+    /// without waiting; a live, quiet connection is left as it is.
+    pub fn closed_by_server(&mut self) -> Option<String> {
+        if self.gone.is_some() {
+            return None;
+        }
+        if self.reader.buffered_is_empty() {
+            let socket = self.reader.get_ref();
+            let _ = socket.set_nonblocking(true);
+            let peeked = socket.peek(&mut [0u8; 1]);
+            let _ = socket.set_nonblocking(false);
+            match peeked {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return None,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => return None,
+                _ => {}
+            }
+        }
+        // Something came unasked, or the end: what the server said last.
+        let _ = self
+            .reader
+            .get_ref()
+            .set_read_timeout(Some(FAREWELL_TIMEOUT));
+        let said = self.read_reply();
+        let _ = self
+            .reader
+            .get_ref()
+            .set_read_timeout(Some(NETWORK_TIMEOUT));
+        let why = match said {
+            Ok(reply) if reply.code == code::CLOSING => {
+                format!("connection closed by the server: {}", reply.text)
+            }
+            Ok(reply) => {
+                let why = format!("a reply no command asked for '{}'", reply.text);
+                self.break_off(&why);
+                return Some(format!("protocol error: {why}"));
+            }
+            Err(e) => e.to_string(),
+        };
+        self.lose(&why);
+        Some(why)
     }
 
     /// Queue a request; `flush` sends it.
@@ -217,12 +330,22 @@ impl Conn {
         match wire::read_line(&mut self.reader, &mut self.line).map_err(lost)? {
             Line::Whole => {}
             Line::TooLong => return Err(Error::Protocol("reply line too long".into())),
-            Line::Eof => return Err(Error::Protocol("the server closed the connection".into())),
+            Line::Eof => {
+                self.lose(CLOSED_BY_SERVER);
+                return Err(Error::Lost(CLOSED_BY_SERVER.into()));
+            }
         }
         let reply = Reply::parse(&self.line)
             .ok_or_else(|| Error::Protocol(format!("bad reply '{}'", wire::escape(&self.line))))?;
         if self.verbose {
             crate::out::err_line(&format!("rftp: < {} {}", reply.code, reply.text));
+        }
+        if self.in_session && reply.code == code::CLOSING {
+            // The server closes the connection after this line, whatever
+            // command it seems to answer.
+            let why = format!("{CLOSED_BY_SERVER}: {}", reply.text);
+            self.lose(&why);
+            return Err(Error::Lost(why));
         }
         Ok(reply)
     }
@@ -234,11 +357,17 @@ impl Conn {
         self.reply()
     }
 
-    /// Send a request; a reply that is not 2xx is an error.
+    /// Send a request; a reply that is not 2xx is an error. A `CWD` that
+    /// succeeds is remembered, for a connection made again later.
     pub fn call(&mut self, req: &Request) -> Result<Reply, Error> {
         let reply = self.exchange(req)?;
         if !reply.is_ok() {
             return Err(Error::Remote(reply));
+        }
+        if let Request::Cwd(_) = req {
+            self.cwd = wire::Directory::parse(&reply.text)
+                .map(|d| d.0)
+                .filter(|d| d.as_slice() != b"/");
         }
         Ok(reply)
     }
@@ -453,13 +582,19 @@ pub fn check_final(
     }
 }
 
-/// A socket error: the connection is gone.
+/// What the client says when the server ends the connection.
+const CLOSED_BY_SERVER: &str = "connection closed by the server";
+
+/// A socket error: the connection is gone; bytes that broke the framing or
+/// the secure channel are a protocol error.
 pub fn lost(e: io::Error) -> Error {
     match e.kind() {
         io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
-            Error::Protocol("the server stopped answering".into())
+            Error::Lost("connection lost: the server stopped answering".into())
         }
         io::ErrorKind::InvalidData => Error::Protocol(e.to_string()),
-        _ => Error::Protocol(format!("connection lost: {}", Cause::of(&e))),
+        // A stream that ended before its close record, or mid-payload.
+        io::ErrorKind::UnexpectedEof => Error::Lost(CLOSED_BY_SERVER.into()),
+        _ => Error::Lost(format!("connection lost: {}", Cause::of(&e))),
     }
 }

@@ -2,14 +2,18 @@
 //! into the partial file beside the destination (inflated on arrival with
 //! `-z`), published only after the final reply's length and CRC-32 match,
 //! with the server's time and mode when they are kept; `-c` continues what
-//! an interrupted download kept when its first bytes match.
+//! an interrupted download kept when its first bytes match. A stream
+//! (standard output, a FIFO, a device) is written as the bytes come
+//! instead. Ctrl-C keeps what arrived, and says how much.
 
+use std::fs::File;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use super::conn::{check_final, lost};
 use super::session::Client;
+use super::show::thousands;
 use super::term::Progress;
 use crate::error::Error;
 use crate::fs::Partial;
@@ -24,11 +28,13 @@ pub struct GetJob {
     offset: u64,
     deflate: bool,
     partial: Option<Partial>,
+    /// Where the bytes go instead of a partial file: a stream.
+    stream: Option<File>,
     moved: u64,
 }
 
 impl GetJob {
-    /// Download `remote` to `dest` (checked with `check_destination` first).
+    /// Download `remote` to `dest` (checked with `sink::get_target` first).
     pub fn new(remote: Vec<u8>, dest: PathBuf, force: bool) -> GetJob {
         GetJob {
             remote,
@@ -37,8 +43,17 @@ impl GetJob {
             offset: 0,
             deflate: false,
             partial: None,
+            stream: None,
             moved: 0,
         }
+    }
+
+    /// Write into the open stream `file` (standard output, a FIFO, a
+    /// device) as the bytes come, instead of publishing a file; `dest` is
+    /// only what messages call it then.
+    pub fn into_stream(mut self, file: File) -> GetJob {
+        self.stream = Some(file);
+        self
     }
 
     /// Bytes this job moved (once finished).
@@ -114,12 +129,15 @@ impl GetJob {
         } else {
             length
         };
+        if let Some(stream) = self.stream.take() {
+            return self.finish_stream(cl, stream, length, wire_limit);
+        }
         let mut partial = self.partial_file(cl, length, wire_limit)?;
         let label = format!("get '{}'", escape(&self.remote));
         let total = self.offset.saturating_add(length);
         let mut progress = Progress::new(label, self.offset, total, cl.quiet);
         let mut arrived = 0;
-        let received = self.receive(cl, &mut partial, length, wire_limit, &mut |n| {
+        let received = self.receive(cl, partial.file(), length, wire_limit, &mut |n| {
             arrived = n;
             progress.update(self.offset.saturating_add(n));
         });
@@ -130,12 +148,91 @@ impl GetJob {
                 // server that broke the framing sent nothing worth keeping.
                 if e.kind() == io::ErrorKind::InvalidData || self.offset + arrived == 0 {
                     partial.discard();
+                    return Err(self.cut(cl, 0, lost(e)));
                 }
-                return Err(lost(e));
+                let kept = partial.kept().unwrap_or(0);
+                return Err(self.cut(cl, kept, lost(e)));
             }
         };
-        let done = cl.conn.reply()?;
+        let done = match cl.conn.reply() {
+            Ok(done) => done,
+            Err(e) => return Err(self.cut(cl, partial.kept().unwrap_or(0), e)),
+        };
         self.publish(cl, partial, &copied, &done, length)?;
+        self.moved = copied.bytes;
+        progress.finish(copied.bytes);
+        Ok(())
+    }
+
+    /// The error of a download cut off by `e`, or by Ctrl-C when that is
+    /// what cut it: then it says how many bytes the partial file kept.
+    fn cut(&self, cl: &Client, kept: u64, e: Error) -> Error {
+        if !cl.interrupted() {
+            return e;
+        }
+        let shown = escape(self.shown());
+        let text = match kept {
+            0 => format!("'{shown}': interrupted; nothing kept"),
+            n => format!("'{shown}': interrupted; {} bytes kept", thousands(n)),
+        };
+        Error::Interrupted {
+            text,
+            resumable: kept > 0,
+        }
+    }
+
+    /// `cut` for a stream: what was written stays written.
+    fn stream_cut(&self, cl: &Client, written: u64, e: Error) -> Error {
+        if !cl.interrupted() {
+            return e;
+        }
+        Error::Interrupted {
+            text: format!(
+                "'{}': interrupted; {} bytes written to {}",
+                escape(&self.remote),
+                thousands(written),
+                escape(self.shown())
+            ),
+            resumable: false,
+        }
+    }
+
+    /// Read the payload into the stream, as it comes: nothing to publish,
+    /// and what was written stays written whatever the checks say after.
+    fn finish_stream(
+        &mut self,
+        cl: &mut Client,
+        mut stream: File,
+        length: u64,
+        wire_limit: u64,
+    ) -> Result<(), Error> {
+        let label = format!("get '{}'", escape(&self.remote));
+        let mut progress = Progress::new(label, 0, length, cl.quiet);
+        let mut written = 0;
+        let received = self.receive(cl, &mut stream, length, wire_limit, &mut |n| {
+            written = n;
+            progress.update(n);
+        });
+        let copied = match received {
+            Ok(c) => c,
+            Err(e) => return Err(self.stream_cut(cl, written, lost(e))),
+        };
+        let done = match cl.conn.reply() {
+            Ok(done) => done,
+            Err(e) => return Err(self.stream_cut(cl, written, e)),
+        };
+        match &copied.error {
+            Some(e) if e.kind() == io::ErrorKind::BrokenPipe => return Err(Error::StdoutClosed),
+            Some(e) => return Err(Error::io_path(self.shown(), e)),
+            None => {}
+        }
+        check_final(&done, copied.bytes, copied.crc, length).map_err(|e| match e {
+            Error::Transfer(why) => Error::Transfer(format!(
+                "{why} (but written to {} already)",
+                escape(self.shown())
+            )),
+            e => e,
+        })?;
         self.moved = copied.bytes;
         progress.finish(copied.bytes);
         Ok(())
@@ -182,12 +279,12 @@ impl GetJob {
         })
     }
 
-    /// Copy the payload (inflated with `-z`) into `partial`; `note` hears
+    /// Copy the payload (inflated with `-z`) into `file`; `note` hears
     /// the bytes written so far.
     fn receive(
         &self,
         cl: &mut Client,
-        partial: &mut Partial,
+        file: &mut File,
         length: u64,
         wire_limit: u64,
         note: &mut dyn FnMut(u64),
@@ -195,9 +292,9 @@ impl GetJob {
         let mut payload = cl.conn.payload_in(wire_limit);
         if self.deflate {
             let mut inflater = Inflater::new(&mut payload, length);
-            payload::receive_file(&mut inflater, partial.file(), length, note)
+            payload::receive_file(&mut inflater, file, length, note)
         } else {
-            payload::receive_file(&mut payload, partial.file(), length, note)
+            payload::receive_file(&mut payload, file, length, note)
         }
     }
 

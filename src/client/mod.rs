@@ -5,14 +5,18 @@
 //! Each file leans only on the ones below it: `commands` (the table and the
 //! dispatch) calls `remote`, `local`, `sums` and the planner `plan`, which
 //! weighs files in `compare` and hands its jobs to `pipeline`; the jobs are
-//! `get` and `put`, on a `session` whose `conn` alone owns the socket.
-//! `names`, `show` and `term` serve them all.
+//! `get` and `put`, on a `session` whose `conn` alone owns the socket, and
+//! whose `link` logs in again when it ended; `interrupt` watches for Ctrl-C
+//! at the prompt, `sink` is where a download may go and where standard
+//! input waits to be uploaded. `names`, `show` and `term` serve them all.
 
 pub(crate) mod commands;
 mod compare;
 mod conn;
 mod find;
 mod get;
+mod interrupt;
+mod link;
 mod local;
 mod names;
 mod pipeline;
@@ -21,6 +25,7 @@ mod put;
 mod remote;
 mod session;
 mod show;
+mod sink;
 mod sums;
 mod term;
 
@@ -106,12 +111,20 @@ pub fn run(opts: Options) -> i32 {
         Some(p) => Ok(p),
         None => ask_password(&mut source, stdin_is_tty, opts.batch.is_some()),
     };
-    if let Err(e) = password.and_then(|p| conn.login(&opts.user, &p)) {
-        return report_fatal(&e);
-    }
+    let password = match password.and_then(|p| conn.login(&opts.user, &p).map(|()| p)) {
+        Ok(p) => p,
+        Err(e) => return report_fatal(&e),
+    };
     conn.limit(opts.limit);
     let mut client = Client::new(conn, opts.verbosity == Verbosity::Quiet);
     client.keep = opts.keep;
+    // Issue 11: what it takes to log in again, at a terminal.
+    let mut account = link::Account::new(host, opts.port, opts.user.clone(), password);
+    account.typed = opts.password.is_none() && stdin_is_tty;
+    (account.verbose, account.plain, account.limit) = (verbose, opts.plain, opts.limit);
+    client.account = Some(account);
+    client.interactive = matches!(source, Source::Lines { prompt: true, .. });
+    client.commands_on_stdin = opts.command.is_empty() && opts.batch.is_none();
     let status = match source {
         Source::Words(words) => match commands::run(&mut client, &words) {
             Ok(_) => 0,
@@ -179,9 +192,10 @@ fn ask_password(source: &mut Source, stdin_is_tty: bool, batch: bool) -> Result<
 }
 
 /// Run script or interactive lines; in a script the first failure that is
-/// not `-`-prefixed ends the run with status 1.
+/// not `-`-prefixed ends the run with status 1, and errors name their line.
 fn run_lines(client: &mut Client, mut input: Box<dyn BufRead>, prompt: bool) -> i32 {
     let mut line = Vec::new();
+    let mut number = 0u64;
     loop {
         if prompt {
             out::err_text("rftp> ");
@@ -193,6 +207,7 @@ fn run_lines(client: &mut Client, mut input: Box<dyn BufRead>, prompt: bool) -> 
             Err(e) => return report_fatal(&Error::Io("cannot read commands".into(), e)),
         }
         let text = trim(&line);
+        number += 1;
         if text.is_empty() || text.starts_with(b"#") {
             continue;
         }
@@ -208,7 +223,8 @@ fn run_lines(client: &mut Client, mut input: Box<dyn BufRead>, prompt: bool) -> 
             Ok(commands::Flow::Quit) => return 0,
             Ok(commands::Flow::Continue) => {}
             Err(e) => {
-                let status = report(&first_word(text), &e);
+                let at = (!prompt).then_some(number);
+                let status = report_line(at, &first_word(text), &e);
                 if status == 0 {
                     return 0;
                 }
@@ -243,16 +259,48 @@ fn trim(mut s: &[u8]) -> &[u8] {
 /// Print `rftp: COMMAND: error` and return the exit status it deserves (0,
 /// silently, when the error was a closed stdout, which is not a failure).
 fn report(words: &[Vec<u8>], e: &Error) -> i32 {
+    report_line(None, words, e)
+}
+
+/// `report`, for the script line `at` (`rftp: script line 7: get: …`).
+/// An interrupt says how to continue: `rftp: get 'a.bin': interrupted;
+/// 1,234 bytes kept for 'get -c'`.
+fn report_line(at: Option<u64>, words: &[Vec<u8>], e: &Error) -> i32 {
     if matches!(e, Error::StdoutClosed) {
         return 0;
     }
-    match words.first() {
-        Some(name) => out::err_line(&format!("rftp: {}: {e}", crate::wire::escape(name))),
-        None => out::err_line(&format!("rftp: {e}")),
+    let place = at.map_or_else(String::new, |n| format!("script line {n}: "));
+    match (words.first(), e) {
+        (Some(name), Error::Interrupted { text, resumable }) => {
+            let name = crate::wire::escape(name);
+            let hint = match resumable {
+                true => format!(" for '{}'", resume_command(&name, words)),
+                false => String::new(),
+            };
+            let sep = if text.starts_with('\'') { " " } else { ": " };
+            out::err_line(&format!("rftp: {place}{name}{sep}{text}{hint}"));
+        }
+        (Some(name), _) => {
+            out::err_line(&format!("rftp: {place}{}: {e}", crate::wire::escape(name)))
+        }
+        (None, _) => out::err_line(&format!("rftp: {place}{e}")),
     }
     match e {
         Error::Usage(_) => EXIT_FAILED,
         other => other.exit_code(),
+    }
+}
+
+/// The command that continues an interrupted `name` (`get -c`, `get -r -c`).
+fn resume_command(name: &str, words: &[Vec<u8>]) -> String {
+    let recursive = words
+        .iter()
+        .skip(1)
+        .take_while(|w| w.as_slice() != b"--")
+        .any(|w| w.starts_with(b"-") && !w.starts_with(b"--") && w.contains(&b'r'));
+    match recursive {
+        true => format!("{name} -r -c"),
+        false => format!("{name} -c"),
     }
 }
 

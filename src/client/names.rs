@@ -1,11 +1,11 @@
 //! Names on both sides of a transfer: the local path of raw bytes, the last
 //! name of a path, a remote path joined from a directory and a name, and the
-//! checks a destination or a name from the server must pass before anything
-//! touches the local disk.
+//! check a name from the server must pass before anything touches the local
+//! disk (a destination the user names is `sink`'s).
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::error::{Cause, Error};
 use crate::fs::check_name;
@@ -34,16 +34,6 @@ pub fn remote_join(dir: &[u8], name: &[u8]) -> Vec<u8> {
     }
     out.extend_from_slice(name);
     out
-}
-
-/// Refuse to overwrite `dest` unless `force`; a directory is never overwritten.
-pub fn check_destination(dest: &Path, force: bool) -> Result<(), Error> {
-    let shown = dest.as_os_str().as_bytes();
-    match std::fs::symlink_metadata(dest) {
-        Ok(m) if m.is_dir() => Err(Error::path(shown, Cause::IsDir)),
-        Ok(_) if !force => Err(Error::path(shown, Cause::Exists)),
-        _ => Ok(()),
-    }
 }
 
 /// Check a name the server sent for a file in a listing: a plain name, no

@@ -117,9 +117,10 @@ pub struct Outcome {
     pub bytes: u64,
 }
 
-/// Whether an error means the connection is gone, so nothing more can run.
+/// Whether an error means the connection is gone (or Ctrl-C stopped the
+/// command), so nothing more can run.
 fn is_fatal(e: &Error) -> bool {
-    matches!(e, Error::Protocol(_))
+    e.ends_session()
 }
 
 /// Run `jobs` pipelined. Returns what moved and the errors of the jobs that

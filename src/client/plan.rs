@@ -4,7 +4,8 @@
 //! then the pipeline runs the plan, and a recursive get or put times the
 //! directories it made once their contents are in. Names a server sends
 //! back are checked before they touch the local disk: nothing lands outside
-//! the local destination, whatever the server says.
+//! the local destination, whatever the server says; and the destination
+//! directory is checked before the server is asked for a byte.
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
@@ -15,10 +16,11 @@ use std::path::{Path, PathBuf};
 use super::compare::{Dest, Flags, GetItem, PutItem, Side, plan_gets, plan_puts};
 use super::conn::{Conn, ListItem};
 use super::get::GetJob;
-use super::names::{check_destination, check_peer_name, last_name, os_path, remote_join};
+use super::names::{check_peer_name, last_name, os_path, remote_join};
 use super::pipeline::{self, Job, Plan};
 use super::put::PutJob;
 use super::session::Client;
+use super::sink::{self, STDIO, Target};
 use crate::error::{Cause, Error};
 use crate::fs::glob::{self, Pattern};
 use crate::sys;
@@ -33,6 +35,7 @@ const MAX_TREE_ENTRIES: usize = 1_000_000;
 /// `mget [-f] [-c] [-u] PATTERN...`: every regular file of the remote
 /// directory that a pattern matches, each once, into the local directory.
 pub fn mget(cl: &mut Client, patterns: &[&[u8]], flags: Flags) -> Result<(), Error> {
+    sink::check_dir(Path::new("."))?;
     let mut seen = HashSet::new();
     let mut items = Vec::new();
     let mut plan = Plan::default();
@@ -190,6 +193,12 @@ fn get_tree(
         return get_file(cl, remote, local, flags);
     }
     let dest = match local {
+        Some(STDIO) => {
+            return Err(Error::path(
+                STDIO,
+                Cause::Refused("get -r needs a directory"),
+            ));
+        }
         Some(l) => os_path(l),
         None => os_path(last_name(remote)?),
     };
@@ -201,6 +210,7 @@ fn get_tree(
     while let Some((dir, local_dir, depth, entry)) = pending.pop() {
         fs::create_dir_all(&local_dir)
             .map_err(|e| Error::io_path(local_dir.as_os_str().as_bytes(), &e))?;
+        sink::check_dir(&local_dir)?;
         let room = MAX_TREE_ENTRIES.saturating_sub(count);
         let too_large = || Error::path(remote, Cause::Refused("tree too large"));
         let (entries, _) = list_names(&mut cl.conn, Some(&dir), room, too_large, |_| true)?;
@@ -342,10 +352,14 @@ fn get_file(
     flags: Flags,
 ) -> Result<(), Error> {
     let name = last_name(remote)?;
-    let dest = match local {
-        Some(l) if os_path(l).is_dir() => os_path(l).join(OsStr::from_bytes(name)),
-        Some(l) => os_path(l),
-        None => os_path(name),
+    let dest = match sink::get_target(local, name, flags)? {
+        Target::File(path) => path,
+        Target::Stream { shown, file } => {
+            let job = GetJob::new(remote.to_vec(), os_path(&shown), false)
+                .compressed(flags.deflate)
+                .into_stream(file);
+            return run_one(cl, Job::Get(job));
+        }
     };
     if flags.resume || flags.update {
         let Some(entry) = cl.conn.stat(remote)? else {
@@ -360,7 +374,6 @@ fn get_file(
         plan_gets(cl, vec![item], flags, &mut plan)?;
         return pipeline::run_reporting(cl, "get", plan).map(drop);
     }
-    check_destination(&dest, flags.force)?;
     let job = GetJob::new(remote.to_vec(), dest, flags.force).compressed(flags.deflate);
     run_one(cl, Job::Get(job))
 }
@@ -373,10 +386,36 @@ pub fn put(
     remote: Option<&[u8]>,
     flags: Flags,
 ) -> Result<(), Error> {
+    if local == STDIO {
+        return put_stdin(cl, remote, flags);
+    }
     if flags.recursive {
         return put_tree(cl, local, remote, flags);
     }
     put_file(cl, local, remote, flags)
+}
+
+/// `put - REMOTE`: standard input, read to its end first (the upload's
+/// length goes before its bytes), to the file REMOTE.
+fn put_stdin(cl: &mut Client, remote: Option<&[u8]>, flags: Flags) -> Result<(), Error> {
+    let refuse = |why| Err(Error::path(STDIO, Cause::Refused(why)));
+    if cl.commands_on_stdin {
+        return refuse("standard input holds the commands here (use -b FILE for them)");
+    }
+    let Some(remote) = remote else {
+        return refuse("put - needs the remote file's name");
+    };
+    if flags.resume || flags.update || flags.recursive {
+        return refuse("-c, -u and -r need a local file or directory");
+    }
+    match cl.conn.stat(remote)? {
+        Some(e) if e.kind == Kind::Dir => return Err(Error::path(remote, Cause::IsDir)),
+        Some(_) if !flags.force => return Err(Error::path(remote, Cause::Exists)),
+        _ => {}
+    }
+    let file = sink::spool_stdin()?;
+    let job = PutJob::new(STDIO.to_vec(), remote.to_vec(), flags.force).reading(file);
+    run_one(cl, Job::Put(job))
 }
 
 /// `put` of one file.

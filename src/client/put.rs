@@ -3,6 +3,8 @@
 //! and unchanged, and carries its time and mode when they are kept), then
 //! the server's final reply checked against what was sent; `-c` continues
 //! the partial data the server kept when its CRC-32 matches our first bytes.
+//! The local file may be one already open (standard input, held in a
+//! temporary file). Ctrl-C leaves the server what it received, for `-c`.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -24,6 +26,8 @@ pub struct PutJob {
     offset: u64,
     sent: Option<Sent>,
     moved: u64,
+    /// The local file, open already (`put -`); else `local` is opened.
+    opened: Option<File>,
 }
 
 /// What an upload sent, for checking the server's answer.
@@ -45,7 +49,15 @@ impl PutJob {
             offset: 0,
             sent: None,
             moved: 0,
+            opened: None,
         }
+    }
+
+    /// Upload the open regular file `file` (`local` is only what messages
+    /// call it).
+    pub fn reading(mut self, file: File) -> PutJob {
+        self.opened = Some(file);
+        self
     }
 
     /// Bytes this job moved (once finished).
@@ -55,7 +67,11 @@ impl PutJob {
 
     /// Open the local file; only a regular file is sent.
     pub fn open(&self) -> Result<(File, Meta), Error> {
-        let file = File::open(os_path(&self.local)).map_err(|e| Error::io_path(&self.local, &e))?;
+        let file = match &self.opened {
+            Some(file) => file.try_clone(),
+            None => File::open(os_path(&self.local)),
+        }
+        .map_err(|e| Error::io_path(&self.local, &e))?;
         let meta = sys::stat_fd(&file).map_err(|e| Error::io_path(&self.local, &e))?;
         match meta.kind {
             MetaKind::File => Ok((file, meta)),
@@ -96,6 +112,25 @@ impl PutJob {
     /// Send STOR, the payload and the trailer. A local file that cannot be
     /// opened sends nothing.
     pub fn send(&mut self, cl: &mut Client) -> Result<usize, Error> {
+        self.send_all(cl).map_err(|e| self.cut(cl, e))
+    }
+
+    /// The error of an upload cut off by `e`, or by Ctrl-C when that is
+    /// what cut it: the server keeps what it received.
+    fn cut(&self, cl: &Client, e: Error) -> Error {
+        if !cl.interrupted() {
+            return e;
+        }
+        Error::Interrupted {
+            text: format!(
+                "'{}': interrupted; the server keeps what it received",
+                escape(&self.target)
+            ),
+            resumable: true,
+        }
+    }
+
+    fn send_all(&mut self, cl: &mut Client) -> Result<usize, Error> {
         let (mut file, before) = self.open()?;
         file.seek(SeekFrom::Start(self.offset))
             .map_err(|e| Error::io_path(&self.local, &e))?;
@@ -151,7 +186,7 @@ impl PutJob {
 
     /// Read the server's answer and check it against what was sent.
     pub fn finish(&mut self, cl: &mut Client) -> Result<(), Error> {
-        let done = cl.conn.reply()?;
+        let done = cl.conn.reply().map_err(|e| self.cut(cl, e))?;
         let Some(sent) = self.sent.take() else {
             return Err(Error::Protocol("answer to an upload never sent".into()));
         };

@@ -1,7 +1,13 @@
 //! A logged-in client: its connection and the settings every command and
-//! every job reads. State only; what runs on it is above it.
+//! every job reads, with what it needs to log in again (the server and the
+//! password given at start, held in memory only) and the flag Ctrl-C sets.
+//! State only; what runs on it is above it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::conn::Conn;
+use super::link::Account;
 
 /// A logged-in client.
 pub struct Client {
@@ -11,15 +17,34 @@ pub struct Client {
     pub quiet: bool,
     /// Keep modification times and permission bits (off: `--no-keep`).
     pub keep: bool,
+    /// Where and as whom the connection was made, to make it again.
+    pub account: Option<Account>,
+    /// Commands come from a person at a terminal: Ctrl-C stops a command,
+    /// not the client, and a lost connection is made again.
+    pub interactive: bool,
+    /// Standard input carries the commands, so it cannot carry a file.
+    pub commands_on_stdin: bool,
+    /// Set by Ctrl-C while a command runs (`interrupt::Watch`).
+    pub interrupt: Arc<AtomicBool>,
 }
 
 impl Client {
     /// A client on a logged-in connection.
-    pub fn new(conn: Conn, quiet: bool) -> Client {
+    pub fn new(mut conn: Conn, quiet: bool) -> Client {
+        conn.start_session();
         Client {
             conn,
             quiet,
             keep: true,
+            account: None,
+            interactive: false,
+            commands_on_stdin: false,
+            interrupt: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// Whether Ctrl-C stopped the command that runs.
+    pub fn interrupted(&self) -> bool {
+        self.interrupt.load(Ordering::SeqCst)
     }
 }
