@@ -8,6 +8,8 @@
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::error::{Cause, Error};
@@ -55,6 +57,9 @@ pub struct Conn {
     in_session: bool,
     /// The remote directory the last `CWD` reached (`None`: the root).
     cwd: Option<Vec<u8>>,
+    /// Set by Ctrl-C: every read and write fails from then on, also of
+    /// bytes already buffered, so that the command stops at once.
+    interrupt: Arc<AtomicBool>,
 }
 
 /// Why a connection can no longer be used.
@@ -100,6 +105,7 @@ impl Conn {
             gone: None,
             in_session: false,
             cwd: None,
+            interrupt: Arc::new(AtomicBool::new(false)),
         };
         let greeting = conn.reply()?;
         if greeting.code == code::CLOSING {
@@ -220,6 +226,11 @@ impl Conn {
         self.in_session = true;
     }
 
+    /// Stop every exchange at once when `flag` is set (Ctrl-C).
+    pub fn set_interrupt(&mut self, flag: Arc<AtomicBool>) {
+        self.interrupt = flag;
+    }
+
     /// The remote directory the last successful `CWD` reached.
     pub fn cwd(&self) -> Option<&[u8]> {
         self.cwd.as_deref()
@@ -235,6 +246,9 @@ impl Conn {
     }
 
     fn usable(&self) -> Result<(), Error> {
+        if self.interrupt.load(Ordering::SeqCst) {
+            return Err(Error::Lost(INTERRUPTED.into()));
+        }
         match &self.gone {
             Some(Gone::Broken(why)) => Err(Error::Protocol(format!(
                 "no connection to the server any more ({why})"
@@ -277,14 +291,11 @@ impl Conn {
             .get_ref()
             .set_read_timeout(Some(NETWORK_TIMEOUT));
         let why = match said {
-            Ok(reply) if reply.code == code::CLOSING => {
-                format!("connection closed by the server: {}", reply.text)
-            }
-            Ok(reply) => {
-                let why = format!("a reply no command asked for '{}'", reply.text);
-                self.break_off(&why);
-                return Some(format!("protocol error: {why}"));
-            }
+            Ok(reply) => format!(
+                "protocol error: a reply no command asked for '{}'",
+                reply.text
+            ),
+            // The server's `421` is an error here, with its text.
             Err(e) => e.to_string(),
         };
         self.lose(&why);
@@ -408,6 +419,9 @@ impl Conn {
         let (mut length, mut crc) = (0u64, crc32fast::Hasher::new());
         let mut line = Vec::new();
         while failed.is_none() {
+            if self.interrupt.load(Ordering::SeqCst) {
+                return Err(Error::Lost(INTERRUPTED.into()));
+            }
             match wire::read_line(&mut payload, &mut line).map_err(lost)? {
                 Line::Whole => {}
                 Line::Eof if line.is_empty() => break,
@@ -454,6 +468,7 @@ impl Conn {
         Incoming {
             framed: PayloadReader::new(&mut self.reader, limit),
             bucket: self.limiter.as_mut(),
+            interrupt: &self.interrupt,
         }
     }
 
@@ -471,6 +486,7 @@ impl Conn {
         Outgoing {
             framed: PayloadWriter::new(&mut self.writer),
             bucket: self.limiter.as_mut(),
+            interrupt: &self.interrupt,
         }
     }
 
@@ -509,11 +525,21 @@ impl Conn {
 pub struct Incoming<'a> {
     framed: PayloadReader<&'a mut RecordReader<TcpStream>>,
     bucket: Option<&'a mut Bucket>,
+    interrupt: &'a AtomicBool,
 }
 
 impl Read for Incoming<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        stop_if(self.interrupt)?;
         Limited::new(&mut self.framed, self.bucket.as_deref_mut()).read(buf)
+    }
+}
+
+/// The error of a read or write after Ctrl-C.
+fn stop_if(interrupt: &AtomicBool) -> io::Result<()> {
+    match interrupt.load(Ordering::SeqCst) {
+        true => Err(io::Error::other(INTERRUPTED)),
+        false => Ok(()),
     }
 }
 
@@ -521,6 +547,7 @@ impl Read for Incoming<'_> {
 pub struct Outgoing<'a> {
     framed: PayloadWriter<&'a mut RecordWriter<TcpStream>>,
     bucket: Option<&'a mut Bucket>,
+    interrupt: &'a AtomicBool,
 }
 
 impl Outgoing<'_> {
@@ -532,6 +559,7 @@ impl Outgoing<'_> {
 
 impl Write for Outgoing<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        stop_if(self.interrupt)?;
         Limited::new(&mut self.framed, self.bucket.as_deref_mut()).write(buf)
     }
 
@@ -581,6 +609,9 @@ pub fn check_final(
         None => Err(Error::Protocol(format!("bad final reply '{}'", done.text))),
     }
 }
+
+/// Why a connection that Ctrl-C cut can no longer be used.
+const INTERRUPTED: &str = "interrupted";
 
 /// What the client says when the server ends the connection.
 const CLOSED_BY_SERVER: &str = "connection closed by the server";

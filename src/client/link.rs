@@ -79,6 +79,7 @@ fn connect_again(cl: &mut Client) -> Result<(), Error> {
         return Err(Error::Lost("not connected (use 'open HOST')".into()));
     };
     let mut conn = log_in(account)?;
+    conn.set_interrupt(std::sync::Arc::clone(&cl.interrupt));
     if let Some(dir) = cl.conn.cwd().map(<[u8]>::to_vec)
         && let Err(e) = conn.call(&Request::Cwd(Some(dir.clone())))
     {
@@ -164,7 +165,8 @@ pub fn open(cl: &mut Client, spec: &[u8]) -> Result<(), Error> {
         plain: old.plain,
         limit: old.limit,
     };
-    let conn = log_in(&account)?;
+    let mut conn = log_in(&account)?;
+    conn.set_interrupt(std::sync::Arc::clone(&cl.interrupt));
     close(cl);
     cl.conn = conn;
     cl.account = Some(account);

@@ -278,6 +278,10 @@ fn report_line(at: Option<u64>, words: &[Vec<u8>], e: &Error) -> i32 {
                 false => String::new(),
             };
             let sep = if text.starts_with('\'') { " " } else { ": " };
+            // The key may have cut a live progress line short.
+            if io::stderr().is_terminal() {
+                out::err_text("\r\x1b[K");
+            }
             out::err_line(&format!("rftp: {place}{name}{sep}{text}{hint}"));
         }
         (Some(name), _) => {

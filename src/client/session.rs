@@ -32,6 +32,8 @@ impl Client {
     /// A client on a logged-in connection.
     pub fn new(mut conn: Conn, quiet: bool) -> Client {
         conn.start_session();
+        let interrupt = Arc::new(AtomicBool::new(false));
+        conn.set_interrupt(Arc::clone(&interrupt));
         Client {
             conn,
             quiet,
@@ -39,7 +41,7 @@ impl Client {
             account: None,
             interactive: false,
             commands_on_stdin: false,
-            interrupt: Arc::new(AtomicBool::new(false)),
+            interrupt,
         }
     }
 
