@@ -2,8 +2,8 @@
 //! history recall, editing in the middle of a line, Tab completion of a
 //! remote name with a space and the list on a second Tab, Ctrl-C and Ctrl-D
 //! at the prompt, the password prompt (echo restored after Ctrl-C, three
-//! tries), the history file across sessions, and the script without a
-//! password or a terminal that fails at once.
+//! tries, no deadline on a slow typist), the history file across sessions,
+//! and the script without a password or a terminal that fails at once.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -211,6 +211,27 @@ fn three_wrong_passwords_exit_3() {
     pty.wait_for("too many failed logins");
     assert!(!pty.screen().contains("rftp> "), "{}", pty.screen());
     assert!(pty.echoes());
+}
+
+#[test]
+fn a_slow_typist_is_not_cut_off_by_the_login_deadline() {
+    // --idle-timeout 2 makes the server's login deadline 2 seconds.
+    let server = Server::start(&["--idle-timeout", "2"]);
+    let (local, state) = (TempDir::new(), TempDir::new());
+    let addr = server.addr();
+    let mut pty = Pty::spawn(&["-c", &addr], local.path(), state.path(), &[]);
+    pty.wait_for("Password: ");
+    std::thread::sleep(Duration::from_secs(3));
+    pty.send(format!("{PASSWORD}\r"));
+    pty.wait_for("rftp> ");
+    assert!(
+        server.wait_log("login 'rftp' ok", Duration::from_secs(5)),
+        "{}",
+        server.log()
+    );
+    assert!(!pty.screen().contains("try again"), "{}", pty.screen());
+    pty.send("quit\r");
+    assert_eq!(pty.wait().code(), Some(0), "{}", pty.screen());
 }
 
 #[test]

@@ -119,7 +119,7 @@ impl Editor {
                     drop(guard.take());
                     if let Input::Line(text) = &input {
                         let text = String::from_utf8_lossy(text);
-                        self.history.add(&text);
+                        self.history.add(text.trim_end());
                         self.cache.after(text.as_bytes());
                     }
                     return Ok(input);
