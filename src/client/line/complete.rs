@@ -6,8 +6,9 @@
 //! changed the remote tree. Touches no terminal; local listings read the
 //! current directory.
 
-use std::collections::HashMap;
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::ffi::OsStrExt;
+
+use crate::wire::number::hex_exact;
 
 /// Most names taken from one directory listing for completion.
 pub const MAX_CANDIDATES: usize = 10_000;
@@ -92,11 +93,11 @@ fn arg_kind(command: &str, index: usize) -> Arg {
     }
 }
 
-/// A completion: replace the characters `start..end` of the line with one
-/// of `candidates`.
+/// A completion: replace the word from `start` to the cursor with one of
+/// `candidates`.
 #[derive(Debug, Default)]
 pub struct Completion {
-    /// Where the word being completed starts (a character index).
+    /// Where the word being completed starts (a byte offset).
     pub start: usize,
     /// The names that fit, in order.
     pub candidates: Vec<Candidate>,
@@ -162,15 +163,18 @@ fn utf8_boundary(bytes: &[u8]) -> &[u8] {
 /// readable). `close` ends the quote.
 pub fn quote(word: &[u8], close: bool) -> String {
     let shown = crate::wire::escape(word);
-    let bare = !word.is_empty()
-        && shown.as_bytes() == word
-        && !shown.contains([' ', '\t', '"', '\'', '\\', '#']);
-    if bare {
+    let special = |b: &u8| matches!(b, b' ' | b'\t' | b'"' | b'\'' | b'\\' | b'#');
+    if !word.is_empty() && shown.as_bytes() == word && !word.iter().any(special) {
         return shown;
     }
-    let mut out = String::with_capacity(shown.len() + 2);
+    let mut out = String::with_capacity(shown.len() + 4);
     out.push('"');
-    out.push_str(&shown.replace('"', "\\\""));
+    for c in shown.chars() {
+        if c == '"' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
     if close {
         out.push('"');
     }
@@ -178,14 +182,15 @@ pub fn quote(word: &[u8], close: bool) -> String {
 }
 
 /// The words of `line` up to the cursor, read leniently (an open quote or a
-/// trailing backslash is fine): each word's start (a character index) and
-/// its unquoted bytes. When the line ends in a blank the last word is a new,
-/// empty one at the end.
-fn words_before(line: &[char]) -> Vec<(usize, Vec<u8>)> {
+/// trailing backslash is fine): each word's start (a byte offset) and its
+/// unquoted bytes. When the line ends in a blank the last word is a new,
+/// empty one at the end. Quotes, blanks and backslashes are ASCII, so the
+/// line is read byte by byte.
+fn words_before(line: &[u8]) -> Vec<(usize, Vec<u8>)> {
     let mut words = Vec::new();
     let mut i = 0;
     loop {
-        while line.get(i).is_some_and(|&c| is_blank(c)) {
+        while matches!(line.get(i), Some(b' ' | b'\t')) {
             i += 1;
         }
         let (word, end) = one_word(line, i);
@@ -197,43 +202,38 @@ fn words_before(line: &[char]) -> Vec<(usize, Vec<u8>)> {
     }
 }
 
-fn is_blank(c: char) -> bool {
-    c == ' ' || c == '\t'
-}
-
 /// The unquoted bytes of the word at `i`, and where the next one may start
 /// (`None` when the line ends inside this word).
-fn one_word(line: &[char], mut i: usize) -> (Vec<u8>, Option<usize>) {
+fn one_word(line: &[u8], mut i: usize) -> (Vec<u8>, Option<usize>) {
     let mut word = Vec::new();
-    let mut quote: Option<char> = None;
-    let mut buf = [0u8; 4];
+    let mut quote: Option<u8> = None;
     while let Some(&c) = line.get(i) {
         i += 1;
         match (quote, c) {
-            (None, c) if is_blank(c) => return (word, Some(i)),
-            (None, '\'' | '"') => quote = Some(c),
+            (None, b' ' | b'\t') => return (word, Some(i)),
+            (None, b'\'' | b'"') => quote = Some(c),
             (Some(q), c) if c == q => quote = None,
-            (None, '\\') | (Some('"'), '\\') => {
+            (None | Some(b'"'), b'\\') => {
                 let Some(&next) = line.get(i) else { break };
                 i += 1;
-                let byte = match (quote, next) {
-                    (Some(_), 't') => Some(b'\t'),
-                    (Some(_), 'n') => Some(b'\n'),
-                    (Some(_), 'r') => Some(b'\r'),
-                    (Some(_), 'x') => {
-                        let hex: String = line.iter().skip(i).take(2).collect();
-                        let b = u8::from_str_radix(&hex, 16).ok().filter(|_| hex.len() == 2);
-                        i += if b.is_some() { 2 } else { 0 };
-                        b
+                word.push(match (quote, next) {
+                    (Some(_), b't') => b'\t',
+                    (Some(_), b'n') => b'\n',
+                    (Some(_), b'r') => b'\r',
+                    (Some(_), b'x') => {
+                        let hex = line.get(i..i + 2).and_then(|h| hex_exact(h, 2));
+                        match hex.and_then(|n| u8::try_from(n).ok()) {
+                            Some(b) => {
+                                i += 2;
+                                b
+                            }
+                            None => b'x',
+                        }
                     }
-                    _ => None,
-                };
-                match byte {
-                    Some(b) => word.push(b),
-                    None => word.extend_from_slice(next.encode_utf8(&mut buf).as_bytes()),
-                }
+                    (_, b) => b,
+                });
             }
-            (_, c) => word.extend_from_slice(c.encode_utf8(&mut buf).as_bytes()),
+            (_, c) => word.push(c),
         }
     }
     (word, None)
@@ -242,15 +242,16 @@ fn one_word(line: &[char], mut i: usize) -> (Vec<u8>, Option<usize>) {
 /// Remote listings kept for completion, per directory as typed.
 #[derive(Default)]
 pub struct Cache {
-    dirs: HashMap<Vec<u8>, Vec<Name>>,
+    dirs: Vec<(Vec<u8>, Vec<Name>)>,
 }
 
 impl Cache {
     /// Note that `line` was run: forget the listings unless its command
     /// leaves the remote tree and directory as they were.
     pub fn after(&mut self, line: &[u8]) {
-        let words = crate::wire::words::split(line, 2).unwrap_or_default();
-        let first = words.first().map(|w| w.strip_prefix(b"-").unwrap_or(w));
+        let line = line.trim_ascii_start();
+        let line = line.strip_prefix(b"-").unwrap_or(line).trim_ascii_start();
+        let first = line.split(|b| b.is_ascii_whitespace()).next();
         let keeps = first.is_some_and(|w| KEEPS_CACHE.iter().any(|k| k.as_bytes() == w));
         if !keeps {
             self.dirs.clear();
@@ -258,38 +259,54 @@ impl Cache {
     }
 
     fn list(&mut self, remote: &mut dyn Remote, dir: &[u8]) -> &[Name] {
-        self.dirs
-            .entry(dir.to_vec())
-            .or_insert_with(|| remote.list_dir(dir))
+        let i = match self.dirs.iter().position(|(d, _)| d == dir) {
+            Some(i) => i,
+            None => {
+                self.dirs.push((dir.to_vec(), remote.list_dir(dir)));
+                self.dirs.len() - 1
+            }
+        };
+        &self.dirs[i].1
     }
 }
 
 /// The names in the local directory `dir` (as typed, ending in `/`, or
-/// empty for the current one); empty when it cannot be read.
+/// empty for the current one), in name order; empty when it cannot be
+/// read. A link counts as a directory when it leads to one.
 fn list_local(dir: &[u8]) -> Vec<Name> {
-    let path = if dir.is_empty() { b".".as_slice() } else { dir };
-    let Ok(entries) = std::fs::read_dir(std::ffi::OsStr::from_bytes(path)) else {
+    use crate::fs::{Order, Root, VPath, listing::Kind};
+    let path = std::path::Path::new(std::ffi::OsStr::from_bytes(match dir {
+        [] => b".",
+        d => d,
+    }));
+    let Ok(listing) = Root::open(path).and_then(|r| r.list(&VPath::root(), Order::Name)) else {
         return Vec::new();
     };
-    entries
-        .filter_map(Result::ok)
-        .take(MAX_CANDIDATES)
-        .map(|e| Name {
-            dir: std::fs::metadata(e.path()).is_ok_and(|m| m.is_dir()),
-            name: e.file_name().into_vec(),
-        })
-        .collect()
+    let mut names = Vec::new();
+    for e in listing.take(MAX_CANDIDATES) {
+        let dir = match e.kind {
+            Kind::Dir => true,
+            Kind::Link => std::fs::metadata(path.join(std::ffi::OsStr::from_bytes(&e.name)))
+                .is_ok_and(|m| m.is_dir()),
+            _ => false,
+        };
+        names.push(Name { name: e.name, dir });
+    }
+    names
 }
 
-/// Complete the word that ends at the end of `line` (the characters before
-/// the cursor).
-pub fn complete(line: &[char], remote: &mut dyn Remote, cache: &mut Cache) -> Completion {
-    let words = words_before(line);
-    let Some(((start, typed), before)) = words.split_last() else {
+/// Complete the word that ends at the end of `line` (the text before the
+/// cursor).
+pub fn complete(line: &str, remote: &mut dyn Remote, cache: &mut Cache) -> Completion {
+    let words = words_before(line.as_bytes());
+    let Some(((start, typed), before_words)) = words.split_last() else {
         return Completion::default();
     };
     // The `-` that lets a script line fail is no part of the command.
-    let mut before: Vec<&[u8]> = before.iter().map(|(_, w)| w.as_slice()).collect();
+    let mut before: Vec<&[u8]> = Vec::new();
+    for (_, w) in before_words {
+        before.push(w);
+    }
     let mut typed = typed.as_slice();
     let mut start = *start;
     if before.first() == Some(&b"-".as_slice()) {
@@ -310,15 +327,16 @@ pub fn complete(line: &[char], remote: &mut dyn Remote, cache: &mut Cache) -> Co
     };
     let candidates = match arg_kind(&command, index) {
         Arg::Nothing => Vec::new(),
-        Arg::Command => ARGS
-            .iter()
-            .filter(|(c, _, _)| c.as_bytes().starts_with(typed))
-            .map(|(c, _, _)| Candidate {
-                word: c.as_bytes().to_vec(),
-                shown: (*c).to_string(),
-                dir: false,
-            })
-            .collect(),
+        Arg::Command => {
+            let mut names = Vec::new();
+            for (name, _, _) in ARGS {
+                names.push(Name {
+                    name: name.as_bytes().to_vec(),
+                    dir: false,
+                });
+            }
+            paths(&[], typed, &names, false)
+        }
         kind => {
             let (dir, base) = match typed.iter().rposition(|&b| b == b'/') {
                 Some(i) => typed.split_at(i + 1),
@@ -359,52 +377,47 @@ fn positional(before: &[&[u8]], typed: &[u8]) -> Option<usize> {
     Some(index)
 }
 
-/// The names of `names` that start with `base`, as words under `dir`;
-/// dot-files only when `base` starts with a dot.
+/// The names of `names` that start with `base`, as words under `dir`, in
+/// the listing's order; dot-files only when `base` starts with a dot.
 fn paths(dir: &[u8], base: &[u8], names: &[Name], dirs_only: bool) -> Vec<Candidate> {
-    let mut out: Vec<Candidate> = names
-        .iter()
-        .filter(|n| n.name.starts_with(base) && (!dirs_only || n.dir))
-        .filter(|n| !n.name.starts_with(b".") || base.starts_with(b"."))
-        .map(|n| {
-            let mut word = [dir, &n.name].concat();
-            let mut shown = crate::wire::escape(&n.name);
-            if n.dir {
-                word.push(b'/');
-                shown.push('/');
-            }
-            Candidate {
-                word,
-                shown,
-                dir: n.dir,
-            }
-        })
-        .collect();
-    out.sort_by(|a, b| a.word.cmp(&b.word));
-    out.dedup();
+    let mut out = Vec::new();
+    for n in names {
+        let hidden = n.name.starts_with(b".") && !base.starts_with(b".");
+        if !n.name.starts_with(base) || (dirs_only && !n.dir) || hidden {
+            continue;
+        }
+        let mut word = [dir, &n.name].concat();
+        let mut shown = crate::wire::escape(&n.name);
+        if n.dir {
+            word.push(b'/');
+            shown.push('/');
+        }
+        out.push(Candidate {
+            word,
+            shown,
+            dir: n.dir,
+        });
+    }
     out
 }
 
-/// Lay `names` out in columns down then across, as `ls` does, to fit
-/// `width` columns; each row ends in a newline.
-pub fn columns(names: &[String], width: usize) -> String {
-    let widths: Vec<usize> = names
-        .iter()
-        .map(|n| super::width::of_str(n.chars()))
-        .collect();
-    let cell = widths.iter().max().copied().unwrap_or(0) + 2;
-    let per_row = (width.max(1) / cell).max(1);
+/// Lay the candidates' names out in columns down then across, as `ls`
+/// does, to fit `width` columns; each row ends in a newline.
+pub fn columns(names: &[Candidate], width: usize) -> String {
+    let width_of = |c: &Candidate| super::width::of_str(c.shown.chars());
+    let mut cell = 0;
+    for c in names {
+        cell = cell.max(width_of(c) + 2);
+    }
+    let per_row = (width.max(1) / cell.max(1)).max(1);
     let rows = names.len().div_ceil(per_row);
     let mut out = String::new();
     for row in 0..rows {
-        let mut col = row;
         let mut line = String::new();
-        while let (Some(name), Some(w)) = (names.get(col), widths.get(col)) {
-            line.push_str(name);
-            col += rows;
-            if col < names.len() {
-                line.push_str(&" ".repeat(cell - w));
-            }
+        for c in names.iter().skip(row).step_by(rows) {
+            let pad = cell.saturating_sub(width_of(c));
+            line.push_str(&c.shown);
+            line.extend(std::iter::repeat_n(' ', pad));
         }
         out.push_str(line.trim_end());
         out.push('\n');
@@ -451,8 +464,7 @@ mod tests {
     }
 
     fn run(line: &str, remote: &mut Fake, cache: &mut Cache) -> Completion {
-        let chars: Vec<char> = line.chars().collect();
-        complete(&chars, remote, cache)
+        complete(line, remote, cache)
     }
 
     #[test]
@@ -530,6 +542,7 @@ mod tests {
         let (mut r, mut c) = (fake(), Cache::default());
         run("get t", &mut r, &mut c);
         c.after(b"ls -l");
+        c.after(b"- get -f a b");
         run("get t", &mut r, &mut c);
         assert_eq!(r.1, 1);
         c.after(b"-rm x");
@@ -552,24 +565,28 @@ mod tests {
         for name in names {
             let q = quote(name, true);
             assert_eq!(split(q.as_bytes(), 2).unwrap(), [name.to_vec()], "{q}");
-            let chars: Vec<char> = q.chars().collect();
-            assert_eq!(words_before(&chars), [(0, name.to_vec())], "{q}");
+            assert_eq!(words_before(q.as_bytes()), [(0, name.to_vec())], "{q}");
         }
         assert_eq!(quote("日本 語".as_bytes(), false), "\"日本 語");
     }
 
     #[test]
     fn words_before_the_cursor() {
-        let chars: Vec<char> = "get  'a b' ".chars().collect();
         assert_eq!(
-            words_before(&chars),
+            words_before(b"get  'a b' "),
             [(0, b"get".to_vec()), (5, b"a b".to_vec()), (11, Vec::new())]
         );
     }
 
     #[test]
     fn columns_fit_the_width() {
-        let names: Vec<String> = ["a", "bb", "ccc", "dddd", "e"].map(String::from).to_vec();
+        let names: Vec<Candidate> = ["a", "bb", "ccc", "dddd", "e"]
+            .map(|n| Candidate {
+                word: n.as_bytes().to_vec(),
+                shown: n.to_string(),
+                dir: false,
+            })
+            .to_vec();
         assert_eq!(columns(&names, 80), "a     bb    ccc   dddd  e\n");
         assert_eq!(columns(&names, 14), "a     dddd\nbb    e\nccc\n");
         assert_eq!(columns(&names, 1), "a\nbb\nccc\ndddd\ne\n");

@@ -51,7 +51,8 @@ fn worth_keeping(last: Option<&str>, line: &str) -> bool {
 
 impl History {
     /// The history kept in `file` (none: this session only), read now;
-    /// the file is cut back to the newest `MAX_HISTORY_LINES` lines.
+    /// the file is cut back to the newest `MAX_HISTORY_LINES` lines (so it
+    /// holds at most those and one session's more).
     pub fn load(file: Option<PathBuf>) -> History {
         let mut h = History {
             lines: Vec::new(),
@@ -112,19 +113,6 @@ impl History {
                 crate::wire::escape(path.as_os_str().as_encoded_bytes()),
                 crate::error::Cause::of(e)
             ));
-        }
-    }
-}
-
-impl Drop for History {
-    /// Cut the file back to its newest lines once more: other sessions, and
-    /// this one, appended to it meanwhile.
-    fn drop(&mut self) {
-        if let (Some(path), false) = (&self.file, self.failed)
-            && let Ok(lines) = read_lines(path)
-            && lines.len() > MAX_HISTORY_LINES
-        {
-            let _ = rewrite(path, &lines[lines.len() - MAX_HISTORY_LINES..]);
         }
     }
 }
@@ -223,6 +211,7 @@ mod tests {
         for i in 0..MAX_HISTORY_LINES + 5 {
             h.add(&format!("get f{i}"));
         }
+        assert_eq!(h.lines().len(), MAX_HISTORY_LINES);
         drop(h);
         let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);

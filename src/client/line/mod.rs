@@ -24,8 +24,8 @@ use keys::{Decoded, Key};
 /// How long to wait for the rest of an escape sequence, in tenths of a
 /// second (after that a lone Escape is a key of its own).
 const ESCAPE_WAIT_TENTHS: u8 = 1;
-/// Longest line the editor takes, in characters.
-const MAX_LINE_CHARS: usize = 16 * 1024;
+/// Longest line the editor takes, in bytes.
+const MAX_LINE_BYTES: usize = 16 * 1024;
 /// Most candidates a second Tab lists.
 const MAX_LISTED: usize = 500;
 /// The terminal width assumed when the terminal does not say.
@@ -48,22 +48,23 @@ pub struct Editor {
     input: File,
     history: history::History,
     cache: complete::Cache,
-    killed: Vec<char>,
+    killed: String,
     pending: Vec<u8>,
 }
 
-/// The state of the line being edited.
+/// The state of the line being edited. Positions are byte offsets at
+/// character boundaries.
 #[derive(Default)]
 struct Line {
-    chars: Vec<char>,
-    /// The cursor, a character index.
+    text: String,
+    /// The cursor.
     pos: usize,
     /// The first character shown (the row scrolls sideways).
     scroll: usize,
     /// Which history line is shown (`history.len()`: the new one).
     recalled: usize,
     /// The new line, kept while history lines are shown.
-    saved: Vec<char>,
+    saved: String,
     /// The last key was Tab.
     tabbed: bool,
     /// A Ctrl-R search in progress.
@@ -76,7 +77,7 @@ struct Search {
     /// The history line that matches, if one does.
     found: Option<usize>,
     /// The line as it was before the search, for Ctrl-G.
-    before: (Vec<char>, usize),
+    before: (String, usize),
 }
 
 impl Editor {
@@ -91,7 +92,7 @@ impl Editor {
             input,
             history: history::History::load(history::default_path()),
             cache: complete::Cache::default(),
-            killed: Vec::new(),
+            killed: String::new(),
             pending: Vec::new(),
         })
     }
@@ -194,25 +195,23 @@ impl Editor {
             }
             Key::Search => search.found.unwrap_or(lines.len()).saturating_sub(1),
             Key::Cancel => {
-                let (chars, pos) = std::mem::take(&mut search.before);
+                let (text, pos) = std::mem::take(&mut search.before);
                 line.search = None;
-                set_line(line, chars);
+                line.text = text;
                 line.pos = pos;
                 return Some(Step::Redraw);
             }
             _ => {
                 line.search = None;
-                line.pos = line.chars.len();
+                line.pos = line.text.len();
                 return None;
             }
         };
         let found = find(lines, &search.query, from);
         if let Some(i) = found {
             search.found = Some(i);
-            let chars: Vec<char> = lines[i].chars().collect();
-            let at = lines[i].find(&search.query).unwrap_or(0);
-            line.pos = lines[i][..at].chars().count();
-            line.chars = chars;
+            line.pos = lines[i].find(&search.query).unwrap_or(0);
+            line.text.clone_from(&lines[i]);
         } else if search.query.is_empty() {
             search.found = None;
         }
@@ -224,22 +223,20 @@ impl Editor {
         let tabbed = std::mem::replace(&mut line.tabbed, key == Key::Tab);
         match key {
             Key::Char(c) => {
-                if line.chars.len() < MAX_LINE_CHARS {
-                    line.chars.insert(line.pos, c);
-                    line.pos += 1;
+                if line.text.len() < MAX_LINE_BYTES {
+                    line.text.insert(line.pos, c);
+                    line.pos += c.len_utf8();
                 }
             }
             Key::Enter => {
-                line.pos = line.chars.len();
-                let text: String = line.chars.iter().collect();
                 crate::out::err_text("\n");
-                return Step::Done(Input::Line(text.into_bytes()));
+                return Step::Done(Input::Line(std::mem::take(&mut line.text).into_bytes()));
             }
             Key::Interrupt => {
                 crate::out::err_text("^C\n");
                 return Step::Done(Input::Interrupted);
             }
-            Key::EndOfInput if line.chars.is_empty() => {
+            Key::EndOfInput if line.text.is_empty() => {
                 crate::out::err_text("\n");
                 return Step::Done(Input::Eof);
             }
@@ -251,15 +248,13 @@ impl Editor {
                 line.search = Some(Search {
                     query: String::new(),
                     found: None,
-                    before: (line.chars.clone(), line.pos),
+                    before: (line.text.clone(), line.pos),
                 });
             }
             Key::ClearScreen => crate::out::err_text("\x1b[H\x1b[2J"),
             Key::Yank => {
-                let n = self.killed.len();
-                line.chars
-                    .splice(line.pos..line.pos, self.killed.iter().copied());
-                line.pos += n;
+                line.text.insert_str(line.pos, &self.killed);
+                line.pos += self.killed.len();
             }
             key => self.move_or_delete(line, key),
         }
@@ -268,44 +263,28 @@ impl Editor {
 
     /// The keys that move the cursor or delete text.
     fn move_or_delete(&mut self, line: &mut Line, key: Key) {
-        let (pos, len) = (line.pos, line.chars.len());
+        let (text, pos) = (line.text.as_str(), line.pos);
         match key {
-            Key::Left => line.pos = prev_char(&line.chars, pos),
-            Key::Right => line.pos = next_char(&line.chars, pos),
+            Key::Left => line.pos = prev_char(text, pos),
+            Key::Right => line.pos = next_char(text, pos),
             Key::Home => line.pos = 0,
-            Key::End => line.pos = len,
-            Key::WordLeft => line.pos = word_start(&line.chars, pos),
-            Key::WordRight => line.pos = word_end(&line.chars, pos),
+            Key::End => line.pos = text.len(),
+            Key::WordLeft => line.pos = word_start(text, pos, is_word),
+            Key::WordRight => line.pos = word_end(text, pos),
             Key::Backspace => {
-                let from = prev_char(&line.chars, pos);
-                line.chars.drain(from..pos);
+                let from = prev_char(text, pos);
+                line.text.replace_range(from..pos, "");
                 line.pos = from;
             }
             Key::Delete | Key::EndOfInput => {
-                let to = next_char(&line.chars, pos);
-                line.chars.drain(pos..to);
+                let to = next_char(text, pos);
+                line.text.replace_range(pos..to, "");
             }
-            Key::KillEnd => self.kill(line, pos, len),
+            Key::KillEnd => self.kill(line, pos, text.len()),
             Key::KillStart => self.kill(line, 0, pos),
-            Key::KillWordLeft => {
-                let mut from = pos;
-                while from > 0 && line.chars[from - 1] == ' ' {
-                    from -= 1;
-                }
-                while from > 0 && line.chars[from - 1] != ' ' {
-                    from -= 1;
-                }
-                self.kill(line, from, pos);
-            }
-            Key::KillWordRight => {
-                let to = word_end(&line.chars, pos);
-                self.kill(line, pos, to);
-            }
-            Key::Transpose if pos > 0 && len > 1 => {
-                let at = if pos == len { pos - 1 } else { pos };
-                line.chars.swap(at - 1, at);
-                line.pos = (at + 1).min(len);
-            }
+            // Ctrl-W: back to a blank, as readline's unix-word-rubout.
+            Key::KillWordLeft => self.kill(line, word_start(text, pos, |c| c != ' '), pos),
+            Key::KillWordRight => self.kill(line, pos, word_end(text, pos)),
             _ => {}
         }
     }
@@ -313,7 +292,8 @@ impl Editor {
     /// Cut `from..to` into the kill buffer (for Ctrl-Y).
     fn kill(&mut self, line: &mut Line, from: usize, to: usize) {
         if from < to {
-            self.killed = line.chars.drain(from..to).collect();
+            self.killed = line.text[from..to].to_string();
+            line.text.replace_range(from..to, "");
             line.pos = from;
         }
     }
@@ -328,39 +308,29 @@ impl Editor {
             return;
         }
         if line.recalled == lines.len() {
-            line.saved = line.chars.clone();
+            line.saved.clone_from(&line.text);
         }
         line.recalled = to;
-        let chars = match lines.get(to) {
-            Some(text) => text.chars().collect(),
-            None => line.saved.clone(),
-        };
-        set_line(line, chars);
+        line.text.clone_from(lines.get(to).unwrap_or(&line.saved));
+        line.pos = line.text.len();
     }
 
     /// Tab: complete the word before the cursor, or when that says nothing
     /// new and the key before was Tab too, list the candidates.
     fn complete(&mut self, line: &mut Line, remote: &mut dyn Remote, tabbed: bool) {
-        let done = complete::complete(&line.chars[..line.pos], remote, &mut self.cache);
+        let done = complete::complete(&line.text[..line.pos], remote, &mut self.cache);
         if let Some(text) = done.replacement() {
-            let new: Vec<char> = text.chars().collect();
-            let n = new.len();
-            line.chars.splice(done.start..line.pos, new);
-            line.pos = done.start + n;
+            line.text.replace_range(done.start..line.pos, &text);
+            line.pos = done.start + text.len();
             return;
         }
         if !tabbed || done.candidates.len() < 2 {
             crate::out::err_text("\x07");
             return;
         }
-        let shown: Vec<String> = done
-            .candidates
-            .iter()
-            .take(MAX_LISTED)
-            .map(|c| c.shown.clone())
-            .collect();
+        let shown = &done.candidates[..done.candidates.len().min(MAX_LISTED)];
         let mut text = String::from("\n");
-        text.push_str(&complete::columns(&shown, columns()));
+        text.push_str(&complete::columns(shown, columns()));
         if done.candidates.len() > MAX_LISTED {
             let more = done.candidates.len() - MAX_LISTED;
             text.push_str(&format!("({more} more)\n"));
@@ -379,12 +349,6 @@ enum Step {
     Suspend,
 }
 
-/// Replace the line's text, the cursor at its end.
-fn set_line(line: &mut Line, chars: Vec<char>) {
-    line.pos = chars.len();
-    line.chars = chars;
-}
-
 /// The newest history line at or before `from` that holds `query`.
 fn find(lines: &[String], query: &str, from: usize) -> Option<usize> {
     let end = (from + 1).min(lines.len());
@@ -392,51 +356,46 @@ fn find(lines: &[String], query: &str, from: usize) -> Option<usize> {
 }
 
 /// The cursor one character left of `pos`, over combining marks.
-fn prev_char(chars: &[char], mut pos: usize) -> usize {
-    while pos > 0 {
-        pos -= 1;
-        if width::of(chars[pos]) > 0 {
+fn prev_char(text: &str, pos: usize) -> usize {
+    let mut at = pos;
+    for (i, c) in text[..pos].char_indices().rev() {
+        at = i;
+        if width::of(c) > 0 {
             break;
         }
     }
-    pos
+    at
 }
 
 /// The cursor one character right of `pos`, over combining marks.
-fn next_char(chars: &[char], mut pos: usize) -> usize {
-    if pos < chars.len() {
-        pos += 1;
+fn next_char(text: &str, pos: usize) -> usize {
+    let mut chars = text[pos..].char_indices();
+    chars.next();
+    for (i, c) in chars {
+        if width::of(c) > 0 {
+            return pos + i;
+        }
     }
-    while pos < chars.len() && width::of(chars[pos]) == 0 {
-        pos += 1;
-    }
-    pos
+    text.len()
 }
 
+/// The start of the word before `pos`: back over what is not `word`, then
+/// over what is.
+fn word_start(text: &str, pos: usize, word: fn(char) -> bool) -> usize {
+    let before = text[..pos].trim_end_matches(|c| !word(c));
+    before.trim_end_matches(word).len()
+}
+
+/// The end of the word after `pos` (Alt-f, Alt-d).
+fn word_end(text: &str, pos: usize) -> usize {
+    let after = text[pos..].trim_start_matches(|c| !is_word(c));
+    let rest = after.trim_start_matches(is_word);
+    text.len() - rest.len()
+}
+
+/// Letters and digits, with their combining marks, make words.
 fn is_word(c: char) -> bool {
-    c.is_alphanumeric()
-}
-
-/// The start of the word before `pos` (Alt-b).
-fn word_start(chars: &[char], mut pos: usize) -> usize {
-    while pos > 0 && !is_word(chars[pos - 1]) {
-        pos -= 1;
-    }
-    while pos > 0 && is_word(chars[pos - 1]) {
-        pos -= 1;
-    }
-    pos
-}
-
-/// The end of the word after `pos` (Alt-f).
-fn word_end(chars: &[char], mut pos: usize) -> usize {
-    while pos < chars.len() && !is_word(chars[pos]) {
-        pos += 1;
-    }
-    while pos < chars.len() && is_word(chars[pos]) {
-        pos += 1;
-    }
-    pos
+    c.is_alphanumeric() || width::of(c) == 0
 }
 
 /// The width of standard error's terminal.
@@ -466,17 +425,17 @@ fn draw(prompt: &str, line: &mut Line) {
     if line.pos < line.scroll {
         line.scroll = line.pos;
     }
-    let chars = &line.chars;
-    while width::of_str(chars[line.scroll..line.pos].iter().copied()) > room {
-        line.scroll += 1;
+    let text = line.text.as_str();
+    while width::of_str(text[line.scroll..line.pos].chars()) > room {
+        line.scroll = next_char(text, line.scroll);
     }
     // Scroll back when the line shrank and more of its start fits.
-    while line.scroll > 0 && width::of_str(chars[line.scroll - 1..].iter().copied()) <= room {
-        line.scroll -= 1;
+    while line.scroll > 0 && width::of_str(text[prev_char(text, line.scroll)..].chars()) <= room {
+        line.scroll = prev_char(text, line.scroll);
     }
     let mut out = format!("\r{prompt}");
     let mut used = 0;
-    for &c in &chars[line.scroll..] {
+    for c in text[line.scroll..].chars() {
         let w = width::of(c);
         if used + w > room {
             break;
@@ -485,8 +444,7 @@ fn draw(prompt: &str, line: &mut Line) {
         used += w;
     }
     out.push_str("\x1b[K\r");
-    let col =
-        width::of_str(prompt.chars()) + width::of_str(chars[line.scroll..line.pos].iter().copied());
+    let col = width::of_str(prompt.chars()) + width::of_str(text[line.scroll..line.pos].chars());
     if col > 0 {
         out.push_str(&format!("\x1b[{col}C"));
     }
@@ -499,12 +457,21 @@ mod tests {
 
     #[test]
     fn moves_over_words_and_combining_marks() {
-        let chars: Vec<char> = "get e\u{301}t\u{e9}.txt  日本".chars().collect();
-        assert_eq!(word_start(&chars, chars.len()), chars.len() - 2);
-        assert_eq!(word_end(&chars, 0), 3);
+        let text = "get e\u{301}t\u{e9}.txt  日本";
+        let alnum: fn(char) -> bool = char::is_alphanumeric;
+        assert_eq!(
+            word_start(text, text.len(), alnum),
+            text.len() - "日本".len()
+        );
+        assert_eq!(word_start("get a b", 7, |c| c != ' '), 6);
+        assert_eq!(word_end(text, 0), 3);
+        assert_eq!(word_end(text, 3), 4 + "e\u{301}t\u{e9}".len());
         // Left from after "é" (e + combining acute) lands before the e.
-        assert_eq!(prev_char(&chars, 6), 4);
-        assert_eq!(next_char(&chars, 4), 6);
+        let after = 4 + "e\u{301}".len();
+        assert_eq!(prev_char(text, after), 4);
+        assert_eq!(next_char(text, 4), after);
+        assert_eq!(next_char(text, text.len()), text.len());
+        assert_eq!(prev_char(text, 0), 0);
     }
 
     #[test]
