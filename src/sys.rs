@@ -111,6 +111,21 @@ pub fn open_at(dir: BorrowedFd<'_>, name: &[u8], how: Open) -> io::Result<OwnedF
     )?)
 }
 
+/// A new file in `dir` with no name (`O_TMPFILE`), for reading and
+/// writing, mode 0666 less the umask, until `link_fd` gives it one. Fails
+/// with `Unsupported` where the file system or kernel has no such files.
+pub fn open_anonymous(dir: BorrowedFd<'_>) -> io::Result<OwnedFd> {
+    let flags = OFlags::CLOEXEC | OFlags::RDWR | OFlags::TMPFILE | OFlags::NOCTTY;
+    match rustix::fs::openat(dir, c".", flags, Mode::from_raw_mode(0o666)) {
+        Ok(fd) => Ok(fd),
+        // EOPNOTSUPP: not on this file system; EISDIR: a kernel before 3.11.
+        Err(Errno::OPNOTSUPP | Errno::ISDIR | Errno::INVAL) => {
+            Err(io::ErrorKind::Unsupported.into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Open the directory at `path`, following links (a path the user gave).
 pub fn open_dir(path: &std::path::Path) -> io::Result<OwnedFd> {
     let flags = OFlags::CLOEXEC | OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NONBLOCK;

@@ -169,7 +169,7 @@ impl GetJob {
         let shown = self.dest.as_os_str().as_bytes().to_vec();
         let opened = match self.partial.take() {
             Some(p) => Ok(p),
-            None => Partial::open_local(self.dir(), self.name(), false),
+            None => Partial::create_local(self.dir(), self.name(), length, self.force),
         };
         let mut partial = match opened {
             Ok(p) => p,
@@ -199,9 +199,9 @@ impl GetJob {
         };
         let copied = if deflated {
             let mut inflater = Inflater::new(&mut payload, length);
-            payload::receive(&mut inflater, partial.file(), length, &mut note)
+            payload::receive_file(&mut inflater, partial.file(), length, &mut note)
         } else {
-            payload::receive(&mut payload, partial.file(), length, &mut note)
+            payload::receive_file(&mut payload, partial.file(), length, &mut note)
         };
         let copied = match copied {
             Ok(c) => c,
@@ -343,7 +343,7 @@ impl PutJob {
         );
         let mut payload = PayloadWriter::new(&mut cl.conn.writer);
         let start = self.offset;
-        let copied = payload::send(
+        let copied = payload::send_file(
             &mut (&mut file).take(length),
             &mut Limited::new(&mut payload, cl.limiter.as_mut()),
             length,

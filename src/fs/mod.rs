@@ -175,7 +175,23 @@ impl Root {
 
     /// Open an existing directory inside the root.
     pub fn dir(&self, v: &VPath) -> Result<Dir, Error> {
+        if let Some(dir) = self.dir_beneath(v) {
+            return Ok(dir);
+        }
         self.locate(v)?.open_dir(&v.to_bytes())
+    }
+
+    /// The directory `v` in one `openat2`, where the kernel walks it beneath
+    /// the root; `None` for the root itself, where it cannot, and for every
+    /// error (the caller's `locate` then says what is wrong, as always).
+    fn dir_beneath(&self, v: &VPath) -> Option<Dir> {
+        if v.0.is_empty() {
+            return None;
+        }
+        match sys::open_dir_beneath(self.0.fd.as_fd(), &v.0.join(&b'/')) {
+            Ok(sys::Beneath::Opened(fd)) => Some(Dir(fd)),
+            _ => None,
+        }
     }
 
     /// Open an existing regular file inside the root for reading. FIFOs,
@@ -213,7 +229,10 @@ impl Root {
             .ok_or_else(|| Error::path(b"/", Cause::BadName("not a file name")))?;
         check_name(name).map_err(|why| Error::path(&shown, Cause::BadName(why)))?;
         let parent = VPath(v.0[..v.0.len() - 1].to_vec());
-        let dir = self.locate(&parent)?.open_dir(&shown)?;
+        let dir = match self.dir_beneath(&parent) {
+            Some(dir) => dir,
+            None => self.locate(&parent)?.open_dir(&shown)?,
+        };
         Ok((dir, name.to_vec()))
     }
 

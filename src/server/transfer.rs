@@ -37,7 +37,9 @@ pub fn send_file(s: &mut Session, path: &[u8], offset: u64, deflate: bool) -> io
     };
     let started = Instant::now();
     let length = before.size - offset;
-    if let Err(e) = file.seek(SeekFrom::Start(offset)) {
+    if offset > 0
+        && let Err(e) = file.seek(SeekFrom::Start(offset))
+    {
         return s.reply(&Error::io_path(path, &e).reply());
     }
     let encoding = if deflate { " deflate" } else { "" };
@@ -49,10 +51,10 @@ pub fn send_file(s: &mut Session, path: &[u8], offset: u64, deflate: bool) -> io
     let mut source = (&mut file).take(length);
     let copied = if deflate {
         let mut deflater = Deflater::new(&mut payload, WIRE_LEVEL);
-        payload::send(&mut source, &mut deflater, length, &mut |n| moved = n)
+        payload::send_file(&mut source, &mut deflater, length, &mut |n| moved = n)
             .and_then(|c| deflater.finish().map(|_| c))
     } else {
-        payload::send(&mut source, &mut payload, length, &mut |n| moved = n)
+        payload::send_file(&mut source, &mut payload, length, &mut |n| moved = n)
     };
     let copied = copied.and_then(|c| framed.finish().map(|_| c));
     let copied = match copied {
@@ -93,6 +95,7 @@ struct Upload {
 fn prepare_upload(
     s: &Session,
     path: &[u8],
+    length: u64,
     mode: StoreMode,
     offset: Option<u64>,
 ) -> Result<Upload, Error> {
@@ -101,8 +104,11 @@ fn prepare_upload(
     let shown = v.to_bytes();
     let (dir, name) = s.cfg.root.new_entry(&v)?;
     refuse_taken(&dir, &name, mode, &shown)?;
-    let partial =
-        Partial::open(dir, &name, offset.is_some()).map_err(|e| Error::io_path(&shown, &e))?;
+    let opened = match offset {
+        Some(_) => Partial::open(dir, &name, true),
+        None => Partial::create(dir, &name, length, mode == StoreMode::Replace),
+    };
+    let partial = opened.map_err(|e| Error::io_path(&shown, &e))?;
     if let Some(offset) = offset {
         let kept = partial.kept().map_err(|e| Error::io_path(&shown, &e))?;
         if kept == 0 {
@@ -134,7 +140,7 @@ pub fn receive_file(
     offset: Option<u64>,
 ) -> io::Result<()> {
     let started = Instant::now();
-    let prepared = prepare_upload(s, path, mode, offset);
+    let prepared = prepare_upload(s, path, length, mode, offset);
     let mut framed = PayloadReader::new(&mut s.reader, length);
     let mut payload = Limited::new(&mut framed, s.limiter.as_mut());
     let mut up = match prepared {
@@ -145,14 +151,14 @@ pub fn receive_file(
             return s.reply(&e.reply());
         }
     };
-    let copied = payload::receive(&mut payload, up.partial.file(), length, &mut |_| {});
+    let copied = payload::receive_file(&mut payload, up.partial.file(), length, &mut |_| {});
     let got = framed.total();
     let outcome = copied.and_then(|c| read_trailer(s).map(|t| (c, t)));
     let (copied, trailer) = match outcome {
         Ok(x) => x,
         Err(e) => return interrupted(s, up, got, started, e),
     };
-    let Upload { shown, partial } = up;
+    let Upload { shown, mut partial } = up;
     let outcome = match (copied.error, trailer) {
         (Some(e), _) => Err(Error::io_path(&shown, &e)),
         (None, Trailer::Abort) => Err(Error::Transfer(format!(

@@ -10,6 +10,7 @@ mod cross;
 mod defence;
 mod docs;
 mod fake;
+mod fixture;
 mod hostile;
 mod jail;
 mod limits;
