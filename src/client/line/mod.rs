@@ -403,9 +403,15 @@ fn columns() -> usize {
     crate::sys::columns(io::stderr().as_fd()).unwrap_or(DEFAULT_COLUMNS)
 }
 
-/// Draw the prompt and the line in the terminal's current row, scrolled so
-/// that the cursor shows, and put the cursor in its place.
+/// Draw the prompt and the line in the terminal's current row.
 fn draw(prompt: &str, line: &mut Line) {
+    let text = render(prompt, line, columns());
+    crate::out::err_text(&text);
+}
+
+/// What draws the prompt and the line in one row of `cols` columns,
+/// scrolled so that the cursor shows, and puts the cursor in its place.
+fn render(prompt: &str, line: &mut Line, cols: usize) -> String {
     let search_prompt;
     let prompt = match &line.search {
         Some(s) => {
@@ -419,13 +425,14 @@ fn draw(prompt: &str, line: &mut Line) {
         }
         None => prompt,
     };
-    let room = columns()
+    let room = cols
         .saturating_sub(width::of_str(prompt.chars()) + 1)
         .max(1);
-    if line.pos < line.scroll {
+    let text = line.text.as_str();
+    // The text may have been replaced (history, search) since the last draw.
+    if line.pos < line.scroll || !text.is_char_boundary(line.scroll) {
         line.scroll = line.pos;
     }
-    let text = line.text.as_str();
     while width::of_str(text[line.scroll..line.pos].chars()) > room {
         line.scroll = next_char(text, line.scroll);
     }
@@ -448,7 +455,7 @@ fn draw(prompt: &str, line: &mut Line) {
     if col > 0 {
         out.push_str(&format!("\x1b[{col}C"));
     }
-    crate::out::err_text(&out);
+    out
 }
 
 #[cfg(test)]
@@ -472,6 +479,30 @@ mod tests {
         assert_eq!(next_char(text, 4), after);
         assert_eq!(next_char(text, text.len()), text.len());
         assert_eq!(prev_char(text, 0), 0);
+    }
+
+    #[test]
+    fn drawing_survives_a_text_replaced_under_the_scroll() {
+        let mut line = Line {
+            text: "日本日本日本".into(),
+            pos: 18,
+            scroll: 7,
+            ..Line::default()
+        };
+        assert_eq!(
+            render("> ", &mut line, 80),
+            "\r> 日本日本日本\x1b[K\r\x1b[14C"
+        );
+        assert_eq!(line.scroll, 0);
+        line.text = "a".repeat(300);
+        line.pos = 300;
+        let shown = render("> ", &mut line, 80);
+        assert_eq!(line.scroll, 300 - 77);
+        assert!(shown.ends_with(&format!("{}\x1b[K\r\x1b[79C", "a".repeat(77))));
+        line.text = "ab".into();
+        line.pos = 1;
+        assert_eq!(render("> ", &mut line, 80), "\r> ab\x1b[K\r\x1b[3C");
+        assert_eq!(line.scroll, 0);
     }
 
     #[test]
