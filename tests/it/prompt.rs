@@ -1,5 +1,5 @@
 //! The interactive prompt, driven in a pseudo-terminal as a person types:
-//! history recall, editing in the middle of a line, Tab completion of a
+//! history recall (Up, Ctrl-R), editing in the middle of a line, Tab completion of a
 //! remote name with a space and the list on a second Tab, Ctrl-C and Ctrl-D
 //! at the prompt, the password prompt (echo restored after Ctrl-C, three
 //! tries, no deadline on a slow typist), the history file across sessions,
@@ -54,7 +54,7 @@ fn wait_file(path: &std::path::Path, pty: &Pty) -> Vec<u8> {
 }
 
 #[test]
-fn up_arrow_runs_the_earlier_command_again() {
+fn up_arrow_and_ctrl_r_run_an_earlier_command_again() {
     let server = serve(&[("a.txt", "alpha")]);
     let (local, state) = (TempDir::new(), TempDir::new());
     let mut pty = at_prompt(&server, &local, &state);
@@ -63,6 +63,15 @@ fn up_arrow_runs_the_earlier_command_again() {
     assert_eq!(wait_file(&local.join("a.txt"), &pty), b"alpha");
     fs::remove_file(local.join("a.txt")).unwrap();
     pty.send(format!("{UP}\r"));
+    pty.wait_for("rftp> ");
+    assert_eq!(wait_file(&local.join("a.txt"), &pty), b"alpha");
+    // Ctrl-R finds it again past a newer line.
+    fs::remove_file(local.join("a.txt")).unwrap();
+    pty.send("lpwd\r");
+    pty.wait_for("rftp> ");
+    pty.send("\x12a.t");
+    pty.wait_for("(reverse-i-search)`a.t': get a.txt");
+    pty.send("\r");
     pty.wait_for("rftp> ");
     assert_eq!(wait_file(&local.join("a.txt"), &pty), b"alpha");
     pty.send("quit\r");
