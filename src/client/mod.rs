@@ -1,28 +1,40 @@
 //! The client: connect and log in, then run commands typed at a prompt, read
 //! from a script, or given on the command line. Owns the script rules (blank
 //! and `#` lines, the `-` prefix, stop at the first failure) and exit status.
+//!
+//! Each file leans only on the ones below it: `commands` (the table and the
+//! dispatch) calls `remote`, `local`, `sums` and the planner `plan`, which
+//! weighs files in `compare` and hands its jobs to `pipeline`; the jobs are
+//! `get` and `put`, on a `session` whose `conn` alone owns the socket.
+//! `names`, `show` and `term` serve them all.
 
-mod commands;
+pub(crate) mod commands;
+mod compare;
 mod conn;
 mod find;
+mod get;
 mod line;
+mod local;
 mod login;
-mod many;
+mod names;
 mod pipeline;
 mod plan;
+mod put;
+mod remote;
+mod session;
+mod show;
 mod sums;
 mod term;
-mod transfer;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal};
 use std::path::PathBuf;
 
 use crate::error::{EXIT_FAILED, Error};
-use crate::out;
-use crate::server::Verbosity;
+use crate::out::{self, Verbosity};
 use crate::wire::words;
 pub use find::list_servers;
+use session::Client;
 
 /// Most words on one client command line.
 const MAX_COMMAND_WORDS: usize = 256;
@@ -95,21 +107,21 @@ pub fn run(opts: Options) -> i32 {
         verbose,
         plain: opts.plain,
     };
-    let conn = match login::connect(&target, opts.password.as_deref()) {
+    let mut conn = match login::connect(&target, opts.password.as_deref()) {
         Ok(c) => c,
         Err(e) => return report_fatal(&e),
     };
-    let mut client = commands::Client::new(conn, opts.verbosity == Verbosity::Quiet);
+    conn.limit(opts.limit);
+    let mut client = Client::new(conn, opts.verbosity == Verbosity::Quiet);
     client.keep = opts.keep;
-    client.limiter = opts.limit.map(crate::rate::Bucket::new);
     let status = match source {
-        Source::Words(words) => match client.run(&words) {
+        Source::Words(words) => match commands::run(&mut client, &words) {
             Ok(_) => 0,
             Err(e) => report(&words, &e),
         },
         Source::Lines { input, prompt } => run_lines(&mut client, input, prompt),
     };
-    client.quit();
+    client.conn.quit();
     status
 }
 
@@ -136,7 +148,7 @@ fn open_source(opts: &Options, stdin_is_tty: bool) -> Result<Source, Error> {
 
 /// Run script or interactive lines; in a script the first failure that is
 /// not `-`-prefixed ends the run with status 1.
-fn run_lines(client: &mut commands::Client, mut input: Box<dyn BufRead>, prompt: bool) -> i32 {
+fn run_lines(client: &mut Client, mut input: Box<dyn BufRead>, prompt: bool) -> i32 {
     // Issue 11: at a terminal, lines come from the line editor.
     let mut editor = if prompt { line::Editor::open() } else { None };
     let mut line = Vec::new();
@@ -168,7 +180,7 @@ fn run_lines(client: &mut commands::Client, mut input: Box<dyn BufRead>, prompt:
             None => (false, text),
         };
         let outcome = match words::split(text, MAX_COMMAND_WORDS) {
-            Ok(words) => client.run(&words),
+            Ok(words) => commands::run(client, &words),
             Err(e) => Err(Error::Usage(format!("cannot read the line: {e}"))),
         };
         match outcome {

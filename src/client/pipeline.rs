@@ -1,17 +1,19 @@
-//! Pipelining: many transfers on one connection without a round trip each.
-//! Requests go out ahead of their answers, up to a window, and answers are
-//! read in order — the wire promises replies in command order. The window
-//! keeps unread requests small enough that neither side can block the other.
+//! Pipelining: the jobs of a many-file command run on one connection without
+//! a round trip each. Requests go out ahead of their answers, up to a
+//! window, and answers are read in order — the wire promises replies in
+//! command order. The window keeps unread requests small enough that
+//! neither side can block the other. Also the plan a planner hands over,
+//! and the summary line of its run.
 
 use std::collections::VecDeque;
-
-use super::commands::Client;
-use super::transfer::{GetJob, PutJob};
-use crate::error::Error;
 use std::time::Instant;
 
+use super::get::GetJob;
+use super::put::PutJob;
+use super::session::Client;
+use super::show::thousands;
 use super::term::human;
-use crate::fs::listing::thousands;
+use crate::error::Error;
 use crate::wire::{Reply, Request, code};
 
 /// Most requests sent ahead of their answers.

@@ -8,7 +8,7 @@ use std::io::{self, IsTerminal, Read, Write};
 use std::os::fd::{AsFd, OwnedFd};
 use std::time::{Duration, Instant};
 
-use crate::fs::listing::thousands;
+use super::show::thousands;
 
 /// How often the progress line is redrawn.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(200);

@@ -1,8 +1,8 @@
 //! Partial files: where a transfer's data waits, locked, until it is
 //! complete and checked, and where an interrupted transfer's data stays for
-//! `-c`. A small new file waits in a file with no name at all, which needs
-//! neither lock nor checks and so costs fewer system calls. Used by both
-//! ends; no sockets.
+//! `-c`, and the names they go by. A small new file waits in a file with no
+//! name at all, which needs neither lock nor checks and so costs fewer
+//! system calls. Used by both ends; no sockets.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -10,9 +10,23 @@ use std::os::fd::AsFd;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::{Dir, LONG_PARTIAL_PREFIX, MAX_NAME_BYTES, PARTIAL_PREFIX};
+use super::dir::Dir;
+use super::path::MAX_NAME_BYTES;
+use crate::error::Unfit;
 use crate::sys::{self, Meta, MetaKind, Open};
 use crate::wire::Stamp;
+
+/// Prefix of the hidden files that hold a transfer until it is published.
+pub const PARTIAL_PREFIX: &str = ".rftp-part.";
+/// Prefix of the partial files of names too long for `PARTIAL_PREFIX`: a
+/// prefix of its own, so that no short name's partial file can be one.
+pub const LONG_PARTIAL_PREFIX: &str = ".rftp-long.";
+
+/// Whether `name` is one of the server's partial files, which clients may
+/// not name (but to remove one) and never see in a listing.
+pub fn is_partial_name(name: &[u8]) -> bool {
+    name.starts_with(PARTIAL_PREFIX.as_bytes()) || name.starts_with(LONG_PARTIAL_PREFIX.as_bytes())
+}
 
 /// Where a transfer's data waits until it is complete: `.rftp-part.NAME` in
 /// the destination directory (or `.rftp-long.…` when the name is too long),
@@ -314,19 +328,6 @@ fn open_or_make(dir: &Dir, part: &[u8], resume: bool) -> io::Result<Option<File>
         Err(e) => Err(e),
     }
 }
-
-/// The error inside an `io::Error` for a partial file's name that holds
-/// what no transfer may write to; says why.
-#[derive(Debug)]
-pub struct Unfit(pub &'static str);
-
-impl std::fmt::Display for Unfit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.0)
-    }
-}
-
-impl std::error::Error for Unfit {}
 
 /// Whether `name` in `dir` is the open `file` right now.
 fn holds(dir: &Dir, name: &[u8], file: &File) -> bool {

@@ -14,8 +14,8 @@ use crate::fs::{Dir, Partial, crc_of, unchanged};
 use crate::rate::Limited;
 use crate::sys;
 use crate::wire::{
-    Copied, Line, PayloadReader, PayloadWriter, Reply, Stamp, StoreMode, Trailer, code, escape,
-    payload, read_line,
+    Announce, Copied, Delivered, Extra, Line, Packed, PayloadReader, PayloadWriter, Reply, Stamp,
+    StoreMode, Sums, Trailer, Working, code, escape, payload, read_line,
 };
 
 /// RETR: send `path` from `offset`, deflated on the fly when `deflate`.
@@ -42,9 +42,8 @@ pub fn send_file(s: &mut Session, path: &[u8], offset: u64, deflate: bool) -> io
     {
         return s.reply(&Error::io_path(path, &e).reply());
     }
-    let encoding = if deflate { " deflate" } else { "" };
     let what = if deflate { "get -z" } else { "get" };
-    s.reply(&Reply::new(code::PAYLOAD, format!("{length}{encoding}")))?;
+    s.reply(&Announce::Bytes { length, deflate }.reply())?;
     let mut framed = PayloadWriter::new(&mut s.writer);
     let mut payload = Limited::new(&mut framed, s.limiter.as_mut());
     let mut moved = 0;
@@ -74,11 +73,11 @@ pub fn send_file(s: &mut Session, path: &[u8], offset: u64, deflate: bool) -> io
     let reply = match read_error {
         Some(e) => Error::io_path(path, &e).reply(),
         None if sent != length || changed => Error::path(path, Cause::Changed).reply(),
-        None => Reply::transfer_ok_stamped(
-            sent,
-            crc,
-            Stamp::new(before.mtime, before.mtime_nsec, before.mode),
-        ),
+        None => Delivered {
+            sums: Sums { length: sent, crc },
+            extra: Extra::Stamp(Stamp::new(before.mtime, before.mtime_nsec, before.mode)),
+        }
+        .reply(),
     };
     log_transfer(s, what, &v.to_bytes(), sent, started, &status(&reply));
     s.reply(&reply)
@@ -190,7 +189,14 @@ pub fn receive_file(
         }
     };
     let reply = match outcome {
-        Ok(()) => Reply::transfer_ok(copied.bytes, copied.crc),
+        Ok(()) => Delivered {
+            sums: Sums {
+                length: copied.bytes,
+                crc: copied.crc,
+            },
+            extra: Extra::Nothing,
+        }
+        .reply(),
         Err(e) => e.reply(),
     };
     log_transfer(s, "put", &shown, copied.bytes, started, &status(&reply));
@@ -248,7 +254,7 @@ const WORKING_INTERVAL: Duration = Duration::from_secs(5);
 pub fn compress(s: &mut Session, path: &[u8], level: u8, mode: StoreMode) -> io::Result<()> {
     let started = Instant::now();
     let reply = match compress_file(s, path, level, mode) {
-        Ok((original, packed)) => Reply::new(code::DONE, format!("{original} {packed}")),
+        Ok((original, packed)) => Packed { original, packed }.reply(),
         Err(e) => e.reply(),
     };
     let status = if reply.is_ok() {
@@ -292,7 +298,7 @@ fn compress_file(
         if last.elapsed() >= WORKING_INTERVAL {
             last = Instant::now();
             // A client that went away shows up at the final reply.
-            let _ = Reply::new(code::WORKING, done.to_string()).write_to(writer);
+            let _ = Working(done).reply().write_to(writer);
             let _ = writer.flush();
         }
     };
@@ -344,7 +350,7 @@ pub fn crc(s: &Session, path: &[u8], length: u64) -> Result<Reply, Error> {
         ));
     }
     let crc = crc_of(&mut file, length).map_err(|e| Error::io_path(&v.to_bytes(), &e))?;
-    Ok(Reply::new(code::STAT, format!("{length} {crc:08x}")))
+    Ok(Sums { length, crc }.reply())
 }
 
 /// PARTIAL: the length and CRC-32 of the data an interrupted upload to
@@ -355,12 +361,12 @@ pub fn partial(s: &Session, path: &[u8]) -> Result<Reply, Error> {
     let (dir, name) = s.cfg.root.new_entry(&v)?;
     let shown = v.to_bytes();
     if !Partial::exists(&dir, &name) {
-        return Ok(Reply::new(code::STAT, "0 00000000"));
+        return Ok(Sums { length: 0, crc: 0 }.reply());
     }
     let mut partial = Partial::open(dir, &name, true).map_err(|e| Error::io_path(&shown, &e))?;
     let length = partial.kept().map_err(|e| Error::io_path(&shown, &e))?;
     let crc = partial.crc().map_err(|e| Error::io_path(&shown, &e))?;
-    Ok(Reply::new(code::STAT, format!("{length} {crc:08x}")))
+    Ok(Sums { length, crc }.reply())
 }
 
 /// Read the client's trailer after an upload payload; anything else breaks

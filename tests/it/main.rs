@@ -15,6 +15,7 @@ mod hostile;
 mod jail;
 mod limits;
 mod listing;
+mod lls;
 mod login;
 mod many;
 mod mitm;

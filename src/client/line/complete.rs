@@ -6,8 +6,6 @@
 //! changed the remote tree. Touches no terminal; local listings read the
 //! current directory.
 
-use std::os::unix::ffi::OsStrExt;
-
 use crate::wire::number::hex_exact;
 
 /// Most names taken from one directory listing for completion.
@@ -274,23 +272,16 @@ impl Cache {
 /// empty for the current one), in name order; empty when it cannot be
 /// read. A link counts as a directory when it leads to one.
 fn list_local(dir: &[u8]) -> Vec<Name> {
-    use crate::fs::{Order, Root, VPath, listing::Kind};
-    let path = std::path::Path::new(std::ffi::OsStr::from_bytes(match dir {
-        [] => b".",
-        d => d,
-    }));
-    let Ok(listing) = Root::open(path).and_then(|r| r.list(&VPath::root(), Order::Name)) else {
+    let path = if dir.is_empty() { b".".as_slice() } else { dir };
+    let Ok(entries) = crate::client::local::local_entries(path) else {
         return Vec::new();
     };
     let mut names = Vec::new();
-    for e in listing.take(MAX_CANDIDATES) {
-        let dir = match e.kind {
-            Kind::Dir => true,
-            Kind::Link => std::fs::metadata(path.join(std::ffi::OsStr::from_bytes(&e.name)))
-                .is_ok_and(|m| m.is_dir()),
-            _ => false,
-        };
-        names.push(Name { name: e.name, dir });
+    for e in entries.into_iter().take(MAX_CANDIDATES) {
+        names.push(Name {
+            dir: e.kind == crate::wire::Kind::Dir,
+            name: e.name,
+        });
     }
     names
 }

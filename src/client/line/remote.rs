@@ -4,10 +4,10 @@
 //! stream out of step ends the connection as any command's would.
 
 use super::complete::{MAX_CANDIDATES, Name, Remote};
-use crate::client::commands::Client;
 use crate::client::conn::ListItem;
+use crate::client::session::Client;
 use crate::error::Error;
-use crate::fs::listing::Kind;
+use crate::wire::Kind;
 
 /// Most entries read from one listing for completion; past them the
 /// listing is left unread (and so the connection closed), since a server
@@ -23,7 +23,7 @@ impl Remote for Client {
         };
         let mut names = Vec::new();
         let mut read = 0;
-        let listed = self.list_each(path, false, &mut |item| {
+        let listed = self.conn.list_each(path, false, &mut |item| {
             if let ListItem::Entry(e) = item {
                 read += 1;
                 if read > MAX_ENTRIES_READ {
