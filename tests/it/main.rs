@@ -20,6 +20,8 @@ mod login;
 mod many;
 mod mitm;
 mod outputs;
+mod prompt;
+mod pty;
 mod race;
 mod raw;
 mod resume;
