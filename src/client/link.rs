@@ -6,6 +6,7 @@
 //! connection itself is `conn`'s.
 
 use super::conn::{Conn, Gone};
+use super::login;
 use super::session::Client;
 use crate::error::{Cause, Error};
 use crate::wire::{Request, escape};
@@ -62,14 +63,21 @@ impl Drop for Account {
     }
 }
 
-/// Connect to the account's server and log in; the connection is ready
-/// for commands.
-fn log_in(account: &Account) -> Result<Conn, Error> {
-    let mut conn = Conn::connect(&account.host, account.port, account.verbose, account.plain)?;
-    conn.login(&account.user, &account.password)?;
+/// Connect to the account's server and log in, with `password`, or with
+/// passwords asked at the terminal when `None` (`login::connect`); returns
+/// the connection, ready for commands, and the password that logged in.
+fn log_in(account: &Account, password: Option<&[u8]>) -> Result<(Conn, Vec<u8>), Error> {
+    let target = login::Target {
+        host: &account.host,
+        port: account.port,
+        user: &account.user,
+        verbose: account.verbose,
+        plain: account.plain,
+    };
+    let (mut conn, password) = login::connect(&target, password)?;
     conn.limit(account.limit);
     conn.start_session();
-    Ok(conn)
+    Ok((conn, password))
 }
 
 /// Log in again on a new connection and go back to the remote directory
@@ -78,7 +86,7 @@ fn connect_again(cl: &mut Client) -> Result<(), Error> {
     let Some(account) = &cl.account else {
         return Err(Error::Lost("not connected (use 'open HOST')".into()));
     };
-    let mut conn = log_in(account)?;
+    let (mut conn, _) = log_in(account, Some(&account.password))?;
     conn.set_interrupt(std::sync::Arc::clone(&cl.interrupt));
     if let Some(dir) = cl.conn.cwd().map(<[u8]>::to_vec)
         && let Err(e) = conn.call(&Request::Cwd(Some(dir.clone())))
@@ -134,8 +142,8 @@ pub fn after_interrupt(cl: &mut Client) {
 
 /// `open HOST[:PORT]`: log in to a server (another, or the same again),
 /// as the user given at start, then leave the old connection. The password
-/// is asked at a terminal when it was typed at start, else the one given
-/// is used.
+/// is asked at the terminal when it was typed at start (up to three tries),
+/// else the one given is used.
 pub fn open(cl: &mut Client, spec: &[u8]) -> Result<(), Error> {
     let spec = std::str::from_utf8(spec)
         .map_err(|_| Error::path(spec, Cause::BadName("not a host name")))?;
@@ -144,28 +152,12 @@ pub fn open(cl: &mut Client, spec: &[u8]) -> Result<(), Error> {
     let Some(old) = &cl.account else {
         return Err(Error::Usage("no account to log in with".into()));
     };
-    let password = if old.typed {
-        if !cl.interactive {
-            return Err(Error::Login(
-                "no password (give it with --password-file or RFTP_PASSWORD)".into(),
-            ));
-        }
-        super::term::ask_password("Password: ")
-            .map_err(|e| Error::Login(format!("cannot read the password: {}", Cause::of(&e))))?
-    } else {
-        old.password.clone()
-    };
-    let account = Account {
-        host,
-        port,
-        user: old.user.clone(),
-        password,
-        typed: old.typed,
-        verbose: old.verbose,
-        plain: old.plain,
-        limit: old.limit,
-    };
-    let mut conn = log_in(&account)?;
+    let mut account = Account::new(host, port, old.user.clone(), Vec::new());
+    (account.typed, account.verbose) = (old.typed, old.verbose);
+    (account.plain, account.limit) = (old.plain, old.limit);
+    let given = (!old.typed).then_some(old.password.as_slice());
+    let (mut conn, password) = log_in(&account, given)?;
+    account.password = password;
     conn.set_interrupt(std::sync::Arc::clone(&cl.interrupt));
     close(cl);
     cl.conn = conn;

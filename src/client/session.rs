@@ -3,11 +3,14 @@
 //! password given at start, held in memory only) and the flag Ctrl-C sets.
 //! State only; what runs on it is above it.
 
+use std::io;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::conn::Conn;
 use super::link::Account;
+use crate::fs::Dir;
 
 /// A logged-in client.
 pub struct Client {
@@ -26,6 +29,10 @@ pub struct Client {
     pub commands_on_stdin: bool,
     /// Set by Ctrl-C while a command runs (`interrupt::Watch`).
     pub interrupt: Arc<AtomicBool>,
+    /// The local directory downloads went into last, open, so that many
+    /// files into one directory open it once. Forgotten when a run of jobs
+    /// ends: a later `lcd` changes what a relative path names.
+    last_dir: Option<(PathBuf, Arc<Dir>)>,
 }
 
 impl Client {
@@ -42,11 +49,30 @@ impl Client {
             interactive: false,
             commands_on_stdin: false,
             interrupt,
+            last_dir: None,
         }
     }
 
     /// Whether Ctrl-C stopped the command that runs.
     pub fn interrupted(&self) -> bool {
         self.interrupt.load(Ordering::SeqCst)
+    }
+
+    /// The local directory `path`, open (the one opened last when it is the
+    /// same path).
+    pub fn local_dir(&mut self, path: &Path) -> io::Result<Arc<Dir>> {
+        if let Some((last, dir)) = &self.last_dir
+            && last == path
+        {
+            return Ok(Arc::clone(dir));
+        }
+        let dir = Arc::new(Dir::open_local(path)?);
+        self.last_dir = Some((path.to_path_buf(), Arc::clone(&dir)));
+        Ok(dir)
+    }
+
+    /// Forget the open local directory (a run of jobs ended).
+    pub fn forget_local_dir(&mut self) {
+        self.last_dir = None;
     }
 }

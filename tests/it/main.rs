@@ -22,6 +22,7 @@ mod login;
 mod many;
 mod mitm;
 mod outputs;
+mod prompt;
 mod pty;
 mod race;
 mod raw;
