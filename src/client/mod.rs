@@ -240,14 +240,15 @@ fn report(words: &[Vec<u8>], e: &Error) -> i32 {
     report_line(None, words, e)
 }
 
-/// `report`, for the script line `at` (`rftp: script line 7: get: …`).
+/// `report`, for the script line `at` (`rftp: get: … (script line 7)`).
 /// An interrupt says how to continue: `rftp: get 'a.bin': interrupted;
 /// 1,234 bytes kept for 'get -c'`.
 fn report_line(at: Option<u64>, words: &[Vec<u8>], e: &Error) -> i32 {
     if matches!(e, Error::StdoutClosed) {
         return 0;
     }
-    let place = at.map_or_else(String::new, |n| format!("script line {n}: "));
+    // After the message, so that it still reads `rftp: COMMAND: …` first.
+    let place = at.map_or_else(String::new, |n| format!(" (script line {n})"));
     match (words.first(), e) {
         (Some(name), Error::Interrupted { text, resumable }) => {
             let name = crate::wire::escape(name);
@@ -260,12 +261,12 @@ fn report_line(at: Option<u64>, words: &[Vec<u8>], e: &Error) -> i32 {
             if io::stderr().is_terminal() {
                 out::err_text("\r\x1b[K");
             }
-            out::err_line(&format!("rftp: {place}{name}{sep}{text}{hint}"));
+            out::err_line(&format!("rftp: {name}{sep}{text}{hint}{place}"));
         }
         (Some(name), _) => {
-            out::err_line(&format!("rftp: {place}{}: {e}", crate::wire::escape(name)))
+            out::err_line(&format!("rftp: {}: {e}{place}", crate::wire::escape(name)))
         }
-        (None, _) => out::err_line(&format!("rftp: {place}{e}")),
+        (None, _) => out::err_line(&format!("rftp: {e}{place}")),
     }
     match e {
         Error::Usage(_) => EXIT_FAILED,

@@ -210,7 +210,8 @@ fn a_server_idle_timeout_ends_a_script_plainly() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert_eq!(String::from_utf8_lossy(&out.stdout), "/\n");
     assert!(
-        stderr.contains("rftp: script line 2: pwd: connection closed by the server: idle timeout"),
+        stderr
+            .contains("rftp: pwd: connection closed by the server: idle timeout (script line 2)\n"),
         "{stderr}"
     );
     assert!(!stderr.contains("protocol error"), "{stderr}");
@@ -245,18 +246,19 @@ fn close_hangs_up_and_open_logs_in_again() {
     );
     let run = server.client(local.path(), &script);
     run.expect(0)
-        .stderr_has("rftp: script line 3: pwd: not connected (use 'open HOST')");
+        .stderr_has("rftp: pwd: not connected (use 'open HOST') (script line 3)\n");
     assert!(run.out().ends_with("a.txt\n"), "{}", run.dump());
     assert_eq!(server.log().matches(" login 'rftp' ok").count(), 2);
     // Without -, a command with no connection ends the script.
     let run = server.client(local.path(), "close\nls\nlpwd\n");
     run.expect(1)
-        .stderr_has("rftp: script line 2: ls: not connected");
+        .stderr_has("rftp: ls: not connected (use 'open HOST') (script line 2)\n");
     assert!(run.out().is_empty(), "{}", run.dump());
     // A server that is not there: a failed command, like any other.
     let run = server.client(local.path(), "open 127.0.0.1:1\nlpwd\n");
     run.expect(1)
-        .stderr_has("rftp: script line 1: open: cannot connect to 127.0.0.1 port 1");
+        .stderr_has("rftp: open: cannot connect to 127.0.0.1 port 1")
+        .stderr_has(" (script line 1)\n");
     assert!(run.out().is_empty(), "{}", run.dump());
 }
 
@@ -294,8 +296,8 @@ fn script_errors_name_their_line() {
     let script = "# a comment\n\nget a.txt\n-get nothing.txt\nget nothing.txt\nls\n";
     let run = server.client(local.path(), script);
     run.expect(1)
-        .stderr_has("rftp: script line 4: get: ")
-        .stderr_has("rftp: script line 5: get: ");
+        .stderr_has("rftp: get: '/nothing.txt': no such file or directory (script line 4)\n")
+        .stderr_has("rftp: get: '/nothing.txt': no such file or directory (script line 5)\n");
     assert!(run.out().is_empty(), "{}", run.dump());
     let file = local.write("batch", "lpwd\n\n  cd nowhere\n");
     let run = Run::new(
@@ -304,7 +306,9 @@ fn script_errors_name_their_line() {
         local.path(),
         b"",
     );
-    run.expect(1).stderr_has("rftp: script line 3: cd: ");
+    run.expect(1)
+        .stderr_has("rftp: cd: ")
+        .stderr_has(" (script line 3)\n");
     // One command from the command line has no line.
     let run = Run::new(
         &["-c", &server.addr(), "get", "nothing.txt"],

@@ -65,6 +65,8 @@ const ARGS: &[(&str, &[Arg], Arg)] = &[
     ("rmdir", &[Arg::RemoteDir], Arg::Nothing),
     ("rm", &[], Arg::Remote),
     ("rename", &[Arg::Remote, Arg::Remote], Arg::Nothing),
+    ("open", &[], Arg::Nothing),
+    ("close", &[], Arg::Nothing),
     ("lcd", &[Arg::LocalDir], Arg::Nothing),
     ("lpwd", &[], Arg::Nothing),
     ("lls", &[], Arg::Local),
