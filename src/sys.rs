@@ -308,6 +308,13 @@ pub fn try_lock(file: &File) -> io::Result<()> {
     }
 }
 
+/// The width of the terminal `fd` in columns (`TIOCGWINSZ`); `None` when
+/// it is no terminal or does not say.
+pub fn columns(fd: BorrowedFd<'_>) -> Option<usize> {
+    let size = rustix::termios::tcgetwinsize(fd).ok()?;
+    (size.ws_col > 0).then_some(usize::from(size.ws_col))
+}
+
 /// Set a file's (or directory's) modification time to `secs`.`nsec`,
 /// leaving its access time alone (`futimens`).
 pub fn set_mtime(fd: impl AsFd, secs: i64, nsec: u32) -> io::Result<()> {

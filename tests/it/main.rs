@@ -12,6 +12,7 @@ mod docs;
 mod fake;
 mod fixture;
 mod hostile;
+mod housekeeping;
 mod jail;
 mod limits;
 mod listing;
