@@ -21,6 +21,10 @@ mod login;
 mod many;
 mod mitm;
 mod outputs;
+mod progress;
+// The prompt's tests use the rest of it (branch prompt).
+#[allow(dead_code)]
+mod pty;
 mod race;
 mod raw;
 mod resume;
