@@ -5,7 +5,11 @@
 //! pipelined, and only the transfers needed become jobs. No payload is read
 //! or written here.
 
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
 use std::fs::{self, File};
+use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -101,6 +105,61 @@ impl Dest {
         }
     }
 }
+
+/// Where many files go, the names their directories hold, each directory
+/// read once: a name it does not hold is `Missing` without a lookup of its
+/// own (thousands of them cost more than one read of the directory).
+struct LocalDirs {
+    /// Per directory, its names; `None` where it could not be read (then
+    /// each name is looked up).
+    names: RefCell<HashMap<PathBuf, Option<HashSet<OsString>>>>,
+    /// Most names to read of one directory.
+    most: usize,
+}
+
+impl LocalDirs {
+    /// What is at `path` now, as `Dest::of_path` says.
+    fn dest(&self, path: &Path) -> Dest {
+        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+            return Dest::of_path(path);
+        };
+        let mut names = self.names.borrow_mut();
+        let held = names
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| read_names(dir, self.most));
+        match held {
+            Some(held) if !held.contains(name) => Dest::Missing,
+            _ => Dest::of_path(path),
+        }
+    }
+}
+
+/// The names in the directory `dir` ("" is "."): an empty set when there is
+/// no such directory yet, `None` when it cannot be read or holds more than
+/// `most` names (reading a huge one would cost more than the lookups).
+fn read_names(dir: &Path, most: usize) -> Option<HashSet<OsString>> {
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Some(HashSet::new()),
+        Err(_) => return None,
+    };
+    let mut names = HashSet::new();
+    for entry in entries {
+        if names.len() == most {
+            return None;
+        }
+        names.insert(entry.ok()?.file_name());
+    }
+    Some(names)
+}
+
+/// Fewer files than this look their names up one by one.
+const READ_DIR_FROM_FILES: usize = 16;
 
 /// What one file needs.
 enum Verdict {
@@ -240,13 +299,18 @@ pub fn plan_gets(
     flags: Flags,
     plan: &mut Plan,
 ) -> Result<(), Error> {
+    // A directory of up to four times as many names as there are files is
+    // read whole.
+    let dirs = (items.len() >= READ_DIR_FROM_FILES).then(|| LocalDirs {
+        names: RefCell::default(),
+        most: items.len().saturating_mul(4),
+    });
     let moves = sort_out(cl, items, flags, plan, |i| {
-        (
-            i.src,
-            Dest::of_path(&i.dest),
-            i.remote.clone(),
-            i.dest.as_path(),
-        )
+        let dest = match &dirs {
+            Some(dirs) => dirs.dest(&i.dest),
+            None => Dest::of_path(&i.dest),
+        };
+        (i.src, dest, i.remote.clone(), i.dest.as_path())
     })?;
     for (item, replace) in moves {
         let kept = flags.resume && has_partial(&item.dest);

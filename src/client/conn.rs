@@ -29,6 +29,18 @@ pub enum ListItem<'a> {
     Entry(Entry),
 }
 
+/// How one login attempt ended (issue 11: the prompt's three tries).
+pub enum Login {
+    /// Logged in.
+    In,
+    /// The password was judged wrong; the server takes another try on this
+    /// connection (its text says why).
+    Refused(String),
+    /// The connection ended before the password was judged: another
+    /// connection may try the same one.
+    Lost(String),
+}
+
 /// A connection to a server.
 pub struct Conn {
     /// The server's bytes: clear until a protocol 2 login, then records.
@@ -101,36 +113,48 @@ impl Conn {
         self.limiter = rate.map(Bucket::new);
     }
 
-    /// Log in; a refusal is a `Login` error.
-    pub fn login(&mut self, user: &[u8], password: &[u8]) -> Result<(), Error> {
+    /// Log in once with `password`: in, refused (another try may follow on
+    /// this connection), or lost before the password was judged (the
+    /// server's login deadline, say). Any other failure is an error.
+    pub fn login(&mut self, user: &[u8], password: &[u8]) -> Result<Login, Error> {
         if !self.plain {
             return self.secure_login(user, password);
         }
-        let reply = self.exchange(&Request::User(user.to_vec()))?;
+        let reply = match self.exchange(&Request::User(user.to_vec())) {
+            Ok(reply) if reply.code == code::CLOSING => return Ok(Login::Lost(reply.text)),
+            Ok(reply) => reply,
+            Err(Error::Protocol(why)) => return Ok(Login::Lost(why)),
+            Err(e) => return Err(e),
+        };
         if reply.code != code::NEED_PASSWORD {
             return Err(Error::Login(format!("login refused: {}", reply.text)));
         }
         let reply = self.exchange(&Request::Pass(password.to_vec()))?;
-        if reply.code != code::LOGGED_IN {
-            return Err(Error::Login(format!("login failed: {}", reply.text)));
-        }
-        Ok(())
+        verdict(reply)
     }
 
     /// Protocol 2's login: CPace, then both confirmation tags, then records.
     /// A server that cannot prove it knows the password is left before
     /// any command is sent.
-    fn secure_login(&mut self, user: &[u8], password: &[u8]) -> Result<(), Error> {
+    fn secure_login(&mut self, user: &[u8], password: &[u8]) -> Result<Login, Error> {
         let bad = |why: &str| Error::Login(format!("login failed: {why}"));
         let random = handshake::random().map_err(|e| bad(&e.to_string()))?;
         let (client, auth) = handshake::Client::start(&self.greeting, user, password, random)
             .map_err(|e| bad(e.0))?;
-        let reply = self.exchange_line(&auth)?;
+        let reply = match self.exchange_line(&auth) {
+            Ok(reply) if reply.code == code::CLOSING => return Ok(Login::Lost(reply.text)),
+            Ok(reply) => reply,
+            Err(Error::Protocol(why)) => return Ok(Login::Lost(why)),
+            Err(e) => return Err(e),
+        };
         if reply.code != code::SHARE {
             return Err(bad(&reply.text));
         }
         let confirm = client.confirm(&reply.text).map_err(|e| bad(e.0))?;
         let reply = self.exchange_line(&confirm.line)?;
+        if reply.code == code::LOGIN_FAILED {
+            return Ok(Login::Refused(reply.text));
+        }
         if reply.code != code::CONFIRMED {
             return Err(bad(&reply.text));
         }
@@ -142,7 +166,7 @@ impl Conn {
                     let suite = channel.suite.name();
                     crate::out::err_line(&format!("rftp: secure channel: CPace login, {suite}"));
                 }
-                Ok(())
+                Ok(Login::In)
             }
             Err(e) => {
                 self.break_off(e.0);
@@ -373,6 +397,17 @@ impl Conn {
     /// Say goodbye; errors do not matter any more.
     pub fn quit(&mut self) {
         let _ = self.exchange(&Request::Quit);
+    }
+}
+
+/// Protocol 1's verdict on a password: logged in (230), or a refusal that
+/// leaves room for another try (530); else the end (421 after the last
+/// try).
+fn verdict(reply: Reply) -> Result<Login, Error> {
+    match reply.code {
+        code::LOGGED_IN => Ok(Login::In),
+        code::LOGIN_FAILED => Ok(Login::Refused(reply.text)),
+        _ => Err(Error::Login(format!("login failed: {}", reply.text))),
     }
 }
 

@@ -187,7 +187,9 @@ impl GetJob {
     ) -> Result<Partial, Error> {
         let opened = match self.partial.take() {
             Some(p) => Ok(p),
-            None => Partial::create_local(self.dir(), self.name(), length, self.force),
+            None => cl
+                .local_dir(self.dir())
+                .and_then(|dir| Partial::create(dir, self.name(), length, self.force)),
         };
         opened.or_else(|e| {
             cl.conn.drain_payload(wire_limit)?;

@@ -51,7 +51,7 @@ pub fn lls(path: Option<&[u8]>, long: bool, all: bool) -> Result<(), Error> {
 
 /// The entries of the local directory `path` in name order, or the one
 /// entry of what else it names.
-fn local_entries(path: &[u8]) -> Result<Vec<Entry>, Error> {
+pub(super) fn local_entries(path: &[u8]) -> Result<Vec<Entry>, Error> {
     let p = Path::new(OsStr::from_bytes(path));
     // A link that points nowhere is shown as the link it is.
     let meta = fs::metadata(p)

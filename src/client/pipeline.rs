@@ -135,6 +135,12 @@ fn is_fatal(e: &Error) -> bool {
 /// Run `jobs` pipelined. Returns what moved and the errors of the jobs that
 /// failed; an error that ends the connection ends the run and is returned.
 pub fn run(cl: &mut Client, jobs: Vec<Job>) -> Result<Outcome, Error> {
+    let ran = run_jobs(cl, jobs);
+    cl.forget_local_dir();
+    ran
+}
+
+fn run_jobs(cl: &mut Client, jobs: Vec<Job>) -> Result<Outcome, Error> {
     let mut out = Outcome::default();
     let failed = &mut out.failed;
     let mut waiting: VecDeque<(Job, usize)> = VecDeque::new();

@@ -15,7 +15,8 @@ use std::sync::{Mutex, MutexGuard, Once};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::show::{char_width, text_width};
+use super::show::text_width;
+use super::width::of as char_width;
 
 /// Least time between two redraws while bytes move.
 const REDRAW_INTERVAL: Duration = Duration::from_millis(200);

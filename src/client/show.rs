@@ -1,11 +1,12 @@
 //! What the client prints on stdout: the `ls`, `ls -l` and `dir` layouts of
 //! listing entries, names in columns for a terminal, sizes with thousands
-//! separators, the width a terminal gives text, and the one writer to
+//! separators, and the one writer to
 //! stdout, which turns a closed pipe into `StdoutClosed`. The layouts are
 //! pure functions, byte for byte the same for the same tree.
 
 use std::io;
 
+use super::width;
 use crate::error::Error;
 use crate::out::{self, date_time};
 use crate::wire::{Entry, Kind, escape};
@@ -106,48 +107,9 @@ fn column_widths(widths: &[usize], rows: usize, cols: usize) -> Vec<usize> {
         .collect()
 }
 
-/// Ranges of characters a terminal shows two columns wide: the main East
-/// Asian wide and fullwidth blocks and the emoji blocks.
-const WIDE: &[(char, char)] = &[
-    ('\u{1100}', '\u{115F}'),
-    ('\u{2E80}', '\u{303E}'),
-    ('\u{3041}', '\u{33FF}'),
-    ('\u{3400}', '\u{4DBF}'),
-    ('\u{4E00}', '\u{A4CF}'),
-    ('\u{AC00}', '\u{D7A3}'),
-    ('\u{F900}', '\u{FAFF}'),
-    ('\u{FE30}', '\u{FE4F}'),
-    ('\u{FF00}', '\u{FF60}'),
-    ('\u{FFE0}', '\u{FFE6}'),
-    ('\u{1F300}', '\u{1F64F}'),
-    ('\u{1F900}', '\u{1F9FF}'),
-    ('\u{20000}', '\u{3FFFD}'),
-];
-
-/// Ranges of characters that take no column: combining marks, zero-width
-/// spaces and joiners, variation selectors.
-const ZERO: &[(char, char)] = &[
-    ('\u{0300}', '\u{036F}'),
-    ('\u{200B}', '\u{200F}'),
-    ('\u{20D0}', '\u{20FF}'),
-    ('\u{FE00}', '\u{FE0F}'),
-];
-
-/// The columns a terminal gives one character: 0, 1 or 2.
-pub fn char_width(c: char) -> usize {
-    let within = |table: &[(char, char)]| table.iter().any(|&(lo, hi)| (lo..=hi).contains(&c));
-    if within(ZERO) {
-        0
-    } else if within(WIDE) {
-        2
-    } else {
-        1
-    }
-}
-
 /// The columns a terminal gives `text` (escaped text: no control characters).
 pub fn text_width(text: &str) -> usize {
-    text.chars().map(char_width).sum()
+    width::of_str(text.chars())
 }
 
 /// `ls -l`: type and permissions, size, time (UTC), name.

@@ -8,6 +8,7 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::os::fd::AsFd;
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::dir::Dir;
@@ -34,7 +35,7 @@ pub fn is_partial_name(name: &[u8]) -> bool {
 /// complete and checked; removed by `discard` when the data is bad; kept
 /// when the transfer is interrupted, so that `-c` can continue it.
 pub struct Partial {
-    dir: Dir,
+    dir: Arc<Dir>,
     name: Vec<u8>,
     part: Vec<u8>,
     file: File,
@@ -82,7 +83,8 @@ impl Partial {
     /// while another transfer holds it, and with `Unfit` when its name holds
     /// something other than a regular file, or kept data that has other
     /// names too (writing there would change another file).
-    pub fn open(dir: Dir, name: &[u8], resume: bool) -> io::Result<Partial> {
+    pub fn open(dir: impl Into<Arc<Dir>>, name: &[u8], resume: bool) -> io::Result<Partial> {
+        let dir = dir.into();
         let part = Partial::name_for(name);
         for _ in 0..PARTIAL_OPEN_TRIES {
             let Some(file) = open_or_make(&dir, &part, resume)? else {
@@ -124,7 +126,13 @@ impl Partial {
     /// file that may not replace another (no lock, no name to check), else
     /// `open` without resuming. A partial file already there means another
     /// transfer may hold the name: then it is `open`, which says so.
-    pub fn create(dir: Dir, name: &[u8], expected: u64, replace: bool) -> io::Result<Partial> {
+    pub fn create(
+        dir: impl Into<Arc<Dir>>,
+        name: &[u8],
+        expected: u64,
+        replace: bool,
+    ) -> io::Result<Partial> {
+        let dir = dir.into();
         let part = Partial::name_for(name);
         if replace
             || expected >= ANONYMOUS_MAX_BYTES
@@ -247,8 +255,7 @@ impl Partial {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
                 ANONYMOUS_LINKS.store(false, Ordering::Relaxed);
-                let dir = Dir(self.dir.as_fd().try_clone_to_owned()?);
-                let mut named = Partial::open(dir, &self.name, false)?;
+                let mut named = Partial::open(Arc::clone(&self.dir), &self.name, false)?;
                 self.file.seek(SeekFrom::Start(0))?;
                 io::copy(&mut self.file, named.file())?;
                 if let Some(stamp) = self.stamp {

@@ -3,8 +3,9 @@
 //! holds exactly `CHUNK_BYTES` except the last, which is shorter (possibly
 //! empty) and so marks the end. Works on any `Read`/`Write`; no sockets here.
 
+use std::collections::VecDeque;
 use std::io::{self, BufRead, Read, Write};
-use std::sync::mpsc;
+use std::sync::{Condvar, Mutex};
 use std::thread;
 
 /// Bytes in every payload chunk but the last.
@@ -280,6 +281,73 @@ const THREADED_MIN_BYTES: u64 = 8 * 1024 * 1024;
 /// drained, one waiting): memory stays at this many copy buffers.
 const BUFFERS_IN_FLIGHT: usize = 3;
 
+/// Buffers handed between the two threads of `send_file` and
+/// `receive_file`, in order. Never holds more than `BUFFERS_IN_FLIGHT`,
+/// since only that many exist. (A mutex and a condition variable: far less
+/// code than a channel.)
+struct Queue<T> {
+    /// The items, and whether the queue is closed.
+    state: Mutex<(VecDeque<T>, bool)>,
+    ready: Condvar,
+}
+
+impl<T> Default for Queue<T> {
+    fn default() -> Self {
+        Queue {
+            state: Mutex::new((VecDeque::with_capacity(BUFFERS_IN_FLIGHT), false)),
+            ready: Condvar::new(),
+        }
+    }
+}
+
+impl<T> Queue<T> {
+    /// Add `item`; false (and dropped) once closed.
+    fn push(&self, item: T) -> bool {
+        let Ok(mut state) = self.state.lock() else {
+            return false;
+        };
+        if state.1 {
+            return false;
+        }
+        state.0.push_back(item);
+        self.ready.notify_one();
+        true
+    }
+
+    /// The next item, waiting for one; `None` once closed and empty.
+    fn pop(&self) -> Option<T> {
+        let mut state = self.state.lock().ok()?;
+        loop {
+            if let Some(item) = state.0.pop_front() {
+                return Some(item);
+            }
+            if state.1 {
+                return None;
+            }
+            state = self.ready.wait(state).ok()?;
+        }
+    }
+
+    /// No more items: `push` fails and `pop` ends when empty.
+    fn close(&self) {
+        if let Ok(mut state) = self.state.lock() {
+            state.1 = true;
+            self.ready.notify_all();
+        }
+    }
+}
+
+/// Closes both queues when dropped, so that the side that returns early (an
+/// error) always lets the other one end.
+struct Closing<'a, A, B>(&'a Queue<A>, &'a Queue<B>);
+
+impl<A, B> Drop for Closing<'_, A, B> {
+    fn drop(&mut self) {
+        self.0.close();
+        self.1.close();
+    }
+}
+
 /// Like `send`, but a file of `THREADED_MIN_BYTES` or more is read on a
 /// thread of its own (which also computes the CRC), while this one writes
 /// the payload. Same results and errors as `send`; where no thread can be
@@ -293,21 +361,23 @@ pub fn send_file(
     if expected < THREADED_MIN_BYTES {
         return send(from, to, expected, progress);
     }
+    let full = Queue::default();
+    let empty = Queue::default();
+    for _ in 0..BUFFERS_IN_FLIGHT {
+        empty.push(copy_buffer(expected));
+    }
     let threaded = thread::scope(|scope| {
-        // Made here, so that returning drops them and the reader ends.
-        let (full_tx, full_rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(BUFFERS_IN_FLIGHT);
-        let (empty_tx, empty_rx) = mpsc::sync_channel::<Vec<u8>>(BUFFERS_IN_FLIGHT);
-        for _ in 0..BUFFERS_IN_FLIGHT {
-            let _ = empty_tx.send(copy_buffer(expected));
-        }
+        // However this returns, the reader ends.
+        let _closing = Closing(&full, &empty);
         let file = &mut *from;
+        let (full, empty) = (&full, &empty);
         let reader = thread::Builder::new()
             .name("file reader".into())
-            .spawn_scoped(scope, move || read_ahead(file, &empty_rx, &full_tx))
+            .spawn_scoped(scope, move || read_ahead(file, empty, full))
             .ok()?;
         let mut bytes = 0u64;
         let mut error = None;
-        while let Ok(item) = full_rx.recv() {
+        while let Some(item) = full.pop() {
             match item {
                 Ok(buf) if buf.is_empty() => break,
                 Ok(buf) => {
@@ -316,7 +386,7 @@ pub fn send_file(
                     }
                     bytes += buf.len() as u64;
                     progress(bytes);
-                    let _ = empty_tx.send(buf);
+                    empty.push(buf);
                 }
                 Err(e) => {
                     error = Some(e);
@@ -324,7 +394,7 @@ pub fn send_file(
                 }
             }
         }
-        drop(empty_tx);
+        empty.close();
         Some(match reader.join() {
             Ok(crc) => Ok(Copied { bytes, crc, error }),
             Err(_) => Err(io::Error::other("the file reader failed")),
@@ -342,12 +412,12 @@ pub fn send_file(
 /// returns the CRC-32 of what it read.
 fn read_ahead(
     from: &mut impl Read,
-    empty: &mpsc::Receiver<Vec<u8>>,
-    full: &mpsc::SyncSender<io::Result<Vec<u8>>>,
+    empty: &Queue<Vec<u8>>,
+    full: &Queue<io::Result<Vec<u8>>>,
 ) -> u32 {
     let mut hasher = crc32fast::Hasher::new();
     // Ends at the file's end, or when the other side hangs up.
-    while let Ok(mut buf) = empty.recv() {
+    while let Some(mut buf) = empty.pop() {
         buf.resize(buf.capacity(), 0);
         let got = loop {
             match from.read(&mut buf) {
@@ -361,7 +431,7 @@ fn read_ahead(
             buf.truncate(n);
             buf
         });
-        if full.send(item).is_err() || end {
+        if !full.push(item) || end {
             break;
         }
     }
@@ -382,20 +452,23 @@ pub fn receive_file(
     if expected < THREADED_MIN_BYTES {
         return receive(from, to, expected, progress);
     }
+    let full = Queue::default();
+    let empty = Queue::default();
+    for _ in 0..BUFFERS_IN_FLIGHT {
+        empty.push(copy_buffer(expected));
+    }
     let threaded = thread::scope(|scope| {
-        let (full_tx, full_rx) = mpsc::sync_channel::<Vec<u8>>(BUFFERS_IN_FLIGHT);
-        let (empty_tx, empty_rx) = mpsc::sync_channel::<Vec<u8>>(BUFFERS_IN_FLIGHT);
-        for _ in 0..BUFFERS_IN_FLIGHT {
-            let _ = empty_tx.send(copy_buffer(expected));
-        }
+        // However this returns, the writer ends.
+        let _closing = Closing(&full, &empty);
         let file = &mut *to;
+        let (full, empty) = (&full, &empty);
         let writer = thread::Builder::new()
             .name("file writer".into())
-            .spawn_scoped(scope, move || write_behind(file, &full_rx, &empty_tx))
+            .spawn_scoped(scope, move || write_behind(file, full, empty))
             .ok()?;
         let mut bytes = 0u64;
         let read_error = loop {
-            let Ok(mut buf) = empty_rx.recv() else {
+            let Some(mut buf) = empty.pop() else {
                 break Some(io::Error::other("the file writer failed"));
             };
             buf.resize(buf.capacity(), 0);
@@ -412,13 +485,13 @@ pub fn receive_file(
             };
             buf.truncate(n);
             bytes += n as u64;
-            if full_tx.send(buf).is_err() {
+            if !full.push(buf) {
                 break Some(io::Error::other("the file writer failed"));
             }
             progress(bytes);
         };
         // The writer writes everything it was given, then ends.
-        drop(full_tx);
+        full.close();
         let written = writer.join();
         Some(match (read_error, written) {
             (Some(e), _) => Err(e),
@@ -439,18 +512,18 @@ pub fn receive_file(
 /// it was given and the first write (or flush) error.
 fn write_behind(
     to: &mut impl Write,
-    full: &mpsc::Receiver<Vec<u8>>,
-    empty: &mpsc::SyncSender<Vec<u8>>,
+    full: &Queue<Vec<u8>>,
+    empty: &Queue<Vec<u8>>,
 ) -> (u32, Option<io::Error>) {
     let mut hasher = crc32fast::Hasher::new();
     let mut error = None;
     // Ends when the payload has (or failed): the sender is gone.
-    while let Ok(buf) = full.recv() {
+    while let Some(buf) = full.pop() {
         hasher.update(&buf);
         if error.is_none() {
             error = to.write_all(&buf).err();
         }
-        let _ = empty.send(buf);
+        empty.push(buf);
     }
     if error.is_none() {
         error = to.flush().err();

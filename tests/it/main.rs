@@ -22,8 +22,7 @@ mod many;
 mod mitm;
 mod outputs;
 mod progress;
-// The prompt's tests use the rest of it (branch prompt).
-#[allow(dead_code)]
+mod prompt;
 mod pty;
 mod race;
 mod raw;
