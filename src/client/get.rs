@@ -31,6 +31,7 @@ pub struct GetJob {
     /// Where the bytes go instead of a partial file: a stream.
     stream: Option<File>,
     moved: u64,
+    size: u64,
 }
 
 impl GetJob {
@@ -45,6 +46,7 @@ impl GetJob {
             partial: None,
             stream: None,
             moved: 0,
+            size: 0,
         }
     }
 
@@ -54,6 +56,18 @@ impl GetJob {
     pub fn into_stream(mut self, file: File) -> GetJob {
         self.stream = Some(file);
         self
+    }
+
+    /// Give the file's size as the listing says, for a many-file job's
+    /// progress.
+    pub fn sized(mut self, size: u64) -> GetJob {
+        self.size = size;
+        self
+    }
+
+    /// Bytes it expects to move (for a job's progress).
+    pub fn to_move(&self) -> u64 {
+        self.size.saturating_sub(self.offset)
     }
 
     /// Bytes this job moved (once finished).
@@ -133,9 +147,9 @@ impl GetJob {
             return self.finish_stream(cl, stream, length, wire_limit);
         }
         let mut partial = self.partial_file(cl, length, wire_limit)?;
-        let label = format!("get '{}'", escape(&self.remote));
         let total = self.offset.saturating_add(length);
-        let mut progress = Progress::new(label, self.offset, total, cl.quiet);
+        let name = escape(&self.remote);
+        let mut progress = Progress::new("get", name, self.offset, total, cl.quiet);
         let mut arrived = 0;
         let received = self.receive(cl, partial.file(), length, wire_limit, &mut |n| {
             arrived = n;
@@ -206,8 +220,10 @@ impl GetJob {
         length: u64,
         wire_limit: u64,
     ) -> Result<(), Error> {
-        let label = format!("get '{}'", escape(&self.remote));
-        let mut progress = Progress::new(label, 0, length, cl.quiet);
+        // A live line on the terminal the data is written to would mix in.
+        let quiet = cl.quiet || std::io::IsTerminal::is_terminal(&stream);
+        let name = escape(&self.remote);
+        let mut progress = Progress::new("get", name, 0, length, quiet);
         let mut written = 0;
         let received = self.receive(cl, &mut stream, length, wire_limit, &mut |n| {
             written = n;

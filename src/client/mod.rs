@@ -8,7 +8,8 @@
 //! `get` and `put`, on a `session` whose `conn` alone owns the socket, and
 //! whose `link` logs in again when it ended; `interrupt` watches for Ctrl-C
 //! at the prompt, `sink` is where a download may go and where standard
-//! input waits to be uploaded. `names`, `show` and `term` serve them all.
+//! input waits to be uploaded. `names`, `show`, `term`, `progress` and
+//! `width` serve them all.
 
 pub(crate) mod commands;
 mod compare;
@@ -23,6 +24,7 @@ mod login;
 mod names;
 mod pipeline;
 mod plan;
+mod progress;
 mod put;
 mod remote;
 mod session;
@@ -30,6 +32,7 @@ mod show;
 mod sink;
 mod sums;
 mod term;
+mod width;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal};
@@ -257,10 +260,6 @@ fn report_line(at: Option<u64>, words: &[Vec<u8>], e: &Error) -> i32 {
                 false => String::new(),
             };
             let sep = if text.starts_with('\'') { " " } else { ": " };
-            // The key may have cut a live progress line short.
-            if io::stderr().is_terminal() {
-                out::err_text("\r\x1b[K");
-            }
             out::err_line(&format!("rftp: {name}{sep}{text}{hint}{place}"));
         }
         (Some(name), _) => {

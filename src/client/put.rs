@@ -26,6 +26,7 @@ pub struct PutJob {
     offset: u64,
     sent: Option<Sent>,
     moved: u64,
+    size: u64,
     /// The local file, open already (`put -`); else `local` is opened.
     opened: Option<File>,
 }
@@ -49,6 +50,7 @@ impl PutJob {
             offset: 0,
             sent: None,
             moved: 0,
+            size: 0,
             opened: None,
         }
     }
@@ -58,6 +60,18 @@ impl PutJob {
     pub fn reading(mut self, file: File) -> PutJob {
         self.opened = Some(file);
         self
+    }
+
+    /// Give the file's size as it was planned, for a many-file job's
+    /// progress.
+    pub fn sized(mut self, size: u64) -> PutJob {
+        self.size = size;
+        self
+    }
+
+    /// Bytes it expects to move (for a job's progress).
+    pub fn to_move(&self) -> u64 {
+        self.size.saturating_sub(self.offset)
     }
 
     /// Bytes this job moved (once finished).
@@ -146,9 +160,9 @@ impl PutJob {
             offset: (self.offset > 0).then_some(self.offset),
         };
         cl.conn.send(&req)?;
-        let label = format!("put '{}'", escape(&self.target));
         let total = self.offset.saturating_add(length);
-        let mut progress = Progress::new(label, self.offset, total, cl.quiet);
+        let name = escape(&self.target);
+        let mut progress = Progress::new("put", name, self.offset, total, cl.quiet);
         let mut out = cl.conn.payload_out();
         let copied =
             payload::send_file(&mut (&mut file).take(length), &mut out, length, &mut |n| {
