@@ -7,7 +7,7 @@
 //! for `put -` (the protocol announces an upload's length before its bytes).
 
 use std::fs::{self, File};
-use std::io::{self, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -16,6 +16,9 @@ use super::compare::Flags;
 use super::names::os_path;
 use crate::error::{Cause, Error};
 use crate::sys::{self, Open};
+
+/// Bytes read from standard input at a time for `put -`.
+const SPOOL_BUFFER_BYTES: usize = 64 * 1024;
 
 /// The word that names standard input or output.
 pub const STDIO: &[u8] = b"-";
@@ -160,8 +163,19 @@ pub fn spool_stdin() -> Result<File, Error> {
         Err(e) => return Err(fail(e)),
     };
     let mut file = File::from(fd);
-    io::copy(&mut io::stdin().lock(), &mut file)
-        .map_err(|e| Error::Io("cannot read standard input".into(), e))?;
+    // A plain loop: io::copy's kernel-copy machinery costs kilobytes.
+    let mut buf = vec![0u8; SPOOL_BUFFER_BYTES];
+    let mut stdin = io::stdin().lock();
+    loop {
+        let n = match stdin.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::Io("cannot read standard input".into(), e)),
+        };
+        file.write_all(buf.get(..n).unwrap_or_default())
+            .map_err(fail)?;
+    }
     file.seek(SeekFrom::Start(0)).map_err(fail)?;
     Ok(file)
 }

@@ -3,7 +3,7 @@
 //! mget stops it, keeps the partial data for `-c` and says so, and the
 //! prompt comes back with a working session in the same remote directory;
 //! in a script SIGINT still ends the run (status 130, nothing published); a
-//! server's idle timeout is said plainly, and at a terminal the next
+//! server's idle timeout, or a server gone, is said plainly, and at a terminal the next
 //! command logs in again by itself; `open` and `close`.
 
 use std::fs;
@@ -234,6 +234,24 @@ fn at_a_terminal_the_next_command_logs_in_again_in_the_same_directory() {
     pty.send("quit\r");
     assert_eq!(pty.wait().code(), Some(0), "{}", pty.screen());
     assert_eq!(server.log().matches(" login 'rftp' ok").count(), 2);
+}
+
+#[test]
+fn a_server_gone_at_a_terminal_is_said_plainly_and_the_session_stays() {
+    let server = serve(&[], &[]);
+    let (local, state) = (TempDir::new(), TempDir::new());
+    let mut pty = at_prompt(&server, &local, &state, &[]);
+    // The server goes away (a restart that has not come back yet).
+    drop(server);
+    pty.send("pwd\r");
+    pty.wait_for("rftp: connection closed by the server\r\n");
+    pty.wait_for("rftp: pwd: cannot connect to 127.0.0.1 port ");
+    pty.wait_for("rftp> ");
+    pty.send("lpwd\r");
+    pty.wait_for("rftp> ");
+    pty.send("quit\r");
+    assert_eq!(pty.wait().code(), Some(0), "{}", pty.screen());
+    assert!(!pty.screen().contains("protocol error"), "{}", pty.screen());
 }
 
 #[test]
