@@ -3,8 +3,9 @@
 //! mget stops it, keeps the partial data for `-c` and says so, and the
 //! prompt comes back with a working session in the same remote directory;
 //! in a script SIGINT still ends the run (status 130, nothing published); a
-//! server's idle timeout, or a server gone, is said plainly, and at a terminal the next
-//! command logs in again by itself; `open` and `close`.
+//! server's idle timeout, or a server gone, is said plainly, and at a
+//! terminal the next command logs in again by itself; `open` and `close`;
+//! script errors name their line.
 
 use std::fs;
 use std::io::Write;
