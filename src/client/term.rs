@@ -36,6 +36,7 @@ pub struct Progress {
     last_drawn: Instant,
     live: bool,
     quiet: bool,
+    wire: Option<u64>,
 }
 
 impl Progress {
@@ -51,6 +52,7 @@ impl Progress {
             last_drawn: now,
             live: !quiet && io::stderr().is_terminal(),
             quiet,
+            wire: None,
         }
     }
 
@@ -80,6 +82,11 @@ impl Progress {
         ));
     }
 
+    /// Have the summary say that `bytes` crossed the wire (`get -z`).
+    pub fn note_wire(&mut self, bytes: u64) {
+        self.wire = Some(bytes);
+    }
+
     /// Finish: clear the live line and print the summary line (unless quiet);
     /// `moved` is the bytes this run moved.
     pub fn finish(&self, moved: u64) {
@@ -96,8 +103,11 @@ impl Progress {
         } else {
             String::new()
         };
+        let wire = self
+            .wire
+            .map_or_else(String::new, |n| format!(", {} on the wire", thousands(n)));
         crate::out::err_line(&format!(
-            "rftp: {}: {} bytes in {secs:.2}s ({}/s){resumed}",
+            "rftp: {}: {} bytes in {secs:.2}s ({}/s){wire}{resumed}",
             self.label,
             thousands(moved),
             human(rate)

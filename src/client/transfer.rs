@@ -214,6 +214,9 @@ impl GetJob {
                 return Err(lost(e));
             }
         };
+        if deflated {
+            progress.note_wire(framed.total());
+        }
         let done = cl.conn.reply()?;
         let checked = match copied.error {
             Some(e) => Err(Error::io_path(&shown, &e)),

@@ -1,15 +1,16 @@
 //! `get -z`'s deflate on the wire, which decides for itself, block by block,
-//! how to send: stored (as it is), or deflated at one of `LEVELS`. It keeps
-//! running figures of how fast the wire takes bytes and how fast and how
-//! well each level deflates, and sends each block the way that moves the
-//! file fastest: a level whose deflating is slower than the wire is not
-//! used, and a block that deflating would not shrink by 5% goes stored.
-//! The other levels are tried on a block now and then, within a small share
-//! of the time. The stream is one raw deflate stream whatever the choices,
-//! so the receiver needs nothing new. No sockets.
+//! how to send: stored (as it is), or deflated at one of `LEVELS`. For each
+//! way it keeps a running figure of how fast blocks sent that way moved
+//! (deflating and writing them, writes waiting on the wire included), and
+//! sends each block the fastest way; the others are tried on a block now
+//! and then, within a small share of the time. So a wire faster than
+//! deflating gets stored blocks and a slow one deflated ones, at the level
+//! that moves the file fastest; and a block that deflating would not shrink
+//! by 5% goes stored. The stream is one raw deflate stream whatever the
+//! choices, so the receiver needs nothing new. No sockets.
 
 use std::io::{self, Write};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::{BlockDeflater, STREAM_END, store};
 
@@ -17,17 +18,21 @@ use super::{BlockDeflater, STREAM_END, store};
 const BLOCK_BYTES: usize = 128 * 1024;
 /// The levels that may be chosen, cheapest first.
 const LEVELS: [u8; 3] = [1, 3, 6];
+/// The ways to send a block: stored, then each of `LEVELS`.
+const WAYS: usize = 1 + LEVELS.len();
+/// The way that sends blocks as they are.
+const STORED: usize = 0;
 /// A block goes deflated only when that saves at least 1/20 of it.
 const MIN_SAVING_DIVISOR: usize = 20;
-/// Trying another level costs at most 1/TRY_SHARE of the time.
-const TRY_SHARE: u32 = 50;
+/// Trying another way costs at most about 1/TRY_SHARE of the time.
+const TRY_SHARE: u32 = 100;
 /// Weight of the past in the running figures, per block.
 const DECAY: f64 = 0.8;
-/// How much faster another way must promise to be before it is taken.
+/// How much faster another way must have been before it is taken.
 const SWITCH_GAIN: f64 = 1.05;
 
-/// A quotient (bytes per second, bytes per byte) from running sums that
-/// forget the past a little at each addition.
+/// A quotient (here bytes per second) from running sums that forget the
+/// past a little at each addition.
 #[derive(Clone, Copy, Default)]
 struct Rate {
     over: f64,
@@ -46,19 +51,10 @@ impl Rate {
     }
 }
 
-/// What is known of one level: input bytes per second of deflating, and
-/// output bytes per input byte.
-#[derive(Clone, Copy, Default)]
-struct Known {
-    speed: Rate,
-    ratio: Rate,
-}
-
-/// The running figures and the current choice (`None`: stored).
+/// The running figures (input bytes per second, per way) and the choice.
 struct Chooser {
-    wire: Rate,
-    levels: [Known; LEVELS.len()],
-    current: Option<usize>,
+    speed: [Rate; WAYS],
+    current: usize,
     next_try: Instant,
     last_tried: usize,
 }
@@ -66,56 +62,58 @@ struct Chooser {
 impl Chooser {
     fn new() -> Chooser {
         Chooser {
-            wire: Rate::default(),
-            levels: [Known::default(); LEVELS.len()],
-            current: None,
-            // The first block tries the cheapest level.
+            speed: [Rate::default(); WAYS],
+            current: STORED,
             next_try: Instant::now(),
-            last_tried: LEVELS.len() - 1,
+            last_tried: STORED,
         }
     }
 
-    /// Input bytes per second that sending this way promises: a level is
-    /// held back by its own speed or by the wire, whichever is slower.
-    fn promise(&self, way: Option<usize>) -> Option<f64> {
-        let wire = self.wire.value()?;
-        let Some(i) = way else { return Some(wire) };
-        let known = &self.levels[i];
-        let ratio = known.ratio.value()?;
-        Some(known.speed.value()?.min(wire / ratio.max(f64::MIN_POSITIVE)))
-    }
-
-    /// How to send the next block.
-    fn choose(&mut self) -> Option<usize> {
-        if Instant::now() >= self.next_try {
-            let others = (1..=LEVELS.len()).map(|k| (self.last_tried + k) % LEVELS.len());
-            if let Some(i) = others.into_iter().find(|&i| Some(i) != self.current) {
-                self.last_tried = i;
-                return Some(i);
+    /// How to send the next block: stored and the cheapest level are each
+    /// tried at once, the others when a try is due.
+    fn choose(&mut self) -> usize {
+        for way in [1, STORED] {
+            if self.speed[way].value().is_none() {
+                return way;
             }
         }
-        let now = self.promise(self.current).unwrap_or(0.0);
-        let ways = std::iter::once(None).chain((0..LEVELS.len()).map(Some));
-        let best = ways
-            .filter_map(|w| Some((w, self.promise(w)?)))
+        if Instant::now() >= self.next_try {
+            let ways = (1..=WAYS).map(|k| (self.last_tried + k) % WAYS);
+            if let Some(way) = ways.into_iter().find(|&w| self.worth_trying(w)) {
+                self.last_tried = way;
+                return way;
+            }
+        }
+        let now = self.speed[self.current].value().unwrap_or(0.0);
+        let best = (0..WAYS)
+            .filter_map(|w| Some((w, self.speed[w].value()?)))
             .max_by(|a, b| a.1.total_cmp(&b.1));
-        if let Some((way, promised)) = best
-            && promised > now * SWITCH_GAIN
+        if let Some((way, speed)) = best
+            && speed > now * SWITCH_GAIN
         {
             self.current = way;
         }
         self.current
     }
 
-    /// A block went at level `i`: `len` bytes deflated to `out` in `took`.
-    fn deflated(&mut self, i: usize, len: usize, out: usize, took: Duration) {
-        let known = &mut self.levels[i];
+    /// Whether to try `way` now: not the current one, and a level only when
+    /// the level below it beat stored blocks (when deflating cheaply is
+    /// slower than the wire, deflating harder is slower still).
+    fn worth_trying(&self, way: usize) -> bool {
+        let beats_stored = |w: usize| {
+            let (level, stored) = (self.speed[w].value(), self.speed[STORED].value());
+            level.zip(stored).is_some_and(|(l, s)| l > s)
+        };
+        way != self.current && (way <= 1 || beats_stored(way - 1))
+    }
+
+    /// A block of `len` bytes went `way` in `secs` (deflating and writing).
+    fn sent(&mut self, way: usize, len: usize, secs: f64) {
         // A moment too short for the clock still took some time.
-        known.speed.add(len, took.as_secs_f64().max(1e-9));
-        known.ratio.add(out, len as f64);
-        if Some(i) != self.current {
+        self.speed[way].add(len, secs.max(1e-9));
+        if way != self.current {
             // A try: the next waits until this one's cost is a small share.
-            self.next_try = Instant::now() + took * TRY_SHARE;
+            self.next_try = Instant::now() + std::time::Duration::from_secs_f64(secs) * TRY_SHARE;
         }
     }
 }
@@ -151,38 +149,37 @@ impl<W: Write> WireDeflater<W> {
 
     /// Send one block.
     fn send(&mut self, data: &[u8]) -> io::Result<()> {
-        self.out.clear();
-        let way = self.chooser.choose();
-        if let Some(i) = way {
-            let deflater = self.deflaters[i].get_or_insert_with(|| BlockDeflater::new(LEVELS[i]));
-            if self.window != Some(i) {
-                deflater.reset();
-            }
-            let started = Instant::now();
-            deflater.deflate_next(data, &mut self.out)?;
-            self.window = Some(i);
-            self.chooser
-                .deflated(i, data.len(), self.out.len(), started.elapsed());
-        } else {
-            self.window = None;
-        }
         let started = Instant::now();
-        let saves = self.out.len() + data.len() / MIN_SAVING_DIVISOR <= data.len();
-        if way.is_some() && saves {
-            self.inner.write_all(&self.out)?;
-            self.written += self.out.len() as u64;
+        let way = self.chooser.choose();
+        self.out.clear();
+        let deflated = match way.checked_sub(1) {
+            Some(i) => {
+                let level = LEVELS[i];
+                let deflater = self.deflaters[i].get_or_insert_with(|| BlockDeflater::new(level));
+                if self.window != Some(i) {
+                    deflater.reset();
+                }
+                deflater.deflate_next(data, &mut self.out)?;
+                self.window = Some(i);
+                self.out.len() + data.len() / MIN_SAVING_DIVISOR <= data.len()
+            }
+            None => {
+                self.window = None;
+                false
+            }
+        };
+        if deflated {
             self.deflated += data.len() as u64;
         } else {
             // The decoder sees the same bytes, so a deflater's window
             // stays true when its block goes stored instead.
             self.out.clear();
             store(data, &mut self.out);
-            self.inner.write_all(&self.out)?;
-            self.written += self.out.len() as u64;
         }
+        self.inner.write_all(&self.out)?;
+        self.written += self.out.len() as u64;
         self.chooser
-            .wire
-            .add(self.out.len(), started.elapsed().as_secs_f64().max(1e-9));
+            .sent(way, data.len(), started.elapsed().as_secs_f64());
         Ok(())
     }
 
@@ -295,30 +292,58 @@ mod tests {
     }
 
     #[test]
-    fn a_slow_wire_gets_deflating_and_a_fast_one_stored() {
+    fn the_fastest_way_is_taken_and_the_others_tried_now_and_then() {
+        let later = || Instant::now() + std::time::Duration::from_secs(3600);
         let mut c = Chooser::new();
-        c.next_try = Instant::now() + Duration::from_secs(3600);
-        // Level 1 deflates 100 MB/s to 40%; level 6, 20 MB/s to 30%.
-        for _ in 0..20 {
-            c.levels[0].speed.add(100, 1e-6);
-            c.levels[0].ratio.add(40, 100.0);
-            c.levels[2].speed.add(20, 1e-6);
-            c.levels[2].ratio.add(30, 100.0);
+        // Level 1 and stored are tried first.
+        assert_eq!(c.choose(), 1);
+        c.sent(1, 100, 1e-6);
+        assert_eq!(c.choose(), STORED);
+        c.sent(STORED, 100, 4e-6);
+        c.next_try = later();
+        // Level 1 moved 100 MB/s, stored 25: level 1.
+        assert_eq!(c.choose(), 1);
+        for _ in 0..10 {
+            c.sent(1, 100, 1e-6);
         }
-        // 12.5 MB/s: level 1 moves 31 MB/s of input, level 6 20.
-        for _ in 0..20 {
-            c.wire.add(125, 1e-5);
+        // A try of level 6 at 200 MB/s wins; a faster one within 5% does not.
+        c.sent(3, 100, 0.5e-6);
+        c.next_try = later();
+        assert_eq!(c.choose(), 3);
+        c.sent(2, 100, 0.49e-6);
+        c.next_try = later();
+        assert_eq!(c.choose(), 3);
+        // When a try is due, it is another way than the current one, and
+        // the next waits 100 times as long as it took.
+        c.next_try = Instant::now();
+        let tried = c.choose();
+        assert_ne!(tried, 3);
+        c.sent(tried, 100, 1e-3);
+        assert!(c.next_try > Instant::now() + std::time::Duration::from_millis(90));
+        assert_eq!(c.choose(), 3);
+    }
+
+    #[test]
+    fn harder_levels_are_tried_only_when_an_easier_one_beat_stored() {
+        let mut c = Chooser::new();
+        c.sent(1, 100, 1e-6);
+        c.sent(STORED, 100, 1e-7);
+        // Level 1 (100 MB/s) lost to stored (1 GB/s): only level 1 is tried.
+        for _ in 0..5 {
+            c.next_try = Instant::now();
+            assert_eq!(c.choose(), 1);
+            c.sent(1, 100, 1e-6);
         }
-        assert_eq!(c.choose(), Some(0));
-        // 2 MB/s: level 6 wins (6.7 MB/s against 5).
-        for _ in 0..40 {
-            c.wire.add(2, 1e-6);
+        // Once level 1 beats stored, level 3 is tried too.
+        c.sent(STORED, 100, 1e-4);
+        c.next_try = Instant::now();
+        let mut tried = Vec::new();
+        for _ in 0..3 {
+            c.next_try = Instant::now();
+            let way = c.choose();
+            tried.push(way);
+            c.sent(way, 100, 1e-5);
         }
-        assert_eq!(c.choose(), Some(2));
-        // 1 GB/s: nothing deflates that fast.
-        for _ in 0..40 {
-            c.wire.add(1000, 1e-6);
-        }
-        assert_eq!(c.choose(), None);
+        assert!(tried.contains(&2), "{tried:?}");
     }
 }

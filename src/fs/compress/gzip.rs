@@ -325,7 +325,10 @@ mod tests {
             &mut |n| seen = n,
         )
         .unwrap();
-        assert_eq!((read, written, seen), (data.len() as u64, out.len() as u64, read));
+        assert_eq!(
+            (read, written, seen),
+            (data.len() as u64, out.len() as u64, read)
+        );
         out
     }
 
@@ -354,12 +357,23 @@ mod tests {
     #[test]
     fn blocks_round_trip_and_match_for_any_thread_count() {
         // Sizes around block edges, and several blocks.
-        let sizes = [0, 1, BLOCK_BYTES - 1, BLOCK_BYTES, BLOCK_BYTES + 1, 5 * BLOCK_BYTES + 7];
+        let sizes = [
+            0,
+            1,
+            BLOCK_BYTES - 1,
+            BLOCK_BYTES,
+            BLOCK_BYTES + 1,
+            5 * BLOCK_BYTES + 7,
+        ];
         for len in sizes {
             let data = text(len);
             let one = gzip_of(&data, 1);
             for threads in [2, 3] {
-                assert_eq!(gzip_of(&data, threads), one, "{len} bytes, {threads} threads");
+                assert_eq!(
+                    gzip_of(&data, threads),
+                    one,
+                    "{len} bytes, {threads} threads"
+                );
             }
             let mut back = Vec::new();
             Inflater::new(body(&one), len as u64)
@@ -418,7 +432,15 @@ mod tests {
             }
         }
         for threads in [1, 2] {
-            let got = gzip(&mut Broken, &mut Vec::new(), b"x", 0, 6, threads, &mut |_| {});
+            let got = gzip(
+                &mut Broken,
+                &mut Vec::new(),
+                b"x",
+                0,
+                6,
+                threads,
+                &mut |_| {},
+            );
             assert_eq!(got.unwrap_err().to_string(), "disk on fire");
         }
     }
