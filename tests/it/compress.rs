@@ -397,12 +397,11 @@ fn on_the_wire(run: &Run) -> u64 {
 }
 
 #[test]
-fn get_z_sends_random_bytes_stored_and_text_deflated() {
+fn get_z_sends_random_bytes_stored_and_text_deflated_on_a_slow_link() {
     let server = Server::start(&[]);
     let random = data(3 << 20, 12);
     let words = text(3 << 20, 13);
     server.root.write("random.bin", &random);
-    server.root.write("text.txt", &words);
     let local = TempDir::new();
     let run = server.client(local.path(), "get -z random.bin\n");
     run.expect(0);
@@ -413,7 +412,10 @@ fn get_z_sends_random_bytes_stored_and_text_deflated() {
         wire >= random.len() as u64 && wire < random.len() as u64 + 1024,
         "random: {wire} bytes on the wire"
     );
-    let run = server.client(local.path(), "get -z text.txt\n");
+    // On a slow link (the server's --limit) text goes deflated.
+    let slow = Server::start(&["--limit", "4M"]);
+    slow.root.write("text.txt", &words);
+    let run = slow.client(local.path(), "get -z text.txt\n");
     run.expect(0);
     assert!(fs::read(local.join("text.txt")).unwrap() == words);
     let wire = on_the_wire(&run);
@@ -422,7 +424,7 @@ fn get_z_sends_random_bytes_stored_and_text_deflated() {
         "text: {wire} bytes on the wire"
     );
     // A plain get says nothing of the wire.
-    let run = server.client(local.path(), "get -f text.txt\n");
+    let run = server.client(local.path(), "get -f random.bin\n");
     run.expect(0);
     assert!(!run.dump().contains("on the wire"), "{}", run.dump());
 }
