@@ -10,7 +10,7 @@
 //! choices, so the receiver needs nothing new. No sockets.
 
 use std::io::{self, Write};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::{BlockDeflater, STREAM_END, store};
 
@@ -107,13 +107,13 @@ impl Chooser {
         way != self.current && (way <= 1 || beats_stored(way - 1))
     }
 
-    /// A block of `len` bytes went `way` in `secs` (deflating and writing).
-    fn sent(&mut self, way: usize, len: usize, secs: f64) {
+    /// A block of `len` bytes went `way` in `took` (deflating and writing).
+    fn sent(&mut self, way: usize, len: usize, took: Duration) {
         // A moment too short for the clock still took some time.
-        self.speed[way].add(len, secs.max(1e-9));
+        self.speed[way].add(len, took.as_secs_f64().max(1e-9));
         if way != self.current {
             // A try: the next waits until this one's cost is a small share.
-            self.next_try = Instant::now() + std::time::Duration::from_secs_f64(secs) * TRY_SHARE;
+            self.next_try = Instant::now() + took * TRY_SHARE;
         }
     }
 }
@@ -178,8 +178,7 @@ impl<W: Write> WireDeflater<W> {
         }
         self.inner.write_all(&self.out)?;
         self.written += self.out.len() as u64;
-        self.chooser
-            .sent(way, data.len(), started.elapsed().as_secs_f64());
+        self.chooser.sent(way, data.len(), started.elapsed());
         Ok(())
     }
 
@@ -293,24 +292,24 @@ mod tests {
 
     #[test]
     fn the_fastest_way_is_taken_and_the_others_tried_now_and_then() {
-        let later = || Instant::now() + std::time::Duration::from_secs(3600);
+        let later = || Instant::now() + Duration::from_secs(3600);
         let mut c = Chooser::new();
         // Level 1 and stored are tried first.
         assert_eq!(c.choose(), 1);
-        c.sent(1, 100, 1e-6);
+        c.sent(1, 100, Duration::from_nanos(1000));
         assert_eq!(c.choose(), STORED);
-        c.sent(STORED, 100, 4e-6);
+        c.sent(STORED, 100, Duration::from_nanos(4000));
         c.next_try = later();
         // Level 1 moved 100 MB/s, stored 25: level 1.
         assert_eq!(c.choose(), 1);
         for _ in 0..10 {
-            c.sent(1, 100, 1e-6);
+            c.sent(1, 100, Duration::from_nanos(1000));
         }
         // A try of level 6 at 200 MB/s wins; a faster one within 5% does not.
-        c.sent(3, 100, 0.5e-6);
+        c.sent(3, 100, Duration::from_nanos(500));
         c.next_try = later();
         assert_eq!(c.choose(), 3);
-        c.sent(2, 100, 0.49e-6);
+        c.sent(2, 100, Duration::from_nanos(490));
         c.next_try = later();
         assert_eq!(c.choose(), 3);
         // When a try is due, it is another way than the current one, and
@@ -318,31 +317,31 @@ mod tests {
         c.next_try = Instant::now();
         let tried = c.choose();
         assert_ne!(tried, 3);
-        c.sent(tried, 100, 1e-3);
-        assert!(c.next_try > Instant::now() + std::time::Duration::from_millis(90));
+        c.sent(tried, 100, Duration::from_nanos(1000000));
+        assert!(c.next_try > Instant::now() + Duration::from_millis(90));
         assert_eq!(c.choose(), 3);
     }
 
     #[test]
     fn harder_levels_are_tried_only_when_an_easier_one_beat_stored() {
         let mut c = Chooser::new();
-        c.sent(1, 100, 1e-6);
-        c.sent(STORED, 100, 1e-7);
+        c.sent(1, 100, Duration::from_nanos(1000));
+        c.sent(STORED, 100, Duration::from_nanos(100));
         // Level 1 (100 MB/s) lost to stored (1 GB/s): only level 1 is tried.
         for _ in 0..5 {
             c.next_try = Instant::now();
             assert_eq!(c.choose(), 1);
-            c.sent(1, 100, 1e-6);
+            c.sent(1, 100, Duration::from_nanos(1000));
         }
         // Once level 1 beats stored, level 3 is tried too.
-        c.sent(STORED, 100, 1e-4);
+        c.sent(STORED, 100, Duration::from_nanos(100000));
         c.next_try = Instant::now();
         let mut tried = Vec::new();
         for _ in 0..3 {
             c.next_try = Instant::now();
             let way = c.choose();
             tried.push(way);
-            c.sent(way, 100, 1e-5);
+            c.sent(way, 100, Duration::from_nanos(10000));
         }
         assert!(tried.contains(&2), "{tried:?}");
     }

@@ -7,10 +7,10 @@
 //! The threads come from a budget that the whole server shares (`claim`).
 //! No sockets.
 
-use std::collections::BTreeMap;
+use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 
 use crc32fast::Hasher;
@@ -197,19 +197,87 @@ fn deflate_here<W: Write>(from: &mut impl Read, sink: &mut Sink<W>, level: u8) -
 }
 
 /// A block for a worker: its place in the stream, its history, its data
-/// (`len` bytes of `data`), and a buffer for the result.
+/// (`len` bytes of `data`), a buffer for the result, and once deflated the
+/// result's CRC-32.
 struct Job {
     index: u64,
     history: Vec<u8>,
     data: Vec<u8>,
     len: usize,
     out: Vec<u8>,
+    crc: io::Result<Hasher>,
 }
 
-/// A worker's answer: the job back (buffers to reuse) and its CRC-32.
-struct Done {
-    job: Job,
-    crc: io::Result<Hasher>,
+/// The blocks waiting for a worker and those done, shared by the reading
+/// thread and the workers.
+#[derive(Default)]
+struct Queue {
+    waiting: VecDeque<Job>,
+    done: Vec<Job>,
+    /// No more jobs: workers end.
+    closed: bool,
+    /// A worker died (a bug): nobody waits for its block.
+    failed: bool,
+}
+
+/// A `Queue` and its two signals: `work` for the workers, `done` for the
+/// reading thread.
+#[derive(Default)]
+struct Shared {
+    queue: Mutex<Queue>,
+    work: Condvar,
+    done: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        // Nothing panics while holding the lock; a poisoned queue is whole.
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Stop the workers: no more jobs, and none of those waiting.
+    fn close(&self) {
+        let mut q = self.lock();
+        q.closed = true;
+        q.waiting.clear();
+        self.work.notify_all();
+    }
+}
+
+/// Marks the queue failed when a worker unwinds, so nobody waits for it.
+struct Alive<'a>(&'a Shared);
+
+impl Drop for Alive<'_> {
+    fn drop(&mut self) {
+        if thread::panicking() {
+            self.0.lock().failed = true;
+            self.0.done.notify_all();
+        }
+    }
+}
+
+/// A worker: deflate jobs until the queue closes.
+fn work(shared: &Shared, level: u8) {
+    let _alive = Alive(shared);
+    let mut deflater = BlockDeflater::new(level);
+    loop {
+        let mut job = {
+            let mut q = shared.lock();
+            loop {
+                if let Some(job) = q.waiting.pop_front() {
+                    break job;
+                }
+                if q.closed {
+                    return;
+                }
+                q = shared.work.wait(q).unwrap_or_else(PoisonError::into_inner);
+            }
+        };
+        let data = &job.data[..job.len];
+        job.crc = deflate_block(&mut deflater, &job.history, data, &mut job.out);
+        shared.lock().done.push(job);
+        shared.done.notify_one();
+    }
 }
 
 /// Deflate the blocks on `threads` workers while this thread reads and
@@ -220,53 +288,37 @@ fn deflate_on_threads<W: Write>(
     level: u8,
     threads: usize,
 ) -> io::Result<()> {
+    let shared = Shared::default();
     thread::scope(|scope| {
-        let (done_tx, done_rx) = mpsc::channel::<Done>();
-        let mut workers = Vec::with_capacity(threads);
         for _ in 0..threads {
-            let (job_tx, job_rx) = mpsc::channel::<Job>();
-            let done_tx = done_tx.clone();
-            scope.spawn(move || {
-                let mut deflater = BlockDeflater::new(level);
-                // Ends when the sender is dropped, or nobody wants results.
-                while let Ok(mut job) = job_rx.recv() {
-                    let data = &job.data[..job.len];
-                    let crc = deflate_block(&mut deflater, &job.history, data, &mut job.out);
-                    if done_tx.send(Done { job, crc }).is_err() {
-                        return;
-                    }
-                }
-            });
-            workers.push(job_tx);
+            scope.spawn(|| work(&shared, level));
         }
-        drop(done_tx);
-        // Leaving this closure drops the job senders, so the workers end.
-        feed_workers(from, sink, &workers, &done_rx)
+        let fed = feed_workers(from, sink, &shared, threads * BLOCKS_IN_FLIGHT_PER_THREAD);
+        shared.close();
+        fed
     })
 }
 
-/// Read blocks into `workers` (in turn), at most a fixed number ahead of
-/// the writing, and write their results in order.
+/// Read blocks into the queue, at most `most_ahead` ahead of the writing,
+/// and write their results in order.
 fn feed_workers<W: Write>(
     from: &mut impl Read,
     sink: &mut Sink<W>,
-    workers: &[mpsc::Sender<Job>],
-    done: &mpsc::Receiver<Done>,
+    shared: &Shared,
+    most_ahead: usize,
 ) -> io::Result<()> {
-    let most_ahead = (workers.len() * BLOCKS_IN_FLIGHT_PER_THREAD) as u64;
-    let lost = || io::Error::other("a compress thread stopped");
     let mut spare: Vec<Job> = Vec::new();
-    let mut finished = BTreeMap::new();
     let mut history = Vec::with_capacity(WINDOW_BYTES);
     let (mut next_read, mut next_write, mut eof) = (0u64, 0u64, false);
     loop {
-        while !eof && next_read - next_write < most_ahead {
+        while !eof && next_read - next_write < most_ahead as u64 {
             let mut job = spare.pop().unwrap_or_else(|| Job {
                 index: 0,
                 history: Vec::with_capacity(WINDOW_BYTES),
                 data: vec![0; BLOCK_BYTES],
                 len: 0,
                 out: Vec::new(),
+                crc: Ok(Hasher::new()),
             });
             job.len = read_block(from, &mut job.data)?;
             if job.len == 0 {
@@ -276,21 +328,32 @@ fn feed_workers<W: Write>(
             job.index = next_read;
             std::mem::swap(&mut job.history, &mut history);
             history_of(&job.data[..job.len], &mut history);
-            let worker = &workers[(next_read % workers.len() as u64) as usize];
-            worker.send(job).map_err(|_| lost())?;
+            shared.lock().waiting.push_back(job);
+            shared.work.notify_one();
             next_read += 1;
         }
         if next_write == next_read {
             return Ok(());
         }
-        let d = done.recv().map_err(|_| lost())?;
-        finished.insert(d.job.index, d);
-        while let Some(d) = finished.remove(&next_write) {
-            let crc = d.crc?;
-            sink.put(&d.job.out, &crc, d.job.len)?;
-            spare.push(d.job);
-            next_write += 1;
+        let mut job = next_done(shared, next_write)?;
+        let crc = std::mem::replace(&mut job.crc, Ok(Hasher::new()))?;
+        sink.put(&job.out, &crc, job.len)?;
+        spare.push(job);
+        next_write += 1;
+    }
+}
+
+/// Wait for block `index` to be deflated and take it.
+fn next_done(shared: &Shared, index: u64) -> io::Result<Job> {
+    let mut q = shared.lock();
+    loop {
+        if let Some(at) = q.done.iter().position(|j| j.index == index) {
+            return Ok(q.done.swap_remove(at));
         }
+        if q.failed {
+            return Err(io::Error::other("a compress thread stopped"));
+        }
+        q = shared.done.wait(q).unwrap_or_else(PoisonError::into_inner);
     }
 }
 
