@@ -315,7 +315,7 @@ fn parallel_compress_is_one_gzip_file_no_larger_than_gzip_6() {
     server.client(local.path(), "compress log.txt\n").expect(0);
     let gz = server.root.join("log.txt.gz");
     let packed = fs::read(&gz).unwrap();
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = rftp::fs::compress::cores();
     assert_eq!(
         compress_threads(&server),
         if cores >= 2 { cores } else { 1 }
@@ -370,7 +370,7 @@ fn compress_threads_stay_within_max_clients() {
     two.client(local.path(), "compress a.txt\n").expect(0);
     assert_eq!(compress_threads(&two), 1, "{}", two.log());
     first.join().unwrap().expect(0);
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = rftp::fs::compress::cores();
     assert_eq!(compress_threads(&two), cores.min(2), "{}", two.log());
     assert!(gunzip(&two.root.join("a.txt.gz")) == content);
     assert!(gunzip(&two.root.join("big.txt.gz")) == big);

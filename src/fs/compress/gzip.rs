@@ -37,9 +37,13 @@ pub fn set_helper_budget(threads: usize) {
     FREE_HELPERS.store(threads, Ordering::SeqCst);
 }
 
+/// The most threads one compress uses, whatever the number of cores (a
+/// CPU quota can leave fewer cores than the affinity mask shows).
+const MAX_THREADS: usize = 16;
+
 /// The threads one compress may use: about one per core.
 pub fn cores() -> usize {
-    thread::available_parallelism().map_or(1, |n| n.get())
+    crate::sys::cpus().min(MAX_THREADS)
 }
 
 /// Helper threads taken from the server's budget, given back on drop.
