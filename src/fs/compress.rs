@@ -1,5 +1,5 @@
 //! Compression: raw deflate made in blocks that concatenate (`BlockDeflater`,
-//! and `store` for blocks sent as they are), used by the gzip files of
+//! and stored blocks for data sent as it is), used by the gzip files of
 //! `compress` (made on several threads, in `gzip`) and by `get -z` on the
 //! wire (`adaptive`); and a bounded inflating reader (the client's side of
 //! `-z`). Memory stays bounded whatever the size of the data. No sockets.
@@ -18,8 +18,10 @@ mod gzip;
 pub use adaptive::WireDeflater;
 pub use gzip::{BLOCK_BYTES, Helpers, claim, cores, gzip, set_helper_budget};
 
-/// Compressed bytes read at a time by the inflater.
-const IN_BUFFER_BYTES: usize = 64 * 1024;
+/// Compressed bytes read at a time by the inflater: as much as a file
+/// write takes at a time (`payload`'s copy buffer), so that stored blocks
+/// reach the file in writes as large as a plain download's.
+const IN_BUFFER_BYTES: usize = 256 * 1024;
 /// Window bits that ask miniz for a raw deflate stream (no zlib wrapper).
 const RAW_DEFLATE_WINDOW_BITS: i32 = -15;
 /// The default compression level of `compress` and gzip.
@@ -56,16 +58,14 @@ fn level_flags(level: u8) -> u32 {
     }
 }
 
-/// Append `data` to `out` as stored deflate blocks (none when empty):
-/// byte-aligned before and after, so they sit between sync-flushed pieces.
-pub fn store(data: &[u8], out: &mut Vec<u8>) {
-    for piece in data.chunks(STORED_MAX_BYTES) {
-        let len = u16::try_from(piece.len()).expect("stored pieces fit a u16");
-        out.push(0);
-        out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(&(!len).to_le_bytes());
-        out.extend_from_slice(piece);
-    }
+/// Append the header of a stored block of `len` bytes (at most
+/// `STORED_MAX_BYTES`; not final) to `out`: stored blocks are byte-aligned
+/// before and after, so they sit between sync-flushed pieces.
+fn store_header(len: usize, out: &mut Vec<u8>) {
+    let len = u16::try_from(len).expect("stored blocks fit a u16");
+    out.push(0);
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&(!len).to_le_bytes());
 }
 
 /// Deflates blocks of data into pieces of one raw deflate stream. Each
@@ -198,8 +198,14 @@ impl<R: Read> Read for Inflater<R> {
         // One byte more than allowed is enough to see a stream run past it.
         let room = self.limit.saturating_sub(self.produced).saturating_add(1);
         let want = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+        // miniz inflates at most its 32 KiB window per call: fill `buf` from
+        // the input in hand, so the caller's writes stay large.
+        let mut total = 0;
         loop {
             if self.done {
+                if total > 0 {
+                    return Ok(total);
+                }
                 // Anything after the end of the stream is not ours to ignore.
                 if self.start < self.end
                     || (!self.eof && self.inner.read(&mut self.input[..1])? > 0)
@@ -209,6 +215,9 @@ impl<R: Read> Read for Inflater<R> {
                 return Ok(0);
             }
             if self.start == self.end && !self.eof {
+                if total > 0 {
+                    return Ok(total);
+                }
                 self.end = self.inner.read(&mut self.input)?;
                 self.start = 0;
                 self.eof = self.end == 0;
@@ -221,7 +230,7 @@ impl<R: Read> Read for Inflater<R> {
             let r = inflate(
                 &mut self.state,
                 &self.input[self.start..self.end],
-                &mut buf[..want],
+                &mut buf[total..want],
                 flush,
             );
             self.start += r.bytes_consumed;
@@ -234,10 +243,14 @@ impl<R: Read> Read for Inflater<R> {
             if self.produced > self.limit {
                 return Err(bad("compressed stream inflates past its announced size"));
             }
-            if r.bytes_written > 0 {
-                return Ok(r.bytes_written);
+            total += r.bytes_written;
+            if total == want {
+                return Ok(total);
             }
-            if !self.done && r.bytes_consumed == 0 {
+            if r.bytes_written == 0 && !self.done && r.bytes_consumed == 0 {
+                if total > 0 {
+                    return Ok(total);
+                }
                 if self.eof {
                     return Err(bad("compressed stream ends early"));
                 }
@@ -314,7 +327,10 @@ mod tests {
         let mut d = BlockDeflater::new(1);
         let mut out = Vec::new();
         d.deflate_next(&data[..70_000], &mut out).unwrap();
-        store(&data[70_000..140_000], &mut out);
+        for piece in data[70_000..140_000].chunks(STORED_MAX_BYTES) {
+            store_header(piece.len(), &mut out);
+            out.extend_from_slice(piece);
+        }
         d.deflate_after(&data[..140_000], &data[140_000..], &mut out)
             .unwrap();
         out.extend_from_slice(&STREAM_END);

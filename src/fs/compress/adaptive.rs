@@ -12,7 +12,7 @@
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
-use super::{BlockDeflater, STREAM_END, store};
+use super::{BlockDeflater, STORED_MAX_BYTES, STREAM_END, store_header};
 
 /// Input bytes per block: the unit of every choice.
 const BLOCK_BYTES: usize = 128 * 1024;
@@ -26,46 +26,53 @@ const STORED: usize = 0;
 const MIN_SAVING_DIVISOR: usize = 20;
 /// Trying another way costs at most about 1/TRY_SHARE of the time.
 const TRY_SHARE: u32 = 100;
-/// Weight of the past in the running figures, per block.
+/// Weight of the past in the running averages, per block.
 const DECAY: f64 = 0.8;
 /// How much faster another way must have been before it is taken.
 const SWITCH_GAIN: f64 = 1.05;
 
-/// A quotient (here bytes per second) from running sums that forget the
-/// past a little at each addition.
+/// A running average of bytes per second, one sample per block, that
+/// forgets the past a little at each sample. An average of rates, not a
+/// rate of sums: one block stalled by the scheduler moves it a fifth of
+/// the way, never all of it.
 #[derive(Clone, Copy, Default)]
-struct Rate {
-    over: f64,
-    under: f64,
-}
+struct Speed(Option<f64>);
 
-impl Rate {
-    fn add(&mut self, over: usize, under: f64) {
-        self.over = self.over * DECAY + over as f64;
-        self.under = self.under * DECAY + under;
+impl Speed {
+    fn add(&mut self, bytes: usize, took: Duration) {
+        // A moment too short for the clock still took some time.
+        let sample = bytes as f64 / took.as_secs_f64().max(1e-9);
+        self.0 = Some(
+            self.0
+                .map_or(sample, |v| v * DECAY + sample * (1.0 - DECAY)),
+        );
     }
 
-    /// The quotient, once anything was added.
+    /// The average, once there is a sample.
     fn value(&self) -> Option<f64> {
-        (self.under > 0.0).then(|| self.over / self.under)
+        self.0
     }
 }
 
 /// The running figures (input bytes per second, per way) and the choice.
 struct Chooser {
-    speed: [Rate; WAYS],
+    speed: [Speed; WAYS],
     current: usize,
     next_try: Instant,
-    last_tried: usize,
+    /// The level tried last.
+    last_level: usize,
+    /// Whether the last try was stored.
+    stored_tried: bool,
 }
 
 impl Chooser {
     fn new() -> Chooser {
         Chooser {
-            speed: [Rate::default(); WAYS],
+            speed: [Speed::default(); WAYS],
             current: STORED,
             next_try: Instant::now(),
-            last_tried: STORED,
+            last_level: LEVELS.len(),
+            stored_tried: false,
         }
     }
 
@@ -78,9 +85,15 @@ impl Chooser {
             }
         }
         if Instant::now() >= self.next_try {
-            let ways = (1..=WAYS).map(|k| (self.last_tried + k) % WAYS);
-            if let Some(way) = ways.into_iter().find(|&w| self.worth_trying(w)) {
-                self.last_tried = way;
+            // Stored (the cheapest to try) every other try, the levels in turn.
+            if self.current != STORED && !self.stored_tried {
+                self.stored_tried = true;
+                return STORED;
+            }
+            let levels = (1..=LEVELS.len()).map(|k| 1 + (self.last_level + k - 1) % LEVELS.len());
+            if let Some(way) = levels.into_iter().find(|&w| self.worth_trying(w)) {
+                self.last_level = way;
+                self.stored_tried = false;
                 return way;
             }
         }
@@ -109,8 +122,7 @@ impl Chooser {
 
     /// A block of `len` bytes went `way` in `took` (deflating and writing).
     fn sent(&mut self, way: usize, len: usize, took: Duration) {
-        // A moment too short for the clock still took some time.
-        self.speed[way].add(len, took.as_secs_f64().max(1e-9));
+        self.speed[way].add(len, took);
         if way != self.current {
             // A try: the next waits until this one's cost is a small share.
             self.next_try = Instant::now() + took * TRY_SHARE;
@@ -170,14 +182,19 @@ impl<W: Write> WireDeflater<W> {
         };
         if deflated {
             self.deflated += data.len() as u64;
+            self.inner.write_all(&self.out)?;
+            self.written += self.out.len() as u64;
         } else {
             // The decoder sees the same bytes, so a deflater's window
             // stays true when its block goes stored instead.
-            self.out.clear();
-            store(data, &mut self.out);
+            for piece in data.chunks(STORED_MAX_BYTES) {
+                self.out.clear();
+                store_header(piece.len(), &mut self.out);
+                self.inner.write_all(&self.out)?;
+                self.inner.write_all(piece)?;
+                self.written += (self.out.len() + piece.len()) as u64;
+            }
         }
-        self.inner.write_all(&self.out)?;
-        self.written += self.out.len() as u64;
         self.chooser.sent(way, data.len(), started.elapsed());
         Ok(())
     }
@@ -333,8 +350,15 @@ mod tests {
             assert_eq!(c.choose(), 1);
             c.sent(1, 100, Duration::from_nanos(1000));
         }
-        // Once level 1 beats stored, level 3 is tried too.
-        c.sent(STORED, 100, Duration::from_nanos(100000));
+        // One slow stored block (a stall) does not make level 1 win...
+        c.sent(STORED, 100, Duration::from_micros(100));
+        c.next_try = Instant::now();
+        assert_eq!(c.choose(), 1);
+        c.sent(1, 100, Duration::from_nanos(1000));
+        // ...but a slow wire does, and then level 3 is tried too.
+        for _ in 0..20 {
+            c.sent(STORED, 100, Duration::from_micros(100));
+        }
         c.next_try = Instant::now();
         let mut tried = Vec::new();
         for _ in 0..3 {
