@@ -26,31 +26,36 @@ const STORED: usize = 0;
 const MIN_SAVING_DIVISOR: usize = 20;
 /// Trying another way costs at most about 1/TRY_SHARE of the time.
 const TRY_SHARE: u32 = 100;
-/// Weight of the past in the running averages, per block.
-const DECAY: f64 = 0.8;
+/// The time over which the running figures count.
+const WINDOW: Duration = Duration::from_millis(100);
 /// How much faster another way must have been before it is taken.
 const SWITCH_GAIN: f64 = 1.05;
 
-/// A running average of bytes per second, one sample per block, that
-/// forgets the past a little at each sample. An average of rates, not a
-/// rate of sums: one block stalled by the scheduler moves it a fifth of
-/// the way, never all of it.
+/// Bytes per second over about the last `WINDOW` of sending one way, from
+/// sums that forget the past as time spent that way passes. A window of
+/// time, not of blocks: a wire takes writes in bursts (blocks that fit the
+/// socket's buffer return at once, then one waits for many), and a window
+/// of blocks would see a burst as a fast wire or a stall of the scheduler
+/// as a slow one.
 #[derive(Clone, Copy, Default)]
-struct Speed(Option<f64>);
+struct Speed {
+    bytes: f64,
+    secs: f64,
+}
 
 impl Speed {
     fn add(&mut self, bytes: usize, took: Duration) {
         // A moment too short for the clock still took some time.
-        let sample = bytes as f64 / took.as_secs_f64().max(1e-9);
-        self.0 = Some(
-            self.0
-                .map_or(sample, |v| v * DECAY + sample * (1.0 - DECAY)),
-        );
+        let secs = took.as_secs_f64().max(1e-9);
+        // About e^(-secs / WINDOW), without a libm.
+        let keep = WINDOW.as_secs_f64() / (WINDOW.as_secs_f64() + secs);
+        self.bytes = self.bytes * keep + bytes as f64;
+        self.secs = self.secs * keep + secs;
     }
 
-    /// The average, once there is a sample.
+    /// Bytes per second, once a block was counted.
     fn value(&self) -> Option<f64> {
-        self.0
+        (self.secs > 0.0).then(|| self.bytes / self.secs)
     }
 }
 
@@ -351,12 +356,15 @@ mod tests {
             c.sent(1, 100, Duration::from_nanos(1000));
         }
         // One slow stored block (a stall) does not make level 1 win...
-        c.sent(STORED, 100, Duration::from_micros(100));
+        for _ in 0..100_000 {
+            c.sent(STORED, 100, Duration::from_nanos(100));
+        }
+        c.sent(STORED, 100, Duration::from_millis(1));
         c.next_try = Instant::now();
         assert_eq!(c.choose(), 1);
         c.sent(1, 100, Duration::from_nanos(1000));
         // ...but a slow wire does, and then level 3 is tried too.
-        for _ in 0..20 {
+        for _ in 0..2000 {
             c.sent(STORED, 100, Duration::from_micros(100));
         }
         c.next_try = Instant::now();
