@@ -57,19 +57,28 @@ fuzz-cmin:
 	  cargo +nightly fuzz cmin $(FUZZ_FLAGS) $$t corpus/$$t || exit 1; \
 	done
 
+MANPAGES = man/rftp.1 man/rftp-protocol.5
+
 lint:
-	mandoc -Tlint -W warning man/rftp.1
+	mandoc -Tlint -W warning $(MANPAGES)
 
 install: build
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/rftp
 	install -m 644 man/rftp.1 $(DESTDIR)$(PREFIX)/share/man/man1/rftp.1
+	install -m 644 man/rftp-protocol.5 \
+	  $(DESTDIR)$(PREFIX)/share/man/man5/rftp-protocol.5
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/rftp $(DESTDIR)$(PREFIX)/share/man/man1/rftp.1
+	rm -f $(DESTDIR)$(PREFIX)/bin/rftp $(DESTDIR)$(PREFIX)/share/man/man1/rftp.1 \
+	  $(DESTDIR)$(PREFIX)/share/man/man5/rftp-protocol.5
 
+# One table of rftp against its peers (bench/table; needs root, installs what
+# is missing, 15 to 20 minutes). Each of the other scripts in bench/ runs
+# alone with `bash bench/NAME`.
 bench: build
-	bash bench/run
+	bash bench/table
 
 # Static musl release binaries for every arch in ARCHES, checked to be
 # statically linked and within the size budget. The aarch64 linker is set in
@@ -92,7 +101,7 @@ static:
 	done
 
 # One tarball per arch: dist/rftp-VERSION-ARCH.tar.gz holding rftp, rftp.1,
-# README.md and SHA256SUMS, plus dist/SHA256SUMS over the tarballs. Entries
+# rftp-protocol.5, README.md and SHA256SUMS, plus dist/SHA256SUMS over the tarballs. Entries
 # are sorted, owned by 0:0 and dated by the last commit, so the same commit
 # gives the same tarball bytes.
 dist: static
@@ -101,8 +110,8 @@ dist: static
 	for a in $(ARCHES); do \
 	  name=rftp-$(VERSION)-$$a; d=dist/$$name; mkdir -p $$d; \
 	  install -m 755 $(call STATIC_BIN,$$a) $$d/rftp; \
-	  install -m 644 man/rftp.1 README.md $$d/; \
-	  (cd $$d && sha256sum rftp rftp.1 README.md > SHA256SUMS); \
+	  install -m 644 $(MANPAGES) README.md $$d/; \
+	  (cd $$d && sha256sum rftp rftp.1 rftp-protocol.5 README.md > SHA256SUMS); \
 	  tar -C dist --sort=name --owner=0 --group=0 --numeric-owner \
 	    --mtime=@$$epoch -cf - $$name | gzip -9n > $$d.tar.gz; \
 	  rm -rf $$d; \

@@ -1,6 +1,7 @@
 //! The one error type of rftp, its lowercase one-line messages, the exit
-//! status each kind maps to, and the reply a server sends for each. Touches no
-//! files or sockets.
+//! status each kind maps to, and the reply a server sends for each; and
+//! `Unfit`, the cause a partial file's I/O error carries. Touches no files or
+//! sockets.
 
 use std::fmt;
 use std::io;
@@ -13,6 +14,19 @@ pub const EXIT_FAILED: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
 /// Client exit status: could not connect or log in.
 pub const EXIT_CONNECT: i32 = 3;
+
+/// The error inside an `io::Error` for a partial file's name that holds
+/// what no transfer may write to; says why (`Cause::of` makes it `Refused`).
+#[derive(Debug)]
+pub struct Unfit(pub &'static str);
+
+impl fmt::Display for Unfit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for Unfit {}
 
 /// Why an operation on a path was refused or failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,10 +71,7 @@ pub enum Cause {
 impl Cause {
     /// The cause of an I/O error, by kind only (never raw OS text).
     pub fn of(err: &io::Error) -> Cause {
-        if let Some(unfit) = err
-            .get_ref()
-            .and_then(|e| e.downcast_ref::<crate::fs::Unfit>())
-        {
+        if let Some(unfit) = err.get_ref().and_then(|e| e.downcast_ref::<Unfit>()) {
             return Cause::Refused(unfit.0);
         }
         match err.kind() {

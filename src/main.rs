@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use rftp::error::Error;
-use rftp::server::Verbosity;
+use rftp::out::Verbosity;
 use rftp::{DEFAULT_PORT, client, fs, out, server};
 /// User name used when none is given, on both ends.
 const DEFAULT_USER: &str = "rftp";

@@ -4,12 +4,25 @@
 //! collector died must go on serving. Messages that cannot be written are
 //! dropped, and the first failure on a stream is said once on the other
 //! stream where that is allowed. Data that a script parses (listings) goes
-//! through `data`, which reports its failure to the caller instead.
+//! through `data`, which reports its failure to the caller instead. Also
+//! what both ends need to say things: how much to say (`Verbosity`) and UTC
+//! dates, as listings and log lines show them.
 
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::Cause;
+
+/// How much the server writes to its log, or the client to stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    /// Nothing but errors (`-q`).
+    Quiet,
+    /// Connections, logins, transfers; the client's summaries.
+    Normal,
+    /// Every command too (`-v`).
+    Verbose,
+}
 
 /// One of the two output streams.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,4 +118,48 @@ pub fn out_line(line: &str) {
 /// a closed pipe as `BrokenPipe`, for the caller to stop on.
 pub fn data(bytes: &[u8]) -> io::Result<()> {
     Stream::Out.write(bytes)
+}
+
+/// `YYYY-MM-DD{sep}HH:MM` in UTC for seconds since 1970.
+pub fn date_time(secs: i64, sep: &str) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}{sep}{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` in UTC, for log lines.
+pub fn timestamp(secs: i64) -> String {
+    format!("{}:{:02}Z", date_time(secs, "T"), secs.rem_euclid(60))
+}
+
+/// Year, month, day of a count of days since 1970-01-01 (proleptic Gregorian).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_utc() {
+        assert_eq!(date_time(0, " "), "1970-01-01 00:00");
+        assert_eq!(date_time(1_763_640_120, "  "), "2025-11-20  12:02");
+        assert_eq!(timestamp(951_782_400 + 59), "2000-02-29T00:00:59Z");
+        assert_eq!(date_time(-1, " "), "1969-12-31 23:59");
+    }
 }

@@ -2,8 +2,8 @@
 //! inspecting names relative to open directories (`openat2`, `openat`,
 //! `fstatat`, `mkdirat`, `unlinkat`, `renameat2`, `linkat`, `readlinkat`,
 //! `getdents`), times and modes (`futimens`, `fchmod`, `umask`), file locks,
-//! the terminal's echo flag, and the netlink dump that lists interface
-//! addresses. The only module
+//! the terminal (key-at-a-time mode, echo, width; Ctrl-C and Ctrl-Z sent to
+//! ourselves), and the netlink dump that lists interface addresses. The only module
 //! that names `rustix`; callers get std types (`OwnedFd`, `File`,
 //! `io::Error`) and `Meta`. No policy here: the jail lives in `fs`.
 
@@ -109,6 +109,21 @@ pub fn open_at(dir: BorrowedFd<'_>, name: &[u8], how: Open) -> io::Result<OwnedF
         how.flags(),
         Mode::from_raw_mode(0o666),
     )?)
+}
+
+/// A new file in `dir` with no name (`O_TMPFILE`), for reading and
+/// writing, mode 0666 less the umask, until `link_fd` gives it one. Fails
+/// with `Unsupported` where the file system or kernel has no such files.
+pub fn open_anonymous(dir: BorrowedFd<'_>) -> io::Result<OwnedFd> {
+    let flags = OFlags::CLOEXEC | OFlags::RDWR | OFlags::TMPFILE | OFlags::NOCTTY;
+    match rustix::fs::openat(dir, c".", flags, Mode::from_raw_mode(0o666)) {
+        Ok(fd) => Ok(fd),
+        // EOPNOTSUPP: not on this file system; EISDIR: a kernel before 3.11.
+        Err(Errno::OPNOTSUPP | Errno::ISDIR | Errno::INVAL) => {
+            Err(io::ErrorKind::Unsupported.into())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Open the directory at `path`, following links (a path the user gave).
@@ -330,21 +345,73 @@ pub fn umask() -> u32 {
     old.as_raw_mode()
 }
 
-/// A terminal's settings, saved by `echo_off` for `restore`.
+/// A terminal's settings, saved by `keys_mode` for `restore`.
 pub struct TermState(rustix::termios::Termios);
 
-/// Turn the echo of the terminal `fd` off; `None` when it is no terminal.
-pub fn echo_off(fd: BorrowedFd<'_>) -> Option<TermState> {
+/// Put the terminal `fd` in key-at-a-time mode, for a line editor or a
+/// password: no echo, no line editing by the kernel, no signal keys (Ctrl-C,
+/// Ctrl-Z and Ctrl-\ arrive as bytes), no flow control, Return not turned
+/// into a newline; output is still processed (`\n` moves to the next line's
+/// start). Reads wait for one byte. `None` when `fd` is no terminal.
+pub fn keys_mode(fd: BorrowedFd<'_>) -> Option<TermState> {
+    use rustix::termios::{InputModes, LocalModes, SpecialCodeIndex};
     let saved = rustix::termios::tcgetattr(fd).ok()?;
-    let mut quiet = saved.clone();
-    quiet.local_modes.remove(rustix::termios::LocalModes::ECHO);
-    rustix::termios::tcsetattr(fd, rustix::termios::OptionalActions::Now, &quiet).ok()?;
+    let mut keys = saved.clone();
+    keys.local_modes
+        .remove(LocalModes::ECHO | LocalModes::ICANON | LocalModes::ISIG | LocalModes::IEXTEN);
+    keys.input_modes
+        .remove(InputModes::ICRNL | InputModes::INLCR | InputModes::IXON | InputModes::ISTRIP);
+    keys.special_codes[SpecialCodeIndex::VMIN] = 1;
+    keys.special_codes[SpecialCodeIndex::VTIME] = 0;
+    rustix::termios::tcsetattr(fd, rustix::termios::OptionalActions::Now, &keys).ok()?;
     Some(TermState(saved))
 }
 
-/// Put back the settings `echo_off` saved.
+/// Make reads of the terminal `fd`, in `keys_mode`, give up after `tenths`
+/// of a second without a byte (a read of 0 bytes), or with `None` wait for
+/// one again.
+pub fn key_timeout(fd: BorrowedFd<'_>, tenths: Option<u8>) -> io::Result<()> {
+    use rustix::termios::SpecialCodeIndex;
+    let mut t = rustix::termios::tcgetattr(fd)?;
+    t.special_codes[SpecialCodeIndex::VMIN] = u8::from(tenths.is_none());
+    t.special_codes[SpecialCodeIndex::VTIME] = tenths.unwrap_or(0);
+    Ok(rustix::termios::tcsetattr(
+        fd,
+        rustix::termios::OptionalActions::Now,
+        &t,
+    )?)
+}
+
+/// Put back the settings `keys_mode` saved.
 pub fn restore(fd: BorrowedFd<'_>, state: &TermState) {
     let _ = rustix::termios::tcsetattr(fd, rustix::termios::OptionalActions::Now, &state.0);
+}
+
+/// Whether the terminal `fd` echoes what is typed (`None`: no terminal).
+pub fn echoes(fd: BorrowedFd<'_>) -> Option<bool> {
+    let t = rustix::termios::tcgetattr(fd).ok()?;
+    Some(t.local_modes.contains(rustix::termios::LocalModes::ECHO))
+}
+
+/// The width of the terminal `fd` in columns (`TIOCGWINSZ`); `None` when
+/// it is no terminal or does not say.
+pub fn columns(fd: BorrowedFd<'_>) -> Option<usize> {
+    let size = rustix::termios::tcgetwinsize(fd).ok()?;
+    (size.ws_col > 0).then_some(usize::from(size.ws_col))
+}
+
+/// Stop this process as Ctrl-Z does (`SIGTSTP` to itself); returns once it
+/// is continued (`fg`).
+pub fn suspend() {
+    use rustix::process::{Signal, getpid, kill_process};
+    let _ = kill_process(getpid(), Signal::TSTP);
+}
+
+/// End this process as Ctrl-C does (`SIGINT` to itself), so that a parent
+/// shell sees an interrupt; returns only when `SIGINT` is ignored.
+pub fn interrupt() {
+    use rustix::process::{Signal, getpid, kill_process};
+    let _ = kill_process(getpid(), Signal::INT);
 }
 
 /// Longest wait for one netlink reply datagram.

@@ -1,14 +1,15 @@
 //! Fuzz target: the lines a peer's reply stream holds — reply lines and the
-//! numbers read from them (226, 213, COMPRESS), the upload trailer, LIST
-//! payload lines and the STAT reply's entry. Checks that what parses is one
-//! line, re-serializes to what was read, and that numbers were digits only.
-//! The 150 announcement is read by `Reply::announcement`.
+//! values `wire::answer` reads from their texts (150, 226, 213, COMPRESS's
+//! 250, PWD's path), the upload trailer, LIST payload lines and the STAT
+//! reply's entry. Checks that what parses is one line, re-serializes to what
+//! was read, and that numbers were digits only.
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rftp::fs::listing::Entry;
-use rftp::wire::{Reply, Trailer};
+use rftp::wire::{
+    Announce, Checksum, Delivered, Directory, Entry, Packed, Reply, Sums, Trailer,
+};
 
 fuzz_target!(|line: &[u8]| {
     check_reply(line);
@@ -46,23 +47,33 @@ fn check_reply(line: &[u8]) {
     assert_eq!(again.code, reply.code);
     let mut words = reply.text.split(' ');
     let (first, second) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
-    if let Some((length, crc)) = reply.length_crc() {
+    if let Some(sums) = Sums::parse(&reply.text) {
+        assert!(is_decimal(first) && is_crc(second), "{:?}", reply.text);
+        assert_eq!(Sums::parse(&sums.reply().text), Some(sums));
+    }
+    if let Some(d) = Delivered::parse(&reply.text) {
         assert!(is_decimal(first) && is_crc(second), "{:?}", reply.text);
         assert_eq!(
             (first.parse(), u32::from_str_radix(second, 16)),
-            (Ok(length), Ok(crc))
+            (Ok(d.sums.length), Ok(d.sums.crc))
         );
+        assert_eq!(Delivered::parse(&d.reply().text).as_ref(), Some(&d));
     }
-    if let Some((length, deflate)) = reply.announcement() {
-        let want = format!("{length}{}", if deflate { " deflate" } else { "" });
-        assert!(is_decimal(first), "{:?}", reply.text);
-        assert_eq!(
-            reply.text.trim_start_matches('0'),
-            want.trim_start_matches('0')
-        );
+    if let Some(a) = Announce::parse(&reply.text) {
+        if let Announce::Bytes { .. } = a {
+            assert!(is_decimal(first), "{:?}", reply.text);
+        }
+        assert_eq!(Announce::parse(&a.reply().text).as_ref(), Some(&a));
     }
-    if reply.length_pair().is_some() {
+    if let Some(p) = Packed::parse(&reply.text) {
         assert!(is_decimal(first) && is_decimal(second), "{:?}", reply.text);
+        assert_eq!(Packed::parse(&p.reply().text), Some(p));
+    }
+    if let Some(c) = Checksum::parse(&reply.text) {
+        assert_eq!(Checksum::parse(&c.reply().text).as_ref(), Some(&c));
+    }
+    if let Some(d) = Directory::parse(&reply.text) {
+        assert_eq!(Directory::parse(&d.reply(reply.code).text).as_ref(), Some(&d));
     }
     // The client reads a STAT reply's text as a listing entry.
     if let Some(e) = Entry::parse(reply.text.as_bytes()) {

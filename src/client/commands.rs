@@ -1,21 +1,30 @@
-//! The client's commands: one table (name, usage, help) that `help` and the
-//! man-page test read, option parsing for a command's words, and a dispatch
-//! that calls the connection, the local side, or `transfer`.
+//! The client's commands: one table (name, usage, help, the options and
+//! argument counts each takes, and what runs it) that the dispatcher, `help`
+//! and the man-page test read, and the parsing of a command's words into
+//! options and arguments. What each command does is below: the remote side
+//! (`remote`), the local side (`local`), checksums (`sums`) and transfers
+//! (`plan`).
 
-use std::io::{self, Write};
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::path::{Path, PathBuf};
-
-use super::conn::{Conn, ListItem, unquote};
-use super::{many, transfer};
+use super::compare::Flags;
+use super::session::Client;
+use super::show::print_out;
+use super::{local, plan, remote, sums};
 use crate::error::Error;
 use crate::fs::compress::DEFAULT_LEVEL;
-use crate::fs::listing::DirLayout;
-use crate::fs::{self, Entry, VPath, listing};
-use crate::out;
-use crate::wire::{ListOrder, Request, StoreMode, escape};
+use crate::wire::{Request, escape};
 
-/// One client command: name, usage, one line of help.
+/// No bound on the number of arguments (a line's words are bounded anyway).
+const MANY: usize = usize::MAX;
+
+/// What a command does once its words are parsed.
+enum Action {
+    /// Run it.
+    Run(fn(&mut Client, &Args) -> Result<(), Error>),
+    /// End the session.
+    Quit,
+}
+
+/// One client command.
 pub struct ClientCommand {
     /// What the user types.
     pub name: &'static str,
@@ -23,36 +32,84 @@ pub struct ClientCommand {
     pub usage: &'static str,
     /// One line of help.
     pub help: &'static str,
+    /// The one-letter options it takes; `C` stands for `--checksum`, and a
+    /// letter before `=` takes a value (`a=`: `-a NAME`).
+    pub options: &'static str,
+    /// Fewest arguments after the options.
+    pub min: usize,
+    /// Most arguments after the options.
+    pub max: usize,
+    action: Action,
 }
 
-const fn c(name: &'static str, usage: &'static str, help: &'static str) -> ClientCommand {
-    ClientCommand { name, usage, help }
+const fn c(
+    name: &'static str,
+    usage: &'static str,
+    help: &'static str,
+    (options, min, max): (&'static str, usize, usize),
+    action: Action,
+) -> ClientCommand {
+    ClientCommand {
+        name,
+        usage,
+        help,
+        options,
+        min,
+        max,
+        action,
+    }
 }
+
+use Action::{Quit, Run};
 
 /// Every command the client knows.
 #[rustfmt::skip]
 pub const COMMANDS: &[ClientCommand] = &[
-    c("cd", "[DIR]", "change the remote directory (none: the root)"),
-    c("pwd", "", "print the remote directory"),
-    c("ls", "[-l] [-a] [PATH]", "list remote files, Linux style"),
-    c("dir", "[PATH]", "list remote files, Windows style"),
-    c("get", "[-f] [-c] [-u [--checksum]] [-r] [-z] REMOTE [LOCAL]", "download (-f overwrite, -c continue, -u update, -r tree, -z compress)"),
-    c("put", "[-f] [-c] [-u [--checksum]] [-r] LOCAL [REMOTE]", "upload (-f overwrite, -c continue, -u update, -r tree)"),
-    c("mget", "[-f] [-c] [-u [--checksum]] [-z] PATTERN...", "download the remote files that match"),
-    c("mput", "[-f] [-c] [-u [--checksum]] PATTERN...", "upload the local files that match"),
-    c("sum", "[-a crc32|sha256] FILE...", "checksums of remote files, sha256sum format"),
-    c("lsum", "[-a crc32|sha256] FILE...", "checksums of local files, sha256sum format"),
-    c("compress", "[-f] [-1..-9] FILE", "write FILE.gz beside FILE on the server"),
-    c("mkdir", "DIR", "make a remote directory"),
-    c("rmdir", "DIR", "remove an empty remote directory"),
-    c("rm", "FILE", "remove a remote file"),
-    c("rename", "OLD NEW", "rename a remote file or directory"),
-    c("lcd", "[DIR]", "change the local directory (none: home)"),
-    c("lpwd", "", "print the local directory"),
-    c("lls", "[-l] [-a] [PATH]", "list local files"),
-    c("help", "[COMMAND]", "show help"),
-    c("quit", "", "log out and exit (also exit, bye)"),
+    c("cd", "[DIR]", "change the remote directory (none: the root)",
+      ("", 0, 1), Run(|cl, a| remote::cd(&mut cl.conn, a.first()))),
+    c("pwd", "", "print the remote directory",
+      ("", 0, 0), Run(|cl, _| remote::pwd(&mut cl.conn))),
+    c("ls", "[-l] [-a] [PATH]", "list remote files, Linux style",
+      ("la", 0, 1), Run(|cl, a| remote::ls(&mut cl.conn, a.first(), a.has('l'), a.has('a')))),
+    c("dir", "[PATH]", "list remote files, Windows style",
+      ("", 0, 1), Run(|cl, a| remote::dir(&mut cl.conn, a.first()))),
+    c("get", "[-f] [-c] [-u [--checksum]] [-r] [-z] REMOTE [LOCAL]", "download (-f overwrite, -c continue, -u update, -r tree, -z compress)",
+      ("fcuCrz", 1, 2), Run(|cl, a| plan::get(cl, a.rest[0], a.second(), a.flags()?))),
+    c("put", "[-f] [-c] [-u [--checksum]] [-r] LOCAL [REMOTE]", "upload (-f overwrite, -c continue, -u update, -r tree)",
+      ("fcuCr", 1, 2), Run(|cl, a| plan::put(cl, a.rest[0], a.second(), a.flags()?))),
+    c("mget", "[-f] [-c] [-u [--checksum]] [-z] PATTERN...", "download the remote files that match",
+      ("fcuCz", 1, MANY), Run(|cl, a| plan::mget(cl, &a.rest, a.flags()?))),
+    c("mput", "[-f] [-c] [-u [--checksum]] PATTERN...", "upload the local files that match",
+      ("fcuC", 1, MANY), Run(|cl, a| plan::mput(cl, &a.rest, a.flags()?))),
+    c("sum", "[-a crc32|sha256] FILE...", "checksums of remote files, sha256sum format",
+      ("a=", 1, MANY), Run(|cl, a| sums::sum(cl, a.value('a'), &a.rest))),
+    c("lsum", "[-a crc32|sha256] FILE...", "checksums of local files, sha256sum format",
+      ("a=", 1, MANY), Run(|_, a| sums::lsum(a.value('a'), &a.rest))),
+    c("compress", "[-f] [-1..-9] FILE", "write FILE.gz beside FILE on the server",
+      ("f123456789", 1, 1), Run(|cl, a| remote::compress(&mut cl.conn, a.rest[0], a.level(), a.has('f')))),
+    c("mkdir", "DIR", "make a remote directory",
+      ("", 1, 1), Run(|cl, a| remote::one_path(&mut cl.conn, a.rest[0], Request::Mkdir))),
+    c("rmdir", "DIR", "remove an empty remote directory",
+      ("", 1, 1), Run(|cl, a| remote::one_path(&mut cl.conn, a.rest[0], Request::Rmdir))),
+    c("rm", "FILE", "remove a remote file",
+      ("", 1, 1), Run(|cl, a| remote::one_path(&mut cl.conn, a.rest[0], Request::Dele))),
+    c("rename", "OLD NEW", "rename a remote file or directory",
+      ("", 2, 2), Run(|cl, a| remote::rename(&mut cl.conn, a.rest[0], a.rest[1]))),
+    c("lcd", "[DIR]", "change the local directory (none: home)",
+      ("", 0, 1), Run(|_, a| local::lcd(a.first()))),
+    c("lpwd", "", "print the local directory",
+      ("", 0, 0), Run(|_, _| local::lpwd())),
+    c("lls", "[-l] [-a] [PATH]", "list local files",
+      ("la", 0, 1), Run(|_, a| local::lls(a.first(), a.has('l'), a.has('a')))),
+    c("help", "[COMMAND]", "show help",
+      ("", 0, 1), Run(|_, a| print_out(help_text(a.first())?.as_bytes()))),
+    // Quitting never fails, whatever follows the word.
+    c("quit", "", "log out and exit (also exit, bye)",
+      ("", 0, MANY), Quit),
 ];
+
+/// Other names for commands of the table: (alias, command).
+pub const ALIASES: &[(&str, &str)] = &[("exit", "quit"), ("bye", "quit"), ("?", "help")];
 
 /// What to do after a command.
 pub enum Flow {
@@ -62,31 +119,42 @@ pub enum Flow {
     Quit,
 }
 
-/// A logged-in client.
-pub struct Client {
-    /// The connection.
-    pub conn: Conn,
-    /// `-q`: no summaries.
-    pub quiet: bool,
-    /// Keep modification times and permission bits (off: `--no-keep`).
-    pub keep: bool,
-    /// `--limit`: the bucket every payload goes through.
-    pub limiter: Option<crate::rate::Bucket>,
-}
-
-/// A command's words after its options: the flags given and the rest.
-struct Args<'a> {
+/// A command's words after its options: the flags given, the values of
+/// the options that take one, and the rest.
+pub struct Args<'a> {
     flags: Vec<char>,
-    rest: Vec<&'a [u8]>,
+    values: Vec<(char, &'a [u8])>,
+    /// The arguments, in order.
+    pub rest: Vec<&'a [u8]>,
 }
 
-impl Args<'_> {
-    fn has(&self, flag: char) -> bool {
+impl<'a> Args<'a> {
+    /// Whether `flag` was given.
+    pub fn has(&self, flag: char) -> bool {
         self.flags.contains(&flag)
     }
 
+    /// The last value given to the option `flag`.
+    pub fn value(&self, flag: char) -> Option<&'a [u8]> {
+        self.values
+            .iter()
+            .rev()
+            .find(|(f, _)| *f == flag)
+            .map(|(_, v)| *v)
+    }
+
+    /// The first argument, if any.
+    pub fn first(&self) -> Option<&'a [u8]> {
+        self.rest.first().copied()
+    }
+
+    /// The second argument, if any.
+    pub fn second(&self) -> Option<&'a [u8]> {
+        self.rest.get(1).copied()
+    }
+
     /// The transfer flags, with their one conflict checked.
-    fn flags(&self) -> Result<Flags, Error> {
+    pub fn flags(&self) -> Result<Flags, Error> {
         if self.has('C') && !self.has('u') {
             return Err(Error::Usage("--checksum goes with -u".into()));
         }
@@ -96,11 +164,12 @@ impl Args<'_> {
             update: self.has('u'),
             checksum: self.has('C'),
             deflate: self.has('z'),
+            recursive: self.has('r'),
         })
     }
 
     /// The last of `-1` … `-9` given, or the default level.
-    fn level(&self) -> u8 {
+    pub fn level(&self) -> u8 {
         self.flags
             .iter()
             .rev()
@@ -109,355 +178,101 @@ impl Args<'_> {
     }
 }
 
-/// What a transfer command's flags ask for.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Flags {
-    /// `-f`: overwrite an existing destination.
-    pub force: bool,
-    /// `-c`: continue from kept partial data; skip complete files.
-    pub resume: bool,
-    /// `-u`: move only what is missing or different.
-    pub update: bool,
-    /// `--checksum` (with `-u`): equal-sized files compared by CRC-32.
-    pub checksum: bool,
-    /// `-z`: deflate on the wire.
-    pub deflate: bool,
-}
-
-/// Split `words` into flags from `allowed` (grouped like `-la`, ended by
-/// `--`) and between `min` and `max` other arguments.
+/// Split `words` into the options `allowed` names (grouped like `-la`,
+/// `--` ending them; see `ClientCommand::options`) and between `min` and
+/// `max` other arguments.
 fn parse_args<'a>(
     words: &'a [Vec<u8>],
     allowed: &str,
     min: usize,
     max: usize,
 ) -> Result<Args<'a>, Error> {
-    let mut flags = Vec::new();
-    let mut rest = Vec::new();
+    let takes_value = |flag: char| allowed.contains(&format!("{flag}="));
+    let mut args = Args {
+        flags: Vec::new(),
+        values: Vec::new(),
+        rest: Vec::new(),
+    };
     let mut options_done = false;
-    for w in words {
-        if !options_done && w.as_slice() == b"--" {
+    let mut words = words.iter();
+    while let Some(w) = words.next() {
+        if options_done || w.len() < 2 || w[0] != b'-' {
+            args.rest.push(w);
+        } else if w.as_slice() == b"--" {
             options_done = true;
-        } else if !options_done && w.as_slice() == b"--checksum" && allowed.contains('C') {
-            flags.push('C');
-        } else if !options_done && w.len() > 1 && w[0] == b'-' {
-            for &b in &w[1..] {
+        } else if w.as_slice() == b"--checksum" && allowed.contains('C') {
+            args.flags.push('C');
+        } else {
+            for (i, &b) in w.iter().enumerate().skip(1) {
                 let flag = char::from(b);
-                if !allowed.contains(flag) {
+                if flag == '=' || !allowed.contains(flag) {
                     return Err(Error::Usage(format!("unknown option '-{}'", escape(&[b]))));
                 }
-                flags.push(flag);
+                if !takes_value(flag) {
+                    args.flags.push(flag);
+                    continue;
+                }
+                // `-aNAME` or `-a NAME`.
+                let value = match &w[i + 1..] {
+                    [] => words
+                        .next()
+                        .map(Vec::as_slice)
+                        .ok_or_else(|| Error::Usage(format!("option '-{flag}' needs a value")))?,
+                    attached => attached,
+                };
+                args.values.push((flag, value));
+                break;
             }
-        } else {
-            rest.push(w.as_slice());
         }
     }
-    if rest.len() < min || rest.len() > max {
+    if args.rest.len() < min || args.rest.len() > max {
         return Err(Error::Usage(
             "wrong number of arguments (see 'help')".into(),
         ));
     }
-    Ok(Args { flags, rest })
+    Ok(args)
 }
 
-impl Client {
-    /// A client on a logged-in connection.
-    pub fn new(conn: Conn, quiet: bool) -> Client {
-        Client {
-            conn,
-            quiet,
-            keep: true,
-            limiter: None,
-        }
+/// Run one command given as words. A protocol error leaves the stream
+/// without its place, so the connection is not used again.
+pub fn run(cl: &mut Client, words: &[Vec<u8>]) -> Result<Flow, Error> {
+    let result = dispatch(cl, words);
+    if let Err(Error::Protocol(why)) = &result {
+        cl.conn.break_off(why);
     }
-
-    /// Log out.
-    pub fn quit(&mut self) {
-        self.conn.quit();
-    }
-
-    /// Run one command given as words.
-    pub fn run(&mut self, words: &[Vec<u8>]) -> Result<Flow, Error> {
-        let result = self.dispatch(words);
-        if let Err(Error::Protocol(why)) = &result {
-            self.conn.break_off(why);
-        }
-        result
-    }
-
-    fn dispatch(&mut self, words: &[Vec<u8>]) -> Result<Flow, Error> {
-        let Some((name, args)) = words.split_first() else {
-            return Ok(Flow::Continue);
-        };
-        let name = String::from_utf8_lossy(name);
-        match &*name {
-            "cd" => {
-                let a = parse_args(args, "", 0, 1)?;
-                self.conn
-                    .call(&Request::Cwd(a.rest.first().map(|p| p.to_vec())))?;
-            }
-            "pwd" => {
-                parse_args(args, "", 0, 0)?;
-                let reply = self.conn.call(&Request::Pwd)?;
-                let path = unquote(&reply.text)?;
-                print_out(format!("{}\n", escape(&path)).as_bytes())?;
-            }
-            "ls" => {
-                let a = parse_args(args, "la", 0, 1)?;
-                self.ls(a.rest.first().copied(), a.has('a'), a.has('l'))?;
-            }
-            "dir" => {
-                let a = parse_args(args, "", 0, 1)?;
-                self.dir(a.rest.first().copied())?;
-            }
-            "get" => {
-                let a = parse_args(args, "fcuCrz", 1, 2)?;
-                let (remote, local) = (a.rest[0], a.rest.get(1).copied());
-                let flags = a.flags()?;
-                if a.has('r') {
-                    many::get_tree(self, remote, local, flags)?;
-                } else {
-                    transfer::get(self, remote, local, flags)?;
-                }
-            }
-            "put" => {
-                let a = parse_args(args, "fcuCr", 1, 2)?;
-                let (local, remote) = (a.rest[0], a.rest.get(1).copied());
-                let flags = a.flags()?;
-                if a.has('r') {
-                    many::put_tree(self, local, remote, flags)?;
-                } else {
-                    transfer::put(self, local, remote, flags)?;
-                }
-            }
-            "mget" => {
-                let a = parse_args(args, "fcuCz", 1, usize::MAX)?;
-                many::mget(self, &a.rest, a.flags()?)?;
-            }
-            "mput" => {
-                let a = parse_args(args, "fcuC", 1, usize::MAX)?;
-                many::mput(self, &a.rest, a.flags()?)?;
-            }
-            "compress" => {
-                let a = parse_args(args, "f123456789", 1, 1)?;
-                self.compress(a.rest[0], a.level(), a.has('f'))?;
-            }
-            "sum" => super::sums::sum(self, args)?,
-            "lsum" => super::sums::lsum(args)?,
-            "mkdir" => self.one_path(args, Request::Mkdir)?,
-            "rmdir" => self.one_path(args, Request::Rmdir)?,
-            "rm" => self.one_path(args, Request::Dele)?,
-            "rename" => {
-                let a = parse_args(args, "", 2, 2)?;
-                self.conn
-                    .call(&Request::Rename(a.rest[0].to_vec(), a.rest[1].to_vec()))?;
-            }
-            "lcd" => local_cd(parse_args(args, "", 0, 1)?.rest.first().copied())?,
-            "lpwd" => {
-                parse_args(args, "", 0, 0)?;
-                let dir = std::env::current_dir()
-                    .map_err(|e| Error::Io("cannot read the local directory".into(), e))?;
-                print_out(format!("{}\n", escape(dir.as_os_str().as_bytes())).as_bytes())?;
-            }
-            "lls" => {
-                let a = parse_args(args, "la", 0, 1)?;
-                let entries = local_list(a.rest.first().copied())?;
-                print_listing(&entries, &a)?;
-            }
-            "help" | "?" => {
-                print_out(help_text(parse_args(args, "", 0, 1)?.rest.first().copied())?.as_bytes())?
-            }
-            "quit" | "exit" | "bye" => return Ok(Flow::Quit),
-            other => {
-                return Err(Error::Usage(format!(
-                    "unknown command '{}' (try 'help')",
-                    escape(other.as_bytes())
-                )));
-            }
-        }
-        Ok(Flow::Continue)
-    }
-
-    fn one_path(&mut self, args: &[Vec<u8>], make: fn(Vec<u8>) -> Request) -> Result<(), Error> {
-        let a = parse_args(args, "", 1, 1)?;
-        self.conn.call(&make(a.rest[0].to_vec()))?;
-        Ok(())
-    }
-
-    /// COMPRESS: write FILE.gz on the server; prints both sizes and the ratio.
-    fn compress(&mut self, path: &[u8], level: u8, force: bool) -> Result<(), Error> {
-        let mode = StoreMode::forced(force);
-        let req = Request::Compress {
-            path: path.to_vec(),
-            level,
-            mode,
-        };
-        self.conn.send(&req)?;
-        self.conn.flush()?;
-        let reply = self.conn.final_reply()?;
-        if !reply.is_ok() {
-            return Err(Error::Remote(reply));
-        }
-        let sizes = reply
-            .length_pair()
-            .ok_or_else(|| Error::Protocol(format!("bad COMPRESS reply '{}'", reply.text)))?;
-        let (original, packed) = sizes;
-        let ratio = match original {
-            0 => "-".to_string(),
-            n => format!("{:.1}%", packed as f64 * 100.0 / n as f64),
-        };
-        let line = format!(
-            "{}.gz: {} -> {} bytes ({ratio})\n",
-            escape(path),
-            listing::thousands(original),
-            listing::thousands(packed)
-        );
-        print_out(line.as_bytes())
-    }
-
-    /// `ls [-l] [-a] [PATH]`: each line printed as its entry arrives.
-    fn ls(&mut self, path: Option<&[u8]>, all: bool, long: bool) -> Result<(), Error> {
-        let mut stdout = io::BufWriter::new(io::stdout().lock());
-        self.list_each(path, false, &mut |item| {
-            let ListItem::Entry(e) = item else {
-                return Ok(());
-            };
-            if !all && e.is_hidden() {
-                return Ok(());
-            }
-            let line = if long {
-                listing::long_line(&e)
-            } else {
-                listing::ls_line(&e)
-            };
-            stdout.write_all(line.as_bytes()).map_err(stdout_error)
-        })?;
-        stdout.flush().map_err(stdout_error)
-    }
-
-    /// `dir [PATH]`: the Windows layout, printed as the entries arrive.
-    fn dir(&mut self, path: Option<&[u8]>) -> Result<(), Error> {
-        let mut stdout = io::BufWriter::new(io::stdout().lock());
-        let mut layout = None;
-        self.list_each(path, true, &mut |item| {
-            let text = match item {
-                ListItem::Start(path) => {
-                    layout.insert(DirLayout::new(&escape(path))).header.clone()
-                }
-                ListItem::Entry(e) => layout.as_mut().map_or_else(String::new, |l| l.line(&e)),
-            };
-            stdout.write_all(text.as_bytes()).map_err(stdout_error)
-        })?;
-        if let Some(l) = layout {
-            stdout
-                .write_all(l.totals().as_bytes())
-                .map_err(stdout_error)?;
-        }
-        stdout.flush().map_err(stdout_error)
-    }
-
-    /// LIST, each entry handed to `each` as it arrives (after the path the
-    /// server lists); returns that path.
-    pub fn list_each(
-        &mut self,
-        path: Option<&[u8]>,
-        dirs_first: bool,
-        each: &mut dyn FnMut(ListItem<'_>) -> Result<(), Error>,
-    ) -> Result<Vec<u8>, Error> {
-        let order = if dirs_first {
-            ListOrder::DirsFirst
-        } else {
-            ListOrder::Name
-        };
-        let req = Request::List {
-            path: path.map(<[u8]>::to_vec),
-            order: Some(order),
-        };
-        self.conn.fetch_listing(&req, each)
-    }
-
-    /// The entries of a remote directory that `keep` takes, at most `most`
-    /// of them (more is the error `too_many` makes: a server cannot make us
-    /// hold an endless listing), and the path the server listed.
-    pub fn list_names(
-        &mut self,
-        path: Option<&[u8]>,
-        most: usize,
-        too_many: impl Fn() -> Error,
-        keep: impl Fn(&Entry) -> bool,
-    ) -> Result<(Vec<Entry>, Vec<u8>), Error> {
-        let mut kept = Vec::new();
-        let listed = self.list_each(path, false, &mut |item| {
-            if let ListItem::Entry(e) = item
-                && keep(&e)
-            {
-                if kept.len() == most {
-                    return Err(too_many());
-                }
-                kept.push(e);
-            }
-            Ok(())
-        })?;
-        Ok((kept, listed))
-    }
+    result
 }
 
-/// `ls` and `lls` output: long with `-l`, dot-files with `-a`.
-fn print_listing(entries: &[Entry], a: &Args) -> Result<(), Error> {
-    let text = if a.has('l') {
-        listing::format_long(entries, a.has('a'))
-    } else {
-        listing::format_ls(entries, a.has('a'))
+/// Find the command in the table, parse its words as the table says, and
+/// run it.
+fn dispatch(cl: &mut Client, words: &[Vec<u8>]) -> Result<Flow, Error> {
+    let Some((name, args)) = words.split_first() else {
+        return Ok(Flow::Continue);
     };
-    print_out(text.as_bytes())
-}
-
-/// Write data to stdout; a closed pipe is `StdoutClosed`, which ends the
-/// run quietly.
-pub fn print_out(bytes: &[u8]) -> Result<(), Error> {
-    out::data(bytes).map_err(stdout_error)
-}
-
-/// A failed write to stdout.
-fn stdout_error(e: io::Error) -> Error {
-    match e.kind() {
-        io::ErrorKind::BrokenPipe => Error::StdoutClosed,
-        _ => Error::Io("cannot write to standard output".into(), e),
-    }
-}
-
-fn local_cd(dir: Option<&[u8]>) -> Result<(), Error> {
-    let target = match dir {
-        Some(d) => PathBuf::from(std::ffi::OsString::from_vec(d.to_vec())),
-        None => std::env::var_os("HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("/")),
+    let Some(command) = find(name) else {
+        return Err(Error::Usage(format!(
+            "unknown command '{}' (try 'help')",
+            escape(String::from_utf8_lossy(name).as_bytes())
+        )));
     };
-    std::env::set_current_dir(&target)
-        .map_err(|e| Error::io_path(target.as_os_str().as_bytes(), &e))
+    let args = parse_args(args, command.options, command.min, command.max)?;
+    match command.action {
+        Action::Run(run) => run(cl, &args).map(|()| Flow::Continue),
+        Action::Quit => Ok(Flow::Quit),
+    }
 }
 
-fn local_list(path: Option<&[u8]>) -> Result<Vec<Entry>, Error> {
-    let path = Path::new(std::ffi::OsStr::from_bytes(path.unwrap_or(b".")));
-    let meta =
-        std::fs::metadata(path).map_err(|e| Error::io_path(path.as_os_str().as_bytes(), &e))?;
-    if meta.is_dir() {
-        return Ok(fs::Root::open(path)?
-            .list(&VPath::root(), fs::Order::Name)?
-            .collect());
-    }
-    let parent = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.as_bytes()).unwrap_or(b"");
-    let root = fs::Root::open(parent)?;
-    let v = root.resolve(&VPath::root(), name)?;
-    Ok(vec![root.stat(&v)?])
+/// The command `name` names, itself or through an alias.
+fn find(name: &[u8]) -> Option<&'static ClientCommand> {
+    let name = ALIASES
+        .iter()
+        .find(|(alias, _)| alias.as_bytes() == name)
+        .map_or(name, |(_, command)| command.as_bytes());
+    COMMANDS.iter().find(|c| c.name.as_bytes() == name)
 }
 
 /// The text of `help` or `help COMMAND`, from the command table.
-fn help_text(command: Option<&[u8]>) -> Result<String, Error> {
+pub fn help_text(command: Option<&[u8]>) -> Result<String, Error> {
     let line = |c: &ClientCommand| {
         format!(
             "{:<32} {}\n",
@@ -494,6 +309,43 @@ mod tests {
         assert!(parse_args(&w(&["-x"]), "f", 0, 1).is_err());
         assert!(parse_args(&w(&["a", "b"]), "", 0, 1).is_err());
         assert!(parse_args(&w(&[]), "", 1, 1).is_err());
+        let words = w(&["-", "x"]);
+        assert_eq!(parse_args(&words, "", 2, 2).unwrap().rest.len(), 2);
+    }
+
+    #[test]
+    fn options_with_values() {
+        let words = w(&["-a", "crc32", "f", "-asha256", "g"]);
+        let a = parse_args(&words, "a=", 1, MANY).unwrap();
+        assert_eq!(a.value('a'), Some(&b"sha256"[..]));
+        assert_eq!(a.rest, [&b"f"[..], b"g"]);
+        assert!(parse_args(&w(&["f", "-a"]), "a=", 1, MANY).is_err());
+        assert!(parse_args(&w(&["-="]), "a=", 0, MANY).is_err());
+        let words = w(&["--", "-a"]);
+        assert_eq!(parse_args(&words, "a=", 1, 1).unwrap().value('a'), None);
+    }
+
+    #[test]
+    fn every_command_parses_its_own_usage() {
+        for c in COMMANDS {
+            let flags: Vec<char> = c.options.chars().filter(|&f| f != '=').collect();
+            for f in flags
+                .iter()
+                .filter(|f| c.options.contains(&format!("{f}=")))
+            {
+                assert!(c.usage.contains(&format!("[-{f} ")), "{}: -{f}", c.name);
+            }
+            for f in flags
+                .iter()
+                .filter(|f| f.is_ascii_lowercase() && **f != 'a')
+            {
+                assert!(c.usage.contains(&format!("-{f}")), "{}: -{f}", c.name);
+            }
+            assert!(c.min <= c.max, "{}", c.name);
+        }
+        for (alias, command) in ALIASES {
+            assert!(find(alias.as_bytes()).is_some_and(|c| c.name == *command));
+        }
     }
 
     #[test]

@@ -1,24 +1,25 @@
-//! The client's connection: connect, greeting, login, and the request/reply
-//! exchange with bounded reads. Knows the wire, not the local file system.
+//! The client's connection, the only owner of its socket: connect, greeting,
+//! login, the request/reply exchange with bounded reads, payloads in and out
+//! (framed, paced by `--limit`), the upload trailer, and the listings and
+//! STAT that many commands read. Knows the wire, not the local file system.
 
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use crate::error::Error;
-use crate::fs::Entry;
+use crate::error::{Cause, Error};
+use crate::rate::{Bucket, Limited};
 use crate::secure::handshake;
 use crate::secure::record::{RecordReader, RecordWriter};
-use crate::wire::{self, Line, PayloadReader, Reply, Request, code};
+use crate::wire::{
+    self, Announce, Delivered, Entry, Line, ListOrder, PayloadReader, PayloadWriter, Reply,
+    Request, Trailer, code,
+};
 
 /// How long to wait for the server before giving up on it.
 const NETWORK_TIMEOUT: Duration = Duration::from_secs(300);
 /// Socket buffers, in bytes.
 const BUFFER_BYTES: usize = 256 * 1024;
-/// The server's reply that carries its CPace share (protocol 2).
-const SHARE: u16 = 334;
-/// The server's reply that carries its confirmation tag (protocol 2).
-const CONFIRMED: u16 = 235;
 
 /// What a listing hands its reader, in order.
 pub enum ListItem<'a> {
@@ -28,12 +29,26 @@ pub enum ListItem<'a> {
     Entry(Entry),
 }
 
+/// How one login attempt ended (issue 11: the prompt's three tries).
+pub enum Login {
+    /// Logged in.
+    In,
+    /// The password was judged wrong; the server takes another try on this
+    /// connection (its text says why).
+    Refused(String),
+    /// The connection ended before the password was judged: another
+    /// connection may try the same one.
+    Lost(String),
+}
+
 /// A connection to a server.
 pub struct Conn {
     /// The server's bytes: clear until a protocol 2 login, then records.
-    pub reader: RecordReader<TcpStream>,
+    reader: RecordReader<TcpStream>,
     /// The bytes to the server, likewise.
-    pub writer: RecordWriter<TcpStream>,
+    writer: RecordWriter<TcpStream>,
+    /// `--limit`: the bucket every file payload goes through, both ways.
+    limiter: Option<Bucket>,
     /// The greeting's text; protocol 2 binds the login to it.
     greeting: String,
     /// Protocol 1 (`--plain`).
@@ -57,7 +72,7 @@ impl Conn {
     }
 
     fn start(stream: TcpStream, verbose: bool, plain: bool) -> Result<Conn, Error> {
-        let io_err = |e: io::Error| Error::Connect(crate::error::Cause::of(&e).to_string());
+        let io_err = |e: io::Error| Error::Connect(Cause::of(&e).to_string());
         stream
             .set_read_timeout(Some(NETWORK_TIMEOUT))
             .map_err(io_err)?;
@@ -68,6 +83,7 @@ impl Conn {
         let mut conn = Conn {
             reader: RecordReader::with_capacity(BUFFER_BYTES, stream.try_clone().map_err(io_err)?),
             writer: RecordWriter::with_capacity(BUFFER_BYTES, stream),
+            limiter: None,
             greeting: String::new(),
             plain,
             line: Vec::new(),
@@ -92,37 +108,54 @@ impl Conn {
         Ok(conn)
     }
 
-    /// Log in; a refusal is a `Login` error.
-    pub fn login(&mut self, user: &[u8], password: &[u8]) -> Result<(), Error> {
+    /// Pace file payloads to at most `rate` bytes a second (`--limit`).
+    pub fn limit(&mut self, rate: Option<u64>) {
+        self.limiter = rate.map(Bucket::new);
+    }
+
+    /// Log in once with `password`: in, refused (another try may follow on
+    /// this connection), or lost before the password was judged (the
+    /// server's login deadline, say). Any other failure is an error.
+    pub fn login(&mut self, user: &[u8], password: &[u8]) -> Result<Login, Error> {
         if !self.plain {
             return self.secure_login(user, password);
         }
-        let reply = self.exchange(&Request::User(user.to_vec()))?;
+        let reply = match self.exchange(&Request::User(user.to_vec())) {
+            Ok(reply) if reply.code == code::CLOSING => return Ok(Login::Lost(reply.text)),
+            Ok(reply) => reply,
+            Err(Error::Protocol(why)) => return Ok(Login::Lost(why)),
+            Err(e) => return Err(e),
+        };
         if reply.code != code::NEED_PASSWORD {
             return Err(Error::Login(format!("login refused: {}", reply.text)));
         }
         let reply = self.exchange(&Request::Pass(password.to_vec()))?;
-        if reply.code != code::LOGGED_IN {
-            return Err(Error::Login(format!("login failed: {}", reply.text)));
-        }
-        Ok(())
+        verdict(reply)
     }
 
     /// Protocol 2's login: CPace, then both confirmation tags, then records.
     /// A server that cannot prove it knows the password is left before
     /// any command is sent.
-    fn secure_login(&mut self, user: &[u8], password: &[u8]) -> Result<(), Error> {
+    fn secure_login(&mut self, user: &[u8], password: &[u8]) -> Result<Login, Error> {
         let bad = |why: &str| Error::Login(format!("login failed: {why}"));
         let random = handshake::random().map_err(|e| bad(&e.to_string()))?;
         let (client, auth) = handshake::Client::start(&self.greeting, user, password, random)
             .map_err(|e| bad(e.0))?;
-        let reply = self.exchange_line(&auth)?;
-        if reply.code != SHARE {
+        let reply = match self.exchange_line(&auth) {
+            Ok(reply) if reply.code == code::CLOSING => return Ok(Login::Lost(reply.text)),
+            Ok(reply) => reply,
+            Err(Error::Protocol(why)) => return Ok(Login::Lost(why)),
+            Err(e) => return Err(e),
+        };
+        if reply.code != code::SHARE {
             return Err(bad(&reply.text));
         }
         let confirm = client.confirm(&reply.text).map_err(|e| bad(e.0))?;
         let reply = self.exchange_line(&confirm.line)?;
-        if reply.code != CONFIRMED {
+        if reply.code == code::LOGIN_FAILED {
+            return Ok(Login::Refused(reply.text));
+        }
+        if reply.code != code::CONFIRMED {
             return Err(bad(&reply.text));
         }
         match confirm.finish(&reply.text) {
@@ -133,7 +166,7 @@ impl Conn {
                     let suite = channel.suite.name();
                     crate::out::err_line(&format!("rftp: secure channel: CPace login, {suite}"));
                 }
-                Ok(())
+                Ok(Login::In)
             }
             Err(e) => {
                 self.break_off(e.0);
@@ -234,21 +267,32 @@ impl Conn {
         Ok(reply)
     }
 
-    /// Send a LIST and hand each entry to `each` as it arrives, holding one
-    /// line at a time; returns the path the server listed.
-    pub fn fetch_listing(
+    /// LIST `path` (directories first with `dirs_first`) and hand each
+    /// entry to `each` as it arrives, holding one line at a time; returns
+    /// the path the server listed.
+    pub fn list_each(
         &mut self,
-        req: &Request,
+        path: Option<&[u8]>,
+        dirs_first: bool,
         each: &mut dyn FnMut(ListItem<'_>) -> Result<(), Error>,
     ) -> Result<Vec<u8>, Error> {
-        self.send(req)?;
+        let order = if dirs_first {
+            ListOrder::DirsFirst
+        } else {
+            ListOrder::Name
+        };
+        let req = Request::List {
+            path: path.map(<[u8]>::to_vec),
+            order: Some(order),
+        };
+        self.send(&req)?;
         self.flush()?;
         let reply = self.reply()?;
         if reply.code != code::PAYLOAD {
             return Err(Error::Remote(reply));
         }
-        let listed = match reply.text.split_once(' ') {
-            Some((wire::LISTING_LENGTH, path)) => unquote(path)?,
+        let listed = match Announce::parse(&reply.text) {
+            Some(Announce::Listing { path }) => path,
             _ => {
                 let why = format!("bad listing announcement '{}'", reply.text);
                 return Err(Error::Protocol(why));
@@ -285,6 +329,54 @@ impl Conn {
         Ok(listed)
     }
 
+    /// STAT a remote path; `None` when the server says it does not exist.
+    pub fn stat(&mut self, path: &[u8]) -> Result<Option<Entry>, Error> {
+        let reply = self.exchange(&Request::Stat(path.to_vec()))?;
+        if reply.code == code::STAT {
+            return Entry::parse(reply.text.as_bytes())
+                .map(Some)
+                .ok_or_else(|| Error::Protocol(format!("bad STAT reply '{}'", reply.text)));
+        }
+        if reply.code == code::NOT_FOUND {
+            return Ok(None);
+        }
+        Err(Error::Remote(reply))
+    }
+
+    /// The payload that follows an announcement, at most `limit` bytes on
+    /// the wire, paced by `--limit`.
+    pub fn payload_in(&mut self, limit: u64) -> Incoming<'_> {
+        Incoming {
+            framed: PayloadReader::new(&mut self.reader, limit),
+            bucket: self.limiter.as_mut(),
+        }
+    }
+
+    /// Read and throw away a payload of at most `limit` bytes, so that the
+    /// stream keeps its place.
+    pub fn drain_payload(&mut self, limit: u64) -> Result<(), Error> {
+        PayloadReader::new(&mut self.reader, limit)
+            .drain()
+            .map(drop)
+            .map_err(lost)
+    }
+
+    /// A payload to send after a STOR, paced by `--limit`; `finish` ends it.
+    pub fn payload_out(&mut self) -> Outgoing<'_> {
+        Outgoing {
+            framed: PayloadWriter::new(&mut self.writer),
+            bucket: self.limiter.as_mut(),
+        }
+    }
+
+    /// Queue the trailer that follows an upload's payload.
+    pub fn send_trailer(&mut self, trailer: Trailer) -> Result<(), Error> {
+        self.usable()?;
+        self.writer
+            .write_all(trailer.to_line().as_bytes())
+            .map_err(lost)
+    }
+
     /// Read the answer to a request for a payload: its announced length, or
     /// the refusal as an error.
     /// The second value says whether the payload is a deflate stream.
@@ -293,14 +385,71 @@ impl Conn {
         if reply.code != code::PAYLOAD {
             return Err(Error::Remote(reply));
         }
-        reply
-            .announcement()
-            .ok_or_else(|| Error::Protocol(format!("bad payload announcement '{}'", reply.text)))
+        match Announce::parse(&reply.text) {
+            Some(Announce::Bytes { length, deflate }) => Ok((length, deflate)),
+            _ => Err(Error::Protocol(format!(
+                "bad payload announcement '{}'",
+                reply.text
+            ))),
+        }
     }
 
     /// Say goodbye; errors do not matter any more.
     pub fn quit(&mut self) {
         let _ = self.exchange(&Request::Quit);
+    }
+}
+
+/// Protocol 1's verdict on a password: logged in (230), or a refusal that
+/// leaves room for another try (530); else the end (421 after the last
+/// try).
+fn verdict(reply: Reply) -> Result<Login, Error> {
+    match reply.code {
+        code::LOGGED_IN => Ok(Login::In),
+        code::LOGIN_FAILED => Ok(Login::Refused(reply.text)),
+        _ => Err(Error::Login(format!("login failed: {}", reply.text))),
+    }
+}
+
+/// A payload coming in (`Conn::payload_in`): framed, bounded, paced.
+pub struct Incoming<'a> {
+    framed: PayloadReader<&'a mut RecordReader<TcpStream>>,
+    bucket: Option<&'a mut Bucket>,
+}
+
+impl Incoming<'_> {
+    /// The payload's bytes read so far, as they crossed the wire.
+    pub fn total(&self) -> u64 {
+        self.framed.total()
+    }
+}
+
+impl Read for Incoming<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        Limited::new(&mut self.framed, self.bucket.as_deref_mut()).read(buf)
+    }
+}
+
+/// A payload going out (`Conn::payload_out`): framed and paced.
+pub struct Outgoing<'a> {
+    framed: PayloadWriter<&'a mut RecordWriter<TcpStream>>,
+    bucket: Option<&'a mut Bucket>,
+}
+
+impl Outgoing<'_> {
+    /// End the payload (its last, short chunk).
+    pub fn finish(self) -> Result<(), Error> {
+        self.framed.finish().map(drop).map_err(lost)
+    }
+}
+
+impl Write for Outgoing<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        Limited::new(&mut self.framed, self.bucket.as_deref_mut()).write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.framed.flush()
     }
 }
 
@@ -324,21 +473,21 @@ fn check_version(text: &str, plain: bool) -> Result<(), Error> {
     Err(Error::Connect(why.into()))
 }
 
-/// A quoted path from a reply, as raw bytes.
-pub fn unquote(text: &str) -> Result<Vec<u8>, Error> {
-    let mut w = wire::words::split(text.as_bytes(), 1)
-        .map_err(|_| Error::Protocol(format!("bad path in reply '{text}'")))?;
-    w.pop()
-        .ok_or_else(|| Error::Protocol(format!("bad path in reply '{text}'")))
-}
-
-/// Check the final reply after a payload against what arrived.
-pub fn check_final(done: &Reply, received: u64, crc: u32, announced: u64) -> Result<(), Error> {
+/// Check the final reply after a payload against what arrived; returns
+/// what it said.
+pub fn check_final(
+    done: &Reply,
+    received: u64,
+    crc: u32,
+    announced: u64,
+) -> Result<Delivered, Error> {
     if done.code != code::TRANSFER_OK {
         return Err(Error::Remote(done.clone()));
     }
-    match done.length_crc() {
-        Some((len, sum)) if len == received && len == announced && sum == crc => Ok(()),
+    match Delivered::parse(&done.text) {
+        Some(d) if d.sums.length == received && d.sums.length == announced && d.sums.crc == crc => {
+            Ok(d)
+        }
         Some(_) => Err(Error::Transfer(
             "transfer damaged: length or checksum mismatch, nothing kept".into(),
         )),
@@ -353,6 +502,6 @@ pub fn lost(e: io::Error) -> Error {
             Error::Protocol("the server stopped answering".into())
         }
         io::ErrorKind::InvalidData => Error::Protocol(e.to_string()),
-        _ => Error::Protocol(format!("connection lost: {}", crate::error::Cause::of(&e))),
+        _ => Error::Protocol(format!("connection lost: {}", Cause::of(&e))),
     }
 }

@@ -1,27 +1,40 @@
 //! The client: connect and log in, then run commands typed at a prompt, read
 //! from a script, or given on the command line. Owns the script rules (blank
 //! and `#` lines, the `-` prefix, stop at the first failure) and exit status.
+//!
+//! Each file leans only on the ones below it: `commands` (the table and the
+//! dispatch) calls `remote`, `local`, `sums` and the planner `plan`, which
+//! weighs files in `compare` and hands its jobs to `pipeline`; the jobs are
+//! `get` and `put`, on a `session` whose `conn` alone owns the socket.
+//! `names`, `show` and `term` serve them all.
 
-mod commands;
+pub(crate) mod commands;
+mod compare;
 mod conn;
 mod find;
-mod many;
+mod get;
+mod line;
+mod local;
+mod login;
+mod names;
 mod pipeline;
 mod plan;
+mod put;
+mod remote;
+mod session;
+mod show;
 mod sums;
 mod term;
-mod transfer;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal};
 use std::path::PathBuf;
 
 use crate::error::{EXIT_FAILED, Error};
-use crate::out;
-use crate::server::Verbosity;
+use crate::out::{self, Verbosity};
 use crate::wire::words;
-use conn::Conn;
 pub use find::list_servers;
+use session::Client;
 
 /// Most words on one client command line.
 const MAX_COMMAND_WORDS: usize = 256;
@@ -74,7 +87,7 @@ enum Source {
 /// Run the client; returns the exit status.
 pub fn run(opts: Options) -> i32 {
     let stdin_is_tty = io::stdin().is_terminal();
-    let mut source = match open_source(&opts, stdin_is_tty) {
+    let source = match open_source(&opts, stdin_is_tty) {
         Ok(s) => s,
         Err(e) => return report_fatal(&e),
     };
@@ -86,28 +99,29 @@ pub fn run(opts: Options) -> i32 {
         Ok(h) => h,
         Err(e) => return report_fatal(&e),
     };
-    let mut conn = match Conn::connect(&host, opts.port, verbose, opts.plain) {
+    // Issue 11: the password is asked on the terminal, up to three tries.
+    let target = login::Target {
+        host: &host,
+        port: opts.port,
+        user: &opts.user,
+        verbose,
+        plain: opts.plain,
+    };
+    let mut conn = match login::connect(&target, opts.password.as_deref()) {
         Ok(c) => c,
         Err(e) => return report_fatal(&e),
     };
-    let password = match opts.password.clone() {
-        Some(p) => Ok(p),
-        None => ask_password(&mut source, stdin_is_tty, opts.batch.is_some()),
-    };
-    if let Err(e) = password.and_then(|p| conn.login(&opts.user, &p)) {
-        return report_fatal(&e);
-    }
-    let mut client = commands::Client::new(conn, opts.verbosity == Verbosity::Quiet);
+    conn.limit(opts.limit);
+    let mut client = Client::new(conn, opts.verbosity == Verbosity::Quiet);
     client.keep = opts.keep;
-    client.limiter = opts.limit.map(crate::rate::Bucket::new);
     let status = match source {
-        Source::Words(words) => match client.run(&words) {
+        Source::Words(words) => match commands::run(&mut client, &words) {
             Ok(_) => 0,
             Err(e) => report(&words, &e),
         },
         Source::Lines { input, prompt } => run_lines(&mut client, input, prompt),
     };
-    client.quit();
+    client.conn.quit();
     status
 }
 
@@ -132,53 +146,30 @@ fn open_source(opts: &Options, stdin_is_tty: bool) -> Result<Source, Error> {
     })
 }
 
-/// The password, when no flag or variable gave it: asked with no echo on a
-/// terminal, else the next line of piped standard input.
-fn ask_password(source: &mut Source, stdin_is_tty: bool, batch: bool) -> Result<Vec<u8>, Error> {
-    let no_password = || {
-        Error::Login(
-            "no password given (use --password-file, RFTP_PASSWORD or standard input)".into(),
-        )
-    };
-    if stdin_is_tty {
-        return term::ask_password("Password: ").map_err(|e| {
-            Error::Login(format!(
-                "cannot read the password: {}",
-                crate::error::Cause::of(&e)
-            ))
-        });
-    }
-    let mut line = Vec::new();
-    let read = match source {
-        Source::Lines { input, .. } if !batch => input.read_until(b'\n', &mut line),
-        _ => io::stdin().lock().read_until(b'\n', &mut line),
-    };
-    read.map_err(|e| {
-        Error::Login(format!(
-            "cannot read the password: {}",
-            crate::error::Cause::of(&e)
-        ))
-    })?;
-    crate::wire::words::strip_line_end(&mut line);
-    if line.is_empty() {
-        return Err(no_password());
-    }
-    Ok(line)
-}
-
 /// Run script or interactive lines; in a script the first failure that is
 /// not `-`-prefixed ends the run with status 1.
-fn run_lines(client: &mut commands::Client, mut input: Box<dyn BufRead>, prompt: bool) -> i32 {
+fn run_lines(client: &mut Client, mut input: Box<dyn BufRead>, prompt: bool) -> i32 {
+    // Issue 11: at a terminal, lines come from the line editor.
+    let mut editor = if prompt { line::Editor::open() } else { None };
     let mut line = Vec::new();
     loop {
-        if prompt {
-            out::err_text("rftp> ");
-        }
         line.clear();
-        match input.read_until(b'\n', &mut line) {
-            Ok(0) => return 0,
-            Ok(_) => {}
-            Err(e) => return report_fatal(&Error::Io("cannot read commands".into(), e)),
+        if let Some(editor) = editor.as_mut() {
+            match editor.read("rftp> ", client) {
+                Ok(line::Input::Line(text)) => line = text,
+                Ok(line::Input::Interrupted) => continue,
+                Ok(line::Input::Eof) => return 0,
+                Err(e) => return report_fatal(&Error::Io("cannot read commands".into(), e)),
+            }
+        } else {
+            if prompt {
+                out::err_text("rftp> ");
+            }
+            match input.read_until(b'\n', &mut line) {
+                Ok(0) => return 0,
+                Ok(_) => {}
+                Err(e) => return report_fatal(&Error::Io("cannot read commands".into(), e)),
+            }
         }
         let text = trim(&line);
         if text.is_empty() || text.starts_with(b"#") {
@@ -189,7 +180,7 @@ fn run_lines(client: &mut commands::Client, mut input: Box<dyn BufRead>, prompt:
             None => (false, text),
         };
         let outcome = match words::split(text, MAX_COMMAND_WORDS) {
-            Ok(words) => client.run(&words),
+            Ok(words) => commands::run(client, &words),
             Err(e) => Err(Error::Usage(format!("cannot read the line: {e}"))),
         };
         match outcome {

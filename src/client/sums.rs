@@ -5,31 +5,25 @@
 
 use std::fs::File;
 
-use super::commands::{Client, print_out};
+use super::names::os_path;
 use super::pipeline::exchange_all;
-use super::transfer::os_path;
+use super::session::Client;
+use super::show::print_out;
 use crate::error::{Cause, Error};
 use crate::fs::digest::{self, Algo};
-use crate::wire::{Request, code, escape};
+use crate::wire::{Checksum, Request, code, escape};
 
-/// The algorithm `-a` names (default SHA-256) and the paths after it.
-fn parse(args: &[Vec<u8>]) -> Result<(Algo, &[Vec<u8>]), Error> {
-    let (algo, paths) = match args {
-        [flag, name, rest @ ..] if flag.as_slice() == b"-a" => {
-            let algo = Algo::parse(name).ok_or_else(|| {
-                Error::Usage(format!(
-                    "unknown algorithm '{}' (crc32, sha256)",
-                    escape(name)
-                ))
-            })?;
-            (algo, rest)
-        }
-        rest => (Algo::Sha256, rest),
+/// The algorithm `-a` names; SHA-256 without it.
+fn algo(name: Option<&[u8]>) -> Result<Algo, Error> {
+    let Some(name) = name else {
+        return Ok(Algo::Sha256);
     };
-    if paths.is_empty() {
-        return Err(Error::Usage("give at least one file (see 'help')".into()));
-    }
-    Ok((algo, paths))
+    Algo::parse(name).ok_or_else(|| {
+        Error::Usage(format!(
+            "unknown algorithm '{}' (crc32, sha256)",
+            escape(name)
+        ))
+    })
 }
 
 /// One output line, `HEX  NAME`.
@@ -38,23 +32,21 @@ fn line(hex: &str, name: &[u8]) -> String {
 }
 
 /// `sum [-a ALGO] FILE...`: every file's checksum from the server.
-pub fn sum(cl: &mut Client, args: &[Vec<u8>]) -> Result<(), Error> {
-    let (algo, paths) = parse(args)?;
+pub fn sum(cl: &mut Client, algo_name: Option<&[u8]>, paths: &[&[u8]]) -> Result<(), Error> {
+    let algo = algo(algo_name)?;
     let requests: Vec<Request> = paths
         .iter()
         .map(|p| Request::Sum {
-            path: p.clone(),
+            path: p.to_vec(),
             algo: algo.name().as_bytes().to_vec(),
         })
         .collect();
     let mut failed = None;
     for (path, reply) in paths.iter().zip(exchange_all(cl, &requests)?) {
-        let hex = reply
-            .text
-            .strip_prefix(algo.name())
-            .and_then(|t| t.strip_prefix(' '));
-        match hex {
-            Some(hex) if reply.code == code::STAT => print_out(line(hex, path).as_bytes())?,
+        match Checksum::parse(&reply.text) {
+            Some(c) if reply.code == code::STAT && c.algo == algo.name() => {
+                print_out(line(&c.hex, path).as_bytes())?
+            }
             _ => {
                 crate::out::err_line(&format!("rftp: sum: {}", Error::Remote(reply)));
                 failed = Some(Error::path(path, Cause::Refused("no checksum")));
@@ -65,8 +57,8 @@ pub fn sum(cl: &mut Client, args: &[Vec<u8>]) -> Result<(), Error> {
 }
 
 /// `lsum [-a ALGO] FILE...`: every local file's checksum.
-pub fn lsum(args: &[Vec<u8>]) -> Result<(), Error> {
-    let (algo, paths) = parse(args)?;
+pub fn lsum(algo_name: Option<&[u8]>, paths: &[&[u8]]) -> Result<(), Error> {
+    let algo = algo(algo_name)?;
     let mut failed = None;
     for path in paths {
         let hex = File::open(os_path(path)).and_then(|mut f| digest::digest(&mut f, algo));

@@ -1,30 +1,164 @@
-//! The terminal: asking for a password without echo, and showing transfer
-//! progress (a live line on a terminal, one summary line otherwise).
+//! The terminal: asking for a password without echo (on `/dev/tty`, the
+//! terminal's settings restored whatever happens, Ctrl-C included), and
+//! showing transfer progress (a live line on a terminal, one summary line
+//! otherwise).
 
-use std::io::{self, BufRead, IsTerminal};
-use std::os::fd::AsFd;
+use std::fs::{File, OpenOptions};
+use std::io::{self, IsTerminal, Read, Write};
+use std::os::fd::{AsFd, OwnedFd};
 use std::time::{Duration, Instant};
 
-use crate::fs::listing::thousands;
+use super::show::thousands;
 
 /// How often the progress line is redrawn.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(200);
 
-/// Ask for a password on the terminal with echo off; restores the terminal
-/// whatever happens.
-pub fn ask_password(prompt: &str) -> io::Result<Vec<u8>> {
-    crate::out::err_text(prompt);
-    let stdin = io::stdin();
-    let saved = crate::sys::echo_off(stdin.as_fd());
-    let mut line = Vec::new();
-    let read = stdin.lock().read_until(b'\n', &mut line);
-    if let Some(saved) = &saved {
-        crate::sys::restore(stdin.as_fd(), saved);
+/// Longest password read from the terminal, in bytes.
+const MAX_PASSWORD_BYTES: usize = 4096;
+
+/// The terminal a password is asked on: the controlling terminal
+/// (`/dev/tty`, as ssh does, so a script on standard input is never read
+/// for it), else standard input and standard error when they are terminals.
+pub struct PasswordPrompt {
+    input: File,
+    output: File,
+}
+
+/// How asking for a password ended.
+pub enum Answer {
+    /// The password (possibly empty).
+    Typed(Vec<u8>),
+    /// Ctrl-D on an empty line, or the terminal went away.
+    Cancelled,
+}
+
+impl PasswordPrompt {
+    /// The terminal to ask on; `None` when there is none.
+    pub fn open() -> Option<PasswordPrompt> {
+        if let Ok(tty) = OpenOptions::new().read(true).write(true).open("/dev/tty") {
+            return Some(PasswordPrompt {
+                output: tty.try_clone().ok()?,
+                input: tty,
+            });
+        }
+        if !io::stdin().is_terminal() || !io::stderr().is_terminal() {
+            return None;
+        }
+        Some(PasswordPrompt {
+            input: File::from(io::stdin().as_fd().try_clone_to_owned().ok()?),
+            output: File::from(io::stderr().as_fd().try_clone_to_owned().ok()?),
+        })
     }
-    crate::out::err_text("\n");
-    read?;
-    crate::wire::words::strip_line_end(&mut line);
-    Ok(line)
+
+    /// Show `prompt` and read a password with no echo. Backspace, Ctrl-U
+    /// and Ctrl-W edit it; escape sequences (arrow keys) are dropped, never
+    /// taken as part of it; Ctrl-C puts the terminal back and interrupts the
+    /// program (`SIGINT`, as ssh does); Ctrl-Z suspends it. The terminal's
+    /// settings are restored however this returns.
+    pub fn ask(&mut self, prompt: &str) -> io::Result<Answer> {
+        let _ = self.output.write_all(prompt.as_bytes());
+        let answer = self.read_secret();
+        let _ = self.output.write_all(b"\n");
+        match answer? {
+            Some(password) => Ok(Answer::Typed(password)),
+            None => Ok(Answer::Cancelled),
+        }
+    }
+
+    fn read_secret(&mut self) -> io::Result<Option<Vec<u8>>> {
+        let mut guard = Some(KeysMode::enter(&self.input)?);
+        let mut password = Vec::new();
+        let mut escape = Escape::None;
+        let mut byte = [0u8; 1];
+        loop {
+            let n = match self.input.read(&mut byte) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => other?,
+            };
+            if n == 0 {
+                return Ok(None);
+            }
+            let b = byte[0];
+            if escape != Escape::None {
+                escape = escape.next(b);
+                continue;
+            }
+            match b {
+                b'\r' | b'\n' => return Ok(Some(password)),
+                // Ctrl-C and Ctrl-\: leave as the key would, echo back on.
+                0x03 | 0x1c => {
+                    drop(guard.take());
+                    let _ = self.output.write_all(b"\n");
+                    crate::sys::interrupt();
+                    return Err(io::ErrorKind::Interrupted.into());
+                }
+                0x04 if password.is_empty() => return Ok(None),
+                0x1a => {
+                    drop(guard.take());
+                    crate::sys::suspend();
+                    guard = Some(KeysMode::enter(&self.input)?);
+                }
+                0x7f | 0x08 => {
+                    // One character: its UTF-8 continuation bytes too.
+                    while password.pop().is_some_and(|b| b & 0xc0 == 0x80) {}
+                }
+                0x15 | 0x17 => password.clear(),
+                0x1b => escape = Escape::Start,
+                b if b < 0x20 => {}
+                b if password.len() < MAX_PASSWORD_BYTES => password.push(b),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Where the password reader is in an escape sequence it drops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Escape {
+    /// Not in one.
+    None,
+    /// After ESC.
+    Start,
+    /// After `ESC [`: parameters until a final byte.
+    Csi,
+    /// After `ESC O`: one more byte.
+    Ss3,
+}
+
+impl Escape {
+    /// The state after byte `b`, which is dropped (the byte that ends a
+    /// sequence goes with it).
+    fn next(self, b: u8) -> Escape {
+        match (self, b) {
+            (Escape::Start, b'[') => Escape::Csi,
+            (Escape::Start, b'O') => Escape::Ss3,
+            (Escape::Csi, 0x20..=0x3f) => Escape::Csi,
+            _ => Escape::None,
+        }
+    }
+}
+
+/// A terminal in key-at-a-time mode (`sys::keys_mode`) until dropped, also
+/// when a panic unwinds.
+pub struct KeysMode {
+    fd: OwnedFd,
+    saved: crate::sys::TermState,
+}
+
+impl KeysMode {
+    /// Switch the terminal `tty` to key-at-a-time mode.
+    pub fn enter(tty: &File) -> io::Result<KeysMode> {
+        let fd = tty.as_fd().try_clone_to_owned()?;
+        let saved =
+            crate::sys::keys_mode(fd.as_fd()).ok_or_else(|| io::Error::other("not a terminal"))?;
+        Ok(KeysMode { fd, saved })
+    }
+}
+
+impl Drop for KeysMode {
+    fn drop(&mut self) {
+        crate::sys::restore(self.fd.as_fd(), &self.saved);
+    }
 }
 
 /// Progress of one transfer, shown on stderr.

@@ -1,15 +1,33 @@
 //! Partial files: where a transfer's data waits, locked, until it is
 //! complete and checked, and where an interrupted transfer's data stays for
-//! `-c`. Used by both ends; no sockets.
+//! `-c`, and the names they go by. A small new file waits in a file with no
+//! name at all, which needs neither lock nor checks and so costs fewer
+//! system calls. Used by both ends; no sockets.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::os::fd::AsFd;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::{Dir, LONG_PARTIAL_PREFIX, MAX_NAME_BYTES, PARTIAL_PREFIX};
+use super::dir::Dir;
+use super::path::MAX_NAME_BYTES;
+use crate::error::Unfit;
 use crate::sys::{self, Meta, MetaKind, Open};
 use crate::wire::Stamp;
+
+/// Prefix of the hidden files that hold a transfer until it is published.
+pub const PARTIAL_PREFIX: &str = ".rftp-part.";
+/// Prefix of the partial files of names too long for `PARTIAL_PREFIX`: a
+/// prefix of its own, so that no short name's partial file can be one.
+pub const LONG_PARTIAL_PREFIX: &str = ".rftp-long.";
+
+/// Whether `name` is one of the server's partial files, which clients may
+/// not name (but to remove one) and never see in a listing.
+pub fn is_partial_name(name: &[u8]) -> bool {
+    name.starts_with(PARTIAL_PREFIX.as_bytes()) || name.starts_with(LONG_PARTIAL_PREFIX.as_bytes())
+}
 
 /// Where a transfer's data waits until it is complete: `.rftp-part.NAME` in
 /// the destination directory (or `.rftp-long.…` when the name is too long),
@@ -17,11 +35,28 @@ use crate::wire::Stamp;
 /// complete and checked; removed by `discard` when the data is bad; kept
 /// when the transfer is interrupted, so that `-c` can continue it.
 pub struct Partial {
-    dir: Dir,
+    dir: Arc<Dir>,
     name: Vec<u8>,
     part: Vec<u8>,
     file: File,
+    /// The data has no name yet (`O_TMPFILE`): publishing links the file
+    /// itself; dropped unpublished, it gets the partial name if it can.
+    anonymous: bool,
+    /// What `stamp` gave, for when anonymous data must be copied after all.
+    stamp: Option<Stamp>,
+    /// Published or discarded: nothing for `drop` to keep.
+    settled: bool,
 }
+
+/// New files smaller than this (one copy buffer) wait in an anonymous
+/// file: for them the system calls cost more than the bytes, and one lost
+/// in a crash costs little to send again.
+const ANONYMOUS_MAX_BYTES: u64 = 256 * 1024;
+
+/// Cleared the first time this kernel refuses to link an anonymous file
+/// (before Linux 6.10 that takes `CAP_DAC_READ_SEARCH`); from then on every
+/// partial file has a name.
+static ANONYMOUS_LINKS: AtomicBool = AtomicBool::new(true);
 
 /// Tries at opening and locking a partial file before giving up, when other
 /// transfers keep replacing it under our feet.
@@ -48,7 +83,8 @@ impl Partial {
     /// while another transfer holds it, and with `Unfit` when its name holds
     /// something other than a regular file, or kept data that has other
     /// names too (writing there would change another file).
-    pub fn open(dir: Dir, name: &[u8], resume: bool) -> io::Result<Partial> {
+    pub fn open(dir: impl Into<Arc<Dir>>, name: &[u8], resume: bool) -> io::Result<Partial> {
+        let dir = dir.into();
         let part = Partial::name_for(name);
         for _ in 0..PARTIAL_OPEN_TRIES {
             let Some(file) = open_or_make(&dir, &part, resume)? else {
@@ -57,10 +93,10 @@ impl Partial {
             sys::try_lock(&file)?;
             // The name may have been removed or replaced between open and
             // lock; only the file still under the name is ours to use.
-            if !holds(&dir, &part, &file) {
+            let Some(meta) = holding(&dir, &part, &file) else {
                 continue;
-            }
-            if sys::stat_fd(&file)?.links != 1 {
+            };
+            if meta.links != 1 {
                 return Err(io::Error::other(Unfit("kept data has other names")));
             }
             let mut partial = Partial {
@@ -68,8 +104,13 @@ impl Partial {
                 name: name.to_vec(),
                 part,
                 file,
+                anonymous: false,
+                stamp: None,
+                settled: false,
             };
-            partial.file.seek(SeekFrom::End(0))?;
+            if meta.size > 0 {
+                partial.file.seek(SeekFrom::End(0))?;
+            }
             return Ok(partial);
         }
         Err(io::Error::other("partial file keeps changing"))
@@ -78,6 +119,54 @@ impl Partial {
     /// `open` in a local directory named by path (the client's side).
     pub fn open_local(dir: &Path, name: &[u8], resume: bool) -> io::Result<Partial> {
         Partial::open(Dir::open_local(dir)?, name, resume)
+    }
+
+    /// A new, empty partial file for `name` in `dir`, for about `expected`
+    /// bytes, to be published with `replace`: an anonymous one for a small
+    /// file that may not replace another (no lock, no name to check), else
+    /// `open` without resuming. A partial file already there means another
+    /// transfer may hold the name: then it is `open`, which says so.
+    pub fn create(
+        dir: impl Into<Arc<Dir>>,
+        name: &[u8],
+        expected: u64,
+        replace: bool,
+    ) -> io::Result<Partial> {
+        let dir = dir.into();
+        let part = Partial::name_for(name);
+        if replace
+            || expected >= ANONYMOUS_MAX_BYTES
+            || !ANONYMOUS_LINKS.load(Ordering::Relaxed)
+            || dir.stat(&part).is_ok()
+        {
+            return Partial::open(dir, name, false);
+        }
+        let fd = match sys::open_anonymous(dir.as_fd()) {
+            Ok(fd) => fd,
+            Err(e) if e.kind() == io::ErrorKind::Unsupported => {
+                return Partial::open(dir, name, false);
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(Partial {
+            dir,
+            name: name.to_vec(),
+            part,
+            file: File::from(fd),
+            anonymous: true,
+            stamp: None,
+            settled: false,
+        })
+    }
+
+    /// `create` in a local directory named by path (the client's side).
+    pub fn create_local(
+        dir: &Path,
+        name: &[u8],
+        expected: u64,
+        replace: bool,
+    ) -> io::Result<Partial> {
+        Partial::create(Dir::open_local(dir)?, name, expected, replace)
     }
 
     /// Whether the partial file of `name` exists in `dir`.
@@ -127,9 +216,11 @@ impl Partial {
     /// Give the data the time and permission bits it is to be published
     /// with; call after the last write, which would change the time again.
     /// The publish step keeps both, so the file never shows another mode.
-    pub fn stamp(&self, stamp: Stamp) -> io::Result<()> {
+    pub fn stamp(&mut self, stamp: Stamp) -> io::Result<()> {
         sys::set_mode(&self.file, stamp.mode)?;
-        sys::set_mtime(&self.file, stamp.mtime, stamp.nsec)
+        sys::set_mtime(&self.file, stamp.mtime, stamp.nsec)?;
+        self.stamp = Some(stamp);
+        Ok(())
     }
 
     /// Give the data its real name: replacing an existing file atomically
@@ -137,7 +228,11 @@ impl Partial {
     /// name is the file this transfer wrote (linked by its descriptor where
     /// the kernel allows), and `Ok` means the name holds it now. Data that
     /// cannot be published is removed: it is complete, so no `-c` wants it.
-    pub fn publish(self, replace: bool) -> io::Result<()> {
+    pub fn publish(mut self, replace: bool) -> io::Result<()> {
+        self.settled = true;
+        if self.anonymous {
+            return self.publish_anonymous(replace);
+        }
         let published = self.link_or_rename(replace);
         if (published.is_err() || !replace) && holds(&self.dir, &self.part, &self.file) {
             // Published by a link, the partial name is a leftover; not
@@ -149,6 +244,27 @@ impl Partial {
             return Err(io::Error::other("replaced while being published"));
         }
         Ok(())
+    }
+
+    /// `publish` for data with no name: the link makes the name hold it,
+    /// or fails because the name is taken. Where the kernel refuses such
+    /// links, the data is copied to a named partial file and published
+    /// from there, and later partial files get names from the start.
+    fn publish_anonymous(&mut self, replace: bool) -> io::Result<()> {
+        match sys::link_fd(&self.file, self.dir.as_fd(), &self.name) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+                ANONYMOUS_LINKS.store(false, Ordering::Relaxed);
+                let mut named = Partial::open(Arc::clone(&self.dir), &self.name, false)?;
+                self.file.seek(SeekFrom::Start(0))?;
+                io::copy(&mut self.file, named.file())?;
+                if let Some(stamp) = self.stamp {
+                    named.stamp(stamp)?;
+                }
+                named.publish(replace)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     fn link_or_rename(&self, replace: bool) -> io::Result<()> {
@@ -177,9 +293,21 @@ impl Partial {
     }
 
     /// Remove the partial data: it is bad or no longer wanted.
-    pub fn discard(self) {
-        if holds(&self.dir, &self.part, &self.file) {
+    pub fn discard(mut self) {
+        self.settled = true;
+        if !self.anonymous && holds(&self.dir, &self.part, &self.file) {
             let _ = sys::unlink_at(self.dir.as_fd(), &self.part, false);
+        }
+    }
+}
+
+impl Drop for Partial {
+    /// Anonymous data of a transfer that ended unpublished (cut, failed)
+    /// gets the partial name, as named data would have kept it, for `-c`;
+    /// where that cannot be, it is gone with the descriptor.
+    fn drop(&mut self) {
+        if self.anonymous && !self.settled && self.kept().is_ok_and(|n| n > 0) {
+            let _ = sys::link_fd(&self.file, self.dir.as_fd(), &self.part);
         }
     }
 }
@@ -208,24 +336,16 @@ fn open_or_make(dir: &Dir, part: &[u8], resume: bool) -> io::Result<Option<File>
     }
 }
 
-/// The error inside an `io::Error` for a partial file's name that holds
-/// what no transfer may write to; says why.
-#[derive(Debug)]
-pub struct Unfit(pub &'static str);
-
-impl std::fmt::Display for Unfit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.0)
-    }
-}
-
-impl std::error::Error for Unfit {}
-
 /// Whether `name` in `dir` is the open `file` right now.
 fn holds(dir: &Dir, name: &[u8], file: &File) -> bool {
+    holding(dir, name, file).is_some()
+}
+
+/// What the open `file` is, if `name` in `dir` is it right now.
+fn holding(dir: &Dir, name: &[u8], file: &File) -> Option<Meta> {
     match (dir.stat(name), sys::stat_fd(file)) {
-        (Ok(a), Ok(b)) => a.id == b.id,
-        _ => false,
+        (Ok(a), Ok(b)) if a.id == b.id => Some(b),
+        _ => None,
     }
 }
 
@@ -349,6 +469,60 @@ mod tests {
         fs::remove_file(dir.join(".rftp-part.g")).unwrap();
         assert!(p.publish(false).is_err());
         assert!(!dir.join("g").exists());
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_small_new_file_waits_without_a_name() {
+        let dir = dir();
+        let names = || {
+            let mut v: Vec<_> = fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect();
+            v.sort();
+            v
+        };
+        let mut p = Partial::create_local(&dir, b"f", 4, false).unwrap();
+        assert!(p.anonymous);
+        io::Write::write_all(p.file(), b"data").unwrap();
+        assert_eq!(names(), ["sub"], "nothing shows");
+        p.publish(false).unwrap();
+        assert_eq!(fs::read(dir.join("f")).unwrap(), b"data");
+        assert_eq!(names(), ["f", "sub"]);
+        // Never over a taken name, and nothing left behind.
+        let mut p = Partial::create_local(&dir, b"f", 4, false).unwrap();
+        io::Write::write_all(p.file(), b"more").unwrap();
+        let err = p.publish(false).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read(dir.join("f")).unwrap(), b"data");
+        assert_eq!(names(), ["f", "sub"]);
+        // Dropped unpublished (a cut transfer), the data is kept for -c.
+        let mut p = Partial::create_local(&dir, b"g", 10, false).unwrap();
+        io::Write::write_all(p.file(), b"half").unwrap();
+        drop(p);
+        assert_eq!(fs::read(dir.join(".rftp-part.g")).unwrap(), b"half");
+        let mut p = Partial::open_local(&dir, b"g", true).unwrap();
+        assert_eq!(p.kept().unwrap(), 4);
+        p.restart().unwrap();
+        p.discard();
+        // Discarded, it leaves nothing.
+        let mut p = Partial::create_local(&dir, b"h", 10, false).unwrap();
+        io::Write::write_all(p.file(), b"bad").unwrap();
+        p.discard();
+        assert_eq!(names(), ["f", "sub"]);
+        // Large files, files that may replace another, and files whose
+        // partial name is taken (maybe held) get a name.
+        let held = Partial::open_local(&dir, b"k", false).unwrap();
+        let err = Partial::create_local(&dir, b"k", 4, false).err().unwrap();
+        assert_eq!(err.kind(), io::ErrorKind::ResourceBusy);
+        held.discard();
+        for (len, replace) in [(ANONYMOUS_MAX_BYTES, false), (4, true)] {
+            let p = Partial::create_local(&dir, b"k", len, replace).unwrap();
+            assert!(!p.anonymous);
+            assert!(dir.join(".rftp-part.k").exists());
+            p.discard();
+        }
         fs::remove_dir_all(dir).unwrap();
     }
 }

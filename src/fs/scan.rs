@@ -7,11 +7,15 @@
 use std::collections::{BinaryHeap, VecDeque};
 use std::io;
 use std::os::fd::AsFd;
+use std::sync::Arc;
 
-use super::{Dir, Entry, Kind, Root, VPath, is_partial_name};
+use super::dir::Dir;
+use super::partial::is_partial_name;
+use super::path::VPath;
+use super::walk::Tree;
 use crate::error::Error;
 use crate::sys::{DirEntry, DirStream, MetaKind};
-use crate::wire::ListOrder as Order;
+use crate::wire::{Entry, Kind, ListOrder as Order};
 
 /// Most bytes of names (each kept with its sort key) that one pass over a
 /// directory keeps: the bound on a listing's memory.
@@ -40,7 +44,7 @@ impl Key {
     }
 }
 
-/// Write the case-folded form of `name` that `listing::compare` sorts by
+/// Write the case-folded form of `name` that `wire::entry::compare` sorts by
 /// into `out` (reused between names, so ASCII names cost no allocation).
 fn fold_into(name: &[u8], out: &mut Vec<u8>) {
     out.clear();
@@ -64,7 +68,7 @@ enum Inner {
 }
 
 struct Scan {
-    root: Root,
+    root: Arc<Tree>,
     v: VPath,
     dir: Dir,
     stream: DirStream,
@@ -83,7 +87,7 @@ impl Listing {
 
     /// The listing of the open directory `dir`, which is `v` in `root`;
     /// `dir` must be a handle of its own (reading moves its position).
-    pub(super) fn new(root: Root, v: VPath, dir: Dir, order: Order) -> Result<Listing, Error> {
+    pub(super) fn new(root: Arc<Tree>, v: VPath, dir: Dir, order: Order) -> Result<Listing, Error> {
         let stream = DirStream::new(dir.as_fd()).map_err(|e| Error::io_path(&v.to_bytes(), &e))?;
         Ok(Listing(Inner::Dir(Box::new(Scan {
             root,
@@ -190,7 +194,7 @@ impl Scan {
 
 /// The sort group of an entry: 0, or 1 for what is not a directory when
 /// directories come first.
-fn group(root: &Root, v: &VPath, dir: &Dir, order: Order, item: &DirEntry) -> u8 {
+fn group(root: &Tree, v: &VPath, dir: &Dir, order: Order, item: &DirEntry) -> u8 {
     if order == Order::Name {
         return 0;
     }
@@ -208,7 +212,8 @@ fn group(root: &Root, v: &VPath, dir: &Dir, order: Order, item: &DirEntry) -> u8
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fs::listing;
+    use crate::fs::Root;
+    use crate::wire::entry::compare;
 
     #[test]
     fn folding_sorts_as_listing_compare() {
@@ -229,7 +234,7 @@ mod tests {
         let mut by_key: Vec<&[u8]> = names.to_vec();
         by_key.sort_by_key(|n| fold(n));
         let mut by_compare = names.to_vec();
-        by_compare.sort_by(|a, b| listing::compare(a, b));
+        by_compare.sort_by(|a, b| compare(a, b));
         assert_eq!(by_key, by_compare);
     }
 
@@ -252,7 +257,7 @@ mod tests {
         assert_eq!(names.len(), n + 1);
         assert_eq!(names[0], b"d", "directories first");
         let mut sorted = names[1..].to_vec();
-        sorted.sort_by(|a, b| listing::compare(a, b));
+        sorted.sort_by(|a, b| compare(a, b));
         assert_eq!(names[1..], sorted[..]);
         std::fs::remove_dir_all(dir).unwrap();
     }

@@ -4,22 +4,79 @@
 //! out of the root. `openat2(RESOLVE_BENEATH)` does the walk where the kernel
 //! has it; otherwise, and for links that the kernel will not follow beneath
 //! the root (absolute ones), `walk` goes one name at a time with
-//! `O_NOFOLLOW` and follows in-tree links itself. No `/proc`.
+//! `O_NOFOLLOW` and follows in-tree links itself. No `/proc`. Also the
+//! root itself (`Tree`) and the entry a name found this way shows as.
 
 use std::collections::VecDeque;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use super::{Dir, VPath};
+use super::dir::Dir;
+use super::path::VPath;
 use crate::error::{Cause, Error};
 use crate::sys::{self, Beneath, Meta, MetaKind, Open};
+use crate::wire::{Entry, Kind};
 
 /// Most symbolic links one lookup follows, as the kernel's own limit.
 const MAX_LINKS: u32 = 40;
 /// Most directories a walk by hand holds open at once (one per level), so
 /// that a deep tree cannot run the server out of descriptors.
 const MAX_WALK_DEPTH: usize = 256;
+
+/// The served tree's root: an open handle on it, and its canonical path (to
+/// recognise absolute links that point inside). Every lookup starts here.
+#[derive(Debug)]
+pub struct Tree {
+    /// The root directory.
+    pub fd: OwnedFd,
+    /// Its canonical path.
+    pub real: PathBuf,
+}
+
+impl Tree {
+    /// Find `v`, following links that stay inside (see `locate`).
+    pub fn locate(&self, v: &VPath) -> Result<Found, Error> {
+        locate(&self.fd, &self.real, v)
+    }
+
+    /// The entry for `name` in the directory `dir`, which is `v`: a link is
+    /// shown as what it points to when that is inside the root, and as a
+    /// link otherwise. `None` when the name is gone.
+    pub fn entry_in(&self, v: &VPath, dir: &Dir, name: &[u8]) -> io::Result<Option<Entry>> {
+        let meta = match dir.stat(name) {
+            Ok(m) => m,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        if meta.kind == MetaKind::Link {
+            let mut target = v.clone();
+            target.0.push(name.to_vec());
+            if let Ok(found) = self.locate(&target) {
+                return Ok(Some(entry(name.to_vec(), &found.meta)));
+            }
+        }
+        Ok(Some(entry(name.to_vec(), &meta)))
+    }
+}
+
+/// An entry from what `stat` says.
+pub fn entry(name: Vec<u8>, meta: &Meta) -> Entry {
+    let kind = match meta.kind {
+        MetaKind::Dir => Kind::Dir,
+        MetaKind::File => Kind::File,
+        MetaKind::Link => Kind::Link,
+        MetaKind::Special => Kind::Other,
+    };
+    Entry {
+        name,
+        kind,
+        mode: meta.mode,
+        size: if kind == Kind::File { meta.size } else { 0 },
+        mtime: meta.mtime,
+        mtime_nsec: meta.mtime_nsec,
+    }
+}
 
 /// Where a lookup ended.
 pub enum At {

@@ -6,7 +6,7 @@
 
 use std::net::{IpAddr, Ipv6Addr, SocketAddr, SocketAddrV6, ToSocketAddrs};
 
-use super::ifaces::Iface;
+use super::ifaces::{Iface, is_link_local};
 
 /// Longest interface name Linux allows (`IFNAMSIZ` less the NUL), in bytes.
 const MAX_ZONE_BYTES: usize = 15;
@@ -141,11 +141,6 @@ fn check_zone(spec: &str, host: &str, zone: &str) -> Result<String, String> {
         ));
     }
     Ok(zone.to_string())
-}
-
-/// Whether `ip` is IPv6 link-local (`fe80::/10`), which needs a zone.
-pub fn is_link_local(ip: &Ipv6Addr) -> bool {
-    ip.segments()[0] & 0xffc0 == 0xfe80
 }
 
 /// The socket addresses for `h`, and a note to show the user when a zone was

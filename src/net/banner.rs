@@ -4,8 +4,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use super::addr::is_link_local;
-use super::ifaces::Iface;
+use super::ifaces::{Iface, is_link_local};
 
 /// The lines to print for a server listening on `listen` (the wildcard
 /// when on every interface) at `port`; `announce` says whether `rftp -c`

@@ -1,11 +1,15 @@
 //! This machine's network interfaces: names, indices and flags from
 //! `/sys/class/net`, addresses (IPv4 and IPv6, with prefix lengths) from one
-//! netlink `RTM_GETADDR` dump through `sys::netlink_dump`. The decoding of
-//! netlink messages is a pure function over bytes, tested here.
+//! netlink `RTM_GETADDR` dump through `sys::netlink_dump`, and whether an
+//! address is link-local. The decoding of netlink messages is a pure
+//! function over bytes, tested here.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::addr::is_link_local;
+/// Whether `ip` is IPv6 link-local (`fe80::/10`), which needs a zone.
+pub fn is_link_local(ip: &Ipv6Addr) -> bool {
+    ip.segments()[0] & 0xffc0 == 0xfe80
+}
 
 /// `/sys/class/net`: one directory per interface.
 const SYS_NET: &str = "/sys/class/net";

@@ -6,7 +6,7 @@ use super::session::Session;
 use crate::error::Error;
 use crate::fs::digest::{self, Algo};
 use crate::sys;
-use crate::wire::{Reply, code, escape};
+use crate::wire::{Checksum, Reply, code, escape};
 
 /// MTIME: set the modification time of the directory `path`.
 pub fn mtime(s: &Session, path: &[u8], secs: i64, nsec: u32) -> Result<Reply, Error> {
@@ -26,5 +26,6 @@ pub fn sum(s: &Session, path: &[u8], algo: &[u8]) -> Result<Reply, Error> {
     let v = s.resolve(path)?;
     let (mut file, _) = s.cfg.root.open_file(&v)?;
     let hex = digest::digest(&mut file, algo).map_err(|e| Error::io_path(&v.to_bytes(), &e))?;
-    Ok(Reply::new(code::STAT, format!("{} {hex}", algo.name())))
+    let algo = algo.name().to_string();
+    Ok(Checksum { algo, hex }.reply())
 }

@@ -1,7 +1,11 @@
-//! The server: listening sockets, the accept loop, the client limit and the
-//! log. Each connection runs in its own thread (`session`); a panic there ends
-//! that connection only. Files are reached only through `fs::Root`.
+//! The server: listening sockets, the banner, the accept loop and the client
+//! limit. Each connection runs in its own thread (`connection`, on a
+//! `session`); a panic there ends that connection only. Settings and the log
+//! are `config`'s. Files are reached only through `fs::Root`.
 
+mod config;
+mod connection;
+mod login;
 mod meta;
 mod secure_login;
 mod session;
@@ -13,75 +17,18 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+pub use config::Config;
 
 use crate::error::{Cause, Error};
-use crate::fs::{Root, listing};
-use crate::out;
+use crate::out::{self, Verbosity};
 use crate::wire::{Reply, code};
 
 /// How long a refused connection may take to receive its refusal.
 const REFUSAL_WRITE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Pause after a failed `accept` (out of descriptors, say) before the next.
 const ACCEPT_RETRY_DELAY: Duration = Duration::from_millis(100);
-
-/// How much the server writes to its log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Verbosity {
-    /// Nothing but errors at start.
-    Quiet,
-    /// Connections, logins, transfers.
-    Normal,
-    /// Every command too.
-    Verbose,
-}
-
-/// Everything a server needs, decided before it starts.
-pub struct Config {
-    /// Address to listen on; `None` means every interface, IPv4 and IPv6.
-    pub addr: Option<IpAddr>,
-    /// Scope id (interface index) of a link-local `addr`; 0 for none.
-    pub scope_id: u32,
-    /// Answer discovery probes on UDP `port` (off with `--no-announce`).
-    pub announce: bool,
-    /// Port to listen on; 0 asks the OS for one.
-    pub port: u16,
-    /// The served tree.
-    pub root: Root,
-    /// The one user name.
-    pub user: Vec<u8>,
-    /// Its password.
-    pub password: Vec<u8>,
-    /// Whether the password was made up at start (and so is printed).
-    pub password_generated: bool,
-    /// Refuse every command that writes.
-    pub read_only: bool,
-    /// Most connections served at once.
-    pub max_clients: usize,
-    /// Idle time after which a connection is closed.
-    pub idle_timeout: Duration,
-    /// How much to log.
-    pub verbosity: Verbosity,
-    /// `--limit`: most payload bytes per second, per session.
-    pub limit: Option<u64>,
-    /// Speak protocol 1 (clear text) instead of protocol 2.
-    pub plain: bool,
-}
-
-impl Config {
-    /// Write one log line: time, peer, what happened. Never fails: a line
-    /// that cannot be written is dropped (see `out`).
-    fn log(&self, peer: &SocketAddr, what: &str) {
-        if self.verbosity >= Verbosity::Normal {
-            let now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            // An IPv4 client of a dual-stack socket is shown as IPv4.
-            let peer = SocketAddr::new(peer.ip().to_canonical(), peer.port());
-            out::err_line(&format!("{} {peer} {what}", listing::timestamp(now as i64)));
-        }
-    }
-}
 
 /// Bind, print where the server listens, and serve until killed.
 pub fn run(cfg: Config) -> Result<(), Error> {
@@ -227,7 +174,7 @@ fn accept_loop(listener: &TcpListener, cfg: &Arc<Config>, active: &Arc<AtomicUsi
         let cfg = Arc::clone(cfg);
         let spawned = thread::Builder::new().spawn(move || {
             let _guard = guard;
-            session::serve(stream, peer, &cfg);
+            connection::serve(stream, peer, &cfg);
         });
         if spawned.is_err() {
             out::err_line(&format!(

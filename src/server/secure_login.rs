@@ -6,15 +6,11 @@
 use std::io::{self, Write};
 use std::thread;
 
-use super::session::{LOGIN_FAILURE_DELAY, MAX_LOGIN_ATTEMPTS, Session};
+use super::login::{LOGIN_FAILURE_DELAY, MAX_LOGIN_ATTEMPTS};
+use super::session::Session;
 use crate::secure::handshake::{self, Failed, NONCE_BYTES};
 use crate::secure::record::Suite;
 use crate::wire::{self, Reply, code};
-
-/// The reply that carries the server's CPace share.
-const SHARE: u16 = 334;
-/// The reply that carries the server's confirmation tag: logged in.
-const CONFIRMED: u16 = 235;
 
 /// What one line before login asks for.
 enum Step {
@@ -49,7 +45,7 @@ pub fn login(s: &mut Session) -> io::Result<bool> {
             }
             _ if wire::announces_payload(&line) => {
                 // Its payload would follow; rather than read it, close.
-                s.reply(&Reply::new(code::CLOSING, "log in first, closing"))?;
+                s.refuse_upload_before_login(&line)?;
                 Step::Close
             }
             _ => {
@@ -81,7 +77,7 @@ fn authenticate(
         Ok(server) => server,
         Err(Failed(why)) => return fail(s, failures, why),
     };
-    s.reply(&Reply::new(SHARE, server.reply.clone()))?;
+    s.reply(&Reply::new(code::SHARE, server.reply.clone()))?;
     let Some(line) = s.next_line("login timeout")? else {
         return Ok(Step::Close);
     };
@@ -91,7 +87,7 @@ fn authenticate(
     };
     match server.finish(tag) {
         Ok((tag, channel)) => {
-            s.reply(&Reply::new(CONFIRMED, tag))?;
+            s.reply(&Reply::new(code::CONFIRMED, tag))?;
             s.writer.flush()?;
             s.writer.secure(channel.send);
             s.reader.secure(channel.receive);

@@ -1,28 +1,22 @@
-//! One connection: greeting, login with its deadline and failure limit, then
-//! the command loop that reads a request, calls `fs` or `transfer`, and writes
-//! one final reply per command, in order.
+//! One connection's state and its line discipline: the two socket halves
+//! (records after a protocol 2 login), the current directory, reading
+//! bounded command lines with the idle and login deadlines, queueing
+//! replies, and the answer to a line that does not parse. What the lines
+//! mean is `connection`'s.
 
 use std::io::{self, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::thread;
 use std::time::{Duration, Instant};
 
+use super::config::Config;
 use super::timed::{TimedReader, TimedWriter};
-use super::{Config, Verbosity, secure_login, transfer};
 use crate::error::{Cause, Error};
-use crate::fs::{Listing, VPath};
+use crate::fs::VPath;
 use crate::secure::record::{RecordReader, RecordWriter};
-use crate::wire::{
-    self, COMMANDS, Line, ListOrder, MAX_LINE_BYTES, PayloadWriter, Reply, Request, code, escape,
-    quote,
-};
+use crate::wire::{self, Line, MAX_LINE_BYTES, ParseError, Reply, Request, code};
 
 /// Time allowed from connect to a successful login, however the bytes trickle.
 const LOGIN_TIMEOUT: Duration = Duration::from_secs(30);
-/// Wait before answering a failed login, so that guessing is slow.
-pub const LOGIN_FAILURE_DELAY: Duration = Duration::from_secs(1);
-/// Failed logins allowed on one connection before it is closed.
-pub const MAX_LOGIN_ATTEMPTS: u32 = 3;
 /// Socket read buffer: large enough that a pipelined burst is one read.
 const READ_BUFFER_BYTES: usize = 256 * 1024;
 /// Socket write buffer.
@@ -30,36 +24,23 @@ const WRITE_BUFFER_BYTES: usize = 256 * 1024;
 
 /// The state of one logged-in or logging-in connection.
 pub struct Session<'a> {
+    /// The server's settings.
     pub cfg: &'a Config,
+    /// Who is at the other end.
     pub peer: SocketAddr,
     /// The client's bytes: clear until a protocol 2 login, then records.
     pub reader: RecordReader<TimedReader>,
     /// The bytes to the client, likewise.
     pub writer: RecordWriter<TimedWriter>,
+    /// The current directory.
     pub cwd: VPath,
     /// `--limit`: the bucket this session's payloads go through.
     pub limiter: Option<crate::rate::Bucket>,
     line: Vec<u8>,
 }
 
-/// Serve one connection to its end; errors end the connection, not the server.
-pub fn serve(stream: TcpStream, peer: SocketAddr, cfg: &Config) {
-    let started = Instant::now();
-    cfg.log(&peer, "connect");
-    let outcome = Session::new(stream, peer, cfg).and_then(|mut s| s.run());
-    let how = match outcome {
-        Ok(()) => String::new(),
-        Err(e) if is_timeout(&e) => " (timed out)".to_string(),
-        Err(e) if crate::secure::record::is_channel_error(&e) => format!(" ({e})"),
-        Err(e) => format!(" ({})", Cause::of(&e)),
-    };
-    cfg.log(
-        &peer,
-        &format!("close after {:.1}s{how}", started.elapsed().as_secs_f64()),
-    );
-}
-
-fn is_timeout(e: &io::Error) -> bool {
+/// Whether a socket error is a timeout (`WouldBlock` or `TimedOut`).
+pub fn is_timeout(e: &io::Error) -> bool {
     matches!(
         e.kind(),
         io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
@@ -67,7 +48,8 @@ fn is_timeout(e: &io::Error) -> bool {
 }
 
 impl<'a> Session<'a> {
-    fn new(stream: TcpStream, peer: SocketAddr, cfg: &'a Config) -> io::Result<Session<'a>> {
+    /// A session on a connection just accepted, with the login deadline set.
+    pub fn new(stream: TcpStream, peer: SocketAddr, cfg: &'a Config) -> io::Result<Session<'a>> {
         let _ = stream.set_nodelay(true);
         let reader = TimedReader::new(
             stream.try_clone()?,
@@ -86,36 +68,6 @@ impl<'a> Session<'a> {
             limiter: cfg.limit.map(crate::rate::Bucket::new),
             line: Vec::with_capacity(256),
         })
-    }
-
-    fn run(&mut self) -> io::Result<()> {
-        let logged_in = if self.cfg.plain {
-            let greeting = format!("rftp {} ready", wire::PROTOCOL_VERSION);
-            self.reply(&Reply::new(code::GREETING, greeting))?;
-            self.login()?
-        } else {
-            secure_login::login(self)?
-        };
-        if !logged_in {
-            return self.writer.flush();
-        }
-        self.reader.get_mut().deadline = None;
-        while let Some(line) = self.next_line("idle timeout")? {
-            if self.cfg.verbosity >= Verbosity::Verbose {
-                self.cfg
-                    .log(&self.peer, &format!("command {}", escape(&line)));
-            }
-            match Request::parse(&line) {
-                Ok(Request::Quit) => return self.reply(&Reply::new(code::BYE, "bye")),
-                Ok(req) => self.dispatch(req)?,
-                Err(e) => {
-                    if self.refuse_line(&line, e)? {
-                        return Ok(());
-                    }
-                }
-            }
-        }
-        Ok(())
     }
 
     /// Read the next command line; `None` at end of stream. An overlong line
@@ -150,65 +102,10 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// Run protocol 1's login exchange (`--plain`); `true` once logged in.
-    fn login(&mut self) -> io::Result<bool> {
-        let mut user: Option<Vec<u8>> = None;
-        let mut failures = 0;
-        while let Some(line) = self.next_line("login timeout")? {
-            match Request::parse(&line) {
-                Ok(Request::User(name)) => {
-                    user = Some(name);
-                    self.reply(&Reply::new(code::NEED_PASSWORD, "password required"))?;
-                }
-                Ok(Request::Pass(password)) => {
-                    let Some(name) = user.take() else {
-                        self.reply(&Reply::new(code::BAD_SEQUENCE, "send USER first"))?;
-                        continue;
-                    };
-                    if self.check_login(&name, &password) {
-                        self.cfg
-                            .log(&self.peer, &format!("login '{}' ok", escape(&name)));
-                        self.reply(&Reply::new(code::LOGGED_IN, "logged in"))?;
-                        return Ok(true);
-                    }
-                    failures += 1;
-                    self.cfg
-                        .log(&self.peer, &format!("login '{}' failed", escape(&name)));
-                    self.writer.flush()?;
-                    thread::sleep(LOGIN_FAILURE_DELAY);
-                    if failures >= MAX_LOGIN_ATTEMPTS {
-                        self.reply(&Reply::new(
-                            code::CLOSING,
-                            "too many failed logins, closing",
-                        ))?;
-                        return Ok(false);
-                    }
-                    self.reply(&Reply::new(code::LOGIN_FAILED, "login incorrect"))?;
-                }
-                Ok(Request::Quit) => {
-                    self.reply(&Reply::new(code::BYE, "bye"))?;
-                    return Ok(false);
-                }
-                Ok(Request::Stor { .. }) => {
-                    // Its payload would follow; rather than read it, close.
-                    self.reply(&Reply::new(code::CLOSING, "log in first, closing"))?;
-                    return Ok(false);
-                }
-                Ok(_) => self.reply(&Reply::new(code::LOGIN_FAILED, "log in first"))?,
-                Err(e) => {
-                    if self.refuse_line(&line, e)? {
-                        return Ok(false);
-                    }
-                }
-            }
-        }
-        Ok(false)
-    }
-
     /// Answer a line that does not parse, before login or after; `true`
     /// when the connection must close: a STOR line's payload is on its way
     /// and nobody can tell where it ends.
-    fn refuse_line(&mut self, line: &[u8], e: wire::ParseError) -> io::Result<bool> {
+    pub fn refuse_line(&mut self, line: &[u8], e: ParseError) -> io::Result<bool> {
         if wire::announces_payload(line) {
             let text = format!("{}; cannot find the end of the upload, closing", e.text);
             self.reply(&Reply::new(code::CLOSING, text))?;
@@ -218,11 +115,14 @@ impl<'a> Session<'a> {
         Ok(false)
     }
 
-    /// Compare user and password with the configured ones in constant time.
-    fn check_login(&self, user: &[u8], password: &[u8]) -> bool {
-        let user_ok = same_bytes(user, &self.cfg.user);
-        let password_ok = same_bytes(password, &self.cfg.password);
-        user_ok & password_ok
+    /// Answer, before login, a line that announces a payload: it is not
+    /// read, so the connection closes, with the parser's complaint when the
+    /// line does not parse (as after login) and "log in first" when it does.
+    pub fn refuse_upload_before_login(&mut self, line: &[u8]) -> io::Result<()> {
+        match Request::parse(line) {
+            Err(e) => self.refuse_line(line, e).map(drop),
+            Ok(_) => self.reply(&Reply::new(code::CLOSING, "log in first, closing")),
+        }
     }
 
     /// Queue one reply line (sent when no more commands are waiting).
@@ -230,98 +130,9 @@ impl<'a> Session<'a> {
         reply.write_to(&mut self.writer)
     }
 
-    fn dispatch(&mut self, req: Request) -> io::Result<()> {
-        let result = match req {
-            Request::Retr {
-                path,
-                offset,
-                deflate,
-            } => return transfer::send_file(self, &path, offset, deflate),
-            Request::Compress { path, level, mode } => {
-                return transfer::compress(self, &path, level, mode);
-            }
-            Request::Stor {
-                path,
-                length,
-                mode,
-                offset,
-            } => return transfer::receive_file(self, &path, length, mode, offset),
-            Request::Crc { path, length } => transfer::crc(self, &path, length),
-            Request::Partial(path) => transfer::partial(self, &path),
-            Request::Mtime { path, secs, nsec } => super::meta::mtime(self, &path, secs, nsec),
-            Request::Sum { path, algo } => super::meta::sum(self, &path, &algo),
-            Request::List { path, order } => return self.list(path.as_deref(), order),
-            Request::Help => return self.help(),
-            Request::Pwd => Ok(Reply::new(code::PWD, quote(&self.cwd.to_bytes()))),
-            Request::Cwd(path) => self.cwd(path.as_deref()),
-            Request::Stat(path) => self
-                .resolve(&path)
-                .and_then(|v| self.cfg.root.stat(&v))
-                .map(|e| Reply::new(code::STAT, e.to_line().trim_end())),
-            Request::Mkdir(path) => self.write_op(&path, |root, v| root.mkdir(v)),
-            Request::Rmdir(path) => self.write_op(&path, |root, v| root.rmdir(v)),
-            Request::Dele(path) => self.remove(&path),
-            Request::Rename(from, to) => self.rename(&from, &to),
-            Request::Noop => Ok(Reply::new(code::OK, "ok")),
-            Request::User(_) | Request::Pass(_) => {
-                Ok(Reply::new(code::BAD_SEQUENCE, "already logged in"))
-            }
-            Request::Quit => Ok(Reply::new(code::BYE, "bye")),
-        };
-        self.reply(&result.unwrap_or_else(|e| e.reply()))
-    }
-
     /// A client path resolved against the current directory.
     pub fn resolve(&self, path: &[u8]) -> Result<VPath, Error> {
         self.cfg.root.resolve(&self.cwd, path)
-    }
-
-    fn cwd(&mut self, path: Option<&[u8]>) -> Result<Reply, Error> {
-        let target = match path {
-            None => VPath::root(),
-            // `..` at the root stays at the root, as in chrooted ftp servers.
-            Some(p) => match self.resolve(p) {
-                Err(Error::Path {
-                    cause: Cause::Outside,
-                    ..
-                }) if p
-                    .split(|&b| b == b'/')
-                    .all(|c| c == b".." || c.is_empty() || c == b".") =>
-                {
-                    VPath::root()
-                }
-                other => other?,
-            },
-        };
-        self.cfg.root.dir(&target)?;
-        self.cwd = target;
-        Ok(Reply::new(code::DONE, quote(&self.cwd.to_bytes())))
-    }
-
-    /// DELE, which may also remove the partial data an upload left behind.
-    fn remove(&self, path: &[u8]) -> Result<Reply, Error> {
-        self.refuse_if_read_only(path)?;
-        let v = self.cfg.root.resolve_partial_ok(&self.cwd, path)?;
-        self.cfg.root.remove(&v)?;
-        Ok(Reply::new(code::DONE, "done"))
-    }
-
-    fn write_op(
-        &self,
-        path: &[u8],
-        op: impl Fn(&crate::fs::Root, &VPath) -> Result<(), Error>,
-    ) -> Result<Reply, Error> {
-        self.refuse_if_read_only(path)?;
-        let v = self.resolve(path)?;
-        op(&self.cfg.root, &v)?;
-        Ok(Reply::new(code::DONE, "done"))
-    }
-
-    fn rename(&self, from: &[u8], to: &[u8]) -> Result<Reply, Error> {
-        self.refuse_if_read_only(from)?;
-        let (a, b) = (self.resolve(from)?, self.resolve(to)?);
-        self.cfg.root.rename(&a, &b)?;
-        Ok(Reply::new(code::DONE, "renamed"))
     }
 
     /// Refuse a writing command on a read-only server.
@@ -330,89 +141,5 @@ impl<'a> Session<'a> {
             return Err(Error::path(path, Cause::ReadOnly));
         }
         Ok(())
-    }
-
-    /// LIST: the entries stream out as the directory is read, in bounded
-    /// memory whatever its size (see `fs::Listing`).
-    fn list(&mut self, path: Option<&[u8]>, order: Option<ListOrder>) -> io::Result<()> {
-        let target = match path {
-            None => Ok(self.cwd.clone()),
-            Some(p) => self.resolve(p),
-        };
-        let order = order.unwrap_or(ListOrder::Name);
-        let (mut entries, v) = match target.and_then(|v| Ok((self.cfg.root.list(&v, order)?, v))) {
-            Ok(x) => x,
-            Err(e) => return self.reply(&e.reply()),
-        };
-        let shown = quote(&v.to_bytes());
-        self.reply(&Reply::listing(&shown))?;
-        let (length, crc) = send_listing(&mut self.writer, &mut entries)?;
-        // A directory that could not be read to its end is no listing.
-        if let Some(e) = entries.error() {
-            return self.reply(&e.reply());
-        }
-        let mut done = Reply::transfer_ok(length, crc);
-        done.text = format!("{} {shown}", done.text);
-        self.reply(&done)
-    }
-
-    fn help(&mut self) -> io::Result<()> {
-        let mut text = String::new();
-        for c in COMMANDS {
-            text.push_str(&format!("{:<7} {:<18} {}\n", c.name, c.args, c.help));
-        }
-        self.send_text(text.as_bytes(), "")
-    }
-
-    /// Send an in-memory payload: announcement, chunks, final reply (with
-    /// `note` after the length and CRC when it is not empty).
-    fn send_text(&mut self, bytes: &[u8], note: &str) -> io::Result<()> {
-        self.reply(&Reply::payload(bytes.len() as u64))?;
-        let mut payload = PayloadWriter::new(&mut self.writer);
-        payload.write_all(bytes)?;
-        payload.finish()?;
-        let mut done = Reply::transfer_ok(bytes.len() as u64, crc32fast::hash(bytes));
-        if !note.is_empty() {
-            done.text = format!("{} {note}", done.text);
-        }
-        self.reply(&done)
-    }
-}
-
-/// Send a listing's lines as one payload; returns their length and CRC-32.
-fn send_listing(w: &mut impl Write, entries: &mut Listing) -> io::Result<(u64, u32)> {
-    let mut crc = crc32fast::Hasher::new();
-    let mut length = 0u64;
-    let mut payload = PayloadWriter::new(w);
-    for e in entries {
-        let line = e.to_line();
-        payload.write_all(line.as_bytes())?;
-        crc.update(line.as_bytes());
-        length += line.len() as u64;
-    }
-    payload.finish()?;
-    Ok((length, crc.finalize()))
-}
-
-/// Compare two byte strings in time that depends only on their lengths.
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    let mut diff = u8::from(a.len() != b.len());
-    for i in 0..a.len().max(b.len()) {
-        diff |= a.get(i).copied().unwrap_or(0) ^ b.get(i).copied().unwrap_or(0);
-    }
-    diff == 0
-}
-
-#[cfg(test)]
-mod tests {
-    use super::same_bytes;
-
-    #[test]
-    fn same_bytes_compares_whole_strings() {
-        assert!(same_bytes(b"secret", b"secret"));
-        assert!(!same_bytes(b"secret", b"secreT"));
-        assert!(!same_bytes(b"secret", b"secret1"));
-        assert!(!same_bytes(b"", b"x"));
-        assert!(same_bytes(b"", b""));
     }
 }

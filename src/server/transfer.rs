@@ -14,8 +14,8 @@ use crate::fs::{Dir, Partial, crc_of, unchanged};
 use crate::rate::Limited;
 use crate::sys;
 use crate::wire::{
-    Copied, Line, PayloadReader, PayloadWriter, Reply, Stamp, StoreMode, Trailer, code, escape,
-    payload, read_line,
+    Announce, Copied, Delivered, Extra, Line, Packed, PayloadReader, PayloadWriter, Reply, Stamp,
+    StoreMode, Sums, Trailer, Working, code, escape, payload, read_line,
 };
 
 /// RETR: send `path` from `offset`, deflated on the fly when `deflate`.
@@ -37,22 +37,23 @@ pub fn send_file(s: &mut Session, path: &[u8], offset: u64, deflate: bool) -> io
     };
     let started = Instant::now();
     let length = before.size - offset;
-    if let Err(e) = file.seek(SeekFrom::Start(offset)) {
+    if offset > 0
+        && let Err(e) = file.seek(SeekFrom::Start(offset))
+    {
         return s.reply(&Error::io_path(path, &e).reply());
     }
-    let encoding = if deflate { " deflate" } else { "" };
     let what = if deflate { "get -z" } else { "get" };
-    s.reply(&Reply::new(code::PAYLOAD, format!("{length}{encoding}")))?;
+    s.reply(&Announce::Bytes { length, deflate }.reply())?;
     let mut framed = PayloadWriter::new(&mut s.writer);
     let mut payload = Limited::new(&mut framed, s.limiter.as_mut());
     let mut moved = 0;
     let mut source = (&mut file).take(length);
     let copied = if deflate {
         let mut deflater = WireDeflater::new(&mut payload);
-        payload::send(&mut source, &mut deflater, length, &mut |n| moved = n)
+        payload::send_file(&mut source, &mut deflater, length, &mut |n| moved = n)
             .and_then(|c| deflater.finish().map(|_| c))
     } else {
-        payload::send(&mut source, &mut payload, length, &mut |n| moved = n)
+        payload::send_file(&mut source, &mut payload, length, &mut |n| moved = n)
     };
     let copied = copied.and_then(|c| framed.finish().map(|_| c));
     let copied = match copied {
@@ -72,11 +73,11 @@ pub fn send_file(s: &mut Session, path: &[u8], offset: u64, deflate: bool) -> io
     let reply = match read_error {
         Some(e) => Error::io_path(path, &e).reply(),
         None if sent != length || changed => Error::path(path, Cause::Changed).reply(),
-        None => Reply::transfer_ok_stamped(
-            sent,
-            crc,
-            Stamp::new(before.mtime, before.mtime_nsec, before.mode),
-        ),
+        None => Delivered {
+            sums: Sums { length: sent, crc },
+            extra: Extra::Stamp(Stamp::new(before.mtime, before.mtime_nsec, before.mode)),
+        }
+        .reply(),
     };
     log_transfer(s, what, &v.to_bytes(), sent, started, &status(&reply));
     s.reply(&reply)
@@ -93,6 +94,7 @@ struct Upload {
 fn prepare_upload(
     s: &Session,
     path: &[u8],
+    length: u64,
     mode: StoreMode,
     offset: Option<u64>,
 ) -> Result<Upload, Error> {
@@ -101,8 +103,11 @@ fn prepare_upload(
     let shown = v.to_bytes();
     let (dir, name) = s.cfg.root.new_entry(&v)?;
     refuse_taken(&dir, &name, mode, &shown)?;
-    let partial =
-        Partial::open(dir, &name, offset.is_some()).map_err(|e| Error::io_path(&shown, &e))?;
+    let opened = match offset {
+        Some(_) => Partial::open(dir, &name, true),
+        None => Partial::create(dir, &name, length, mode == StoreMode::Replace),
+    };
+    let partial = opened.map_err(|e| Error::io_path(&shown, &e))?;
     if let Some(offset) = offset {
         let kept = partial.kept().map_err(|e| Error::io_path(&shown, &e))?;
         if kept == 0 {
@@ -134,7 +139,7 @@ pub fn receive_file(
     offset: Option<u64>,
 ) -> io::Result<()> {
     let started = Instant::now();
-    let prepared = prepare_upload(s, path, mode, offset);
+    let prepared = prepare_upload(s, path, length, mode, offset);
     let mut framed = PayloadReader::new(&mut s.reader, length);
     let mut payload = Limited::new(&mut framed, s.limiter.as_mut());
     let mut up = match prepared {
@@ -145,14 +150,14 @@ pub fn receive_file(
             return s.reply(&e.reply());
         }
     };
-    let copied = payload::receive(&mut payload, up.partial.file(), length, &mut |_| {});
+    let copied = payload::receive_file(&mut payload, up.partial.file(), length, &mut |_| {});
     let got = framed.total();
     let outcome = copied.and_then(|c| read_trailer(s).map(|t| (c, t)));
     let (copied, trailer) = match outcome {
         Ok(x) => x,
         Err(e) => return interrupted(s, up, got, started, e),
     };
-    let Upload { shown, partial } = up;
+    let Upload { shown, mut partial } = up;
     let outcome = match (copied.error, trailer) {
         (Some(e), _) => Err(Error::io_path(&shown, &e)),
         (None, Trailer::Abort) => Err(Error::Transfer(format!(
@@ -184,7 +189,14 @@ pub fn receive_file(
         }
     };
     let reply = match outcome {
-        Ok(()) => Reply::transfer_ok(copied.bytes, copied.crc),
+        Ok(()) => Delivered {
+            sums: Sums {
+                length: copied.bytes,
+                crc: copied.crc,
+            },
+            extra: Extra::Nothing,
+        }
+        .reply(),
         Err(e) => e.reply(),
     };
     log_transfer(s, "put", &shown, copied.bytes, started, &status(&reply));
@@ -246,7 +258,7 @@ pub fn compress(s: &mut Session, path: &[u8], level: u8, mode: StoreMode) -> io:
     let helpers = compress::claim(compress::cores());
     let threads = helpers.threads();
     let reply = match compress_file(s, path, level, mode, threads) {
-        Ok((original, packed)) => Reply::new(code::DONE, format!("{original} {packed}")),
+        Ok((original, packed)) => Packed { original, packed }.reply(),
         Err(e) => e.reply(),
     };
     drop(helpers);
@@ -293,7 +305,7 @@ fn compress_file(
         if last.elapsed() >= WORKING_INTERVAL {
             last = Instant::now();
             // A client that went away shows up at the final reply.
-            let _ = Reply::new(code::WORKING, done.to_string()).write_to(writer);
+            let _ = Working(done).reply().write_to(writer);
             let _ = writer.flush();
         }
     };
@@ -346,7 +358,7 @@ pub fn crc(s: &Session, path: &[u8], length: u64) -> Result<Reply, Error> {
         ));
     }
     let crc = crc_of(&mut file, length).map_err(|e| Error::io_path(&v.to_bytes(), &e))?;
-    Ok(Reply::new(code::STAT, format!("{length} {crc:08x}")))
+    Ok(Sums { length, crc }.reply())
 }
 
 /// PARTIAL: the length and CRC-32 of the data an interrupted upload to
@@ -357,12 +369,12 @@ pub fn partial(s: &Session, path: &[u8]) -> Result<Reply, Error> {
     let (dir, name) = s.cfg.root.new_entry(&v)?;
     let shown = v.to_bytes();
     if !Partial::exists(&dir, &name) {
-        return Ok(Reply::new(code::STAT, "0 00000000"));
+        return Ok(Sums { length: 0, crc: 0 }.reply());
     }
     let mut partial = Partial::open(dir, &name, true).map_err(|e| Error::io_path(&shown, &e))?;
     let length = partial.kept().map_err(|e| Error::io_path(&shown, &e))?;
     let crc = partial.crc().map_err(|e| Error::io_path(&shown, &e))?;
-    Ok(Reply::new(code::STAT, format!("{length} {crc:08x}")))
+    Ok(Sums { length, crc }.reply())
 }
 
 /// Read the client's trailer after an upload payload; anything else breaks

@@ -3,7 +3,10 @@
 //! holds exactly `CHUNK_BYTES` except the last, which is shorter (possibly
 //! empty) and so marks the end. Works on any `Read`/`Write`; no sockets here.
 
+use std::collections::VecDeque;
 use std::io::{self, BufRead, Read, Write};
+use std::sync::{Condvar, Mutex};
+use std::thread;
 
 /// Bytes in every payload chunk but the last.
 pub const CHUNK_BYTES: usize = 2048;
@@ -176,6 +179,7 @@ impl<R: BufRead> Read for PayloadReader<R> {
 
 /// Bytes copied between a payload and a file, their CRC-32, and the error
 /// on the side that is allowed to fail without breaking the stream.
+#[derive(Debug)]
 pub struct Copied {
     /// Bytes read from the source.
     pub bytes: u64,
@@ -267,6 +271,266 @@ pub fn receive(
     })
 }
 
+/// Files at least this large move on two threads: one for the file, one
+/// for the connection (the caller's), so that reading or writing the file
+/// overlaps with sealing, opening and the socket. Smaller files stay on one
+/// thread: a thread costs more than they take.
+const THREADED_MIN_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Buffers in flight between the two threads (one being filled, one being
+/// drained, one waiting): memory stays at this many copy buffers.
+const BUFFERS_IN_FLIGHT: usize = 3;
+
+/// Buffers handed between the two threads of `send_file` and
+/// `receive_file`, in order. Never holds more than `BUFFERS_IN_FLIGHT`,
+/// since only that many exist. (A mutex and a condition variable: far less
+/// code than a channel.)
+struct Queue<T> {
+    /// The items, and whether the queue is closed.
+    state: Mutex<(VecDeque<T>, bool)>,
+    ready: Condvar,
+}
+
+impl<T> Default for Queue<T> {
+    fn default() -> Self {
+        Queue {
+            state: Mutex::new((VecDeque::with_capacity(BUFFERS_IN_FLIGHT), false)),
+            ready: Condvar::new(),
+        }
+    }
+}
+
+impl<T> Queue<T> {
+    /// Add `item`; false (and dropped) once closed.
+    fn push(&self, item: T) -> bool {
+        let Ok(mut state) = self.state.lock() else {
+            return false;
+        };
+        if state.1 {
+            return false;
+        }
+        state.0.push_back(item);
+        self.ready.notify_one();
+        true
+    }
+
+    /// The next item, waiting for one; `None` once closed and empty.
+    fn pop(&self) -> Option<T> {
+        let mut state = self.state.lock().ok()?;
+        loop {
+            if let Some(item) = state.0.pop_front() {
+                return Some(item);
+            }
+            if state.1 {
+                return None;
+            }
+            state = self.ready.wait(state).ok()?;
+        }
+    }
+
+    /// No more items: `push` fails and `pop` ends when empty.
+    fn close(&self) {
+        if let Ok(mut state) = self.state.lock() {
+            state.1 = true;
+            self.ready.notify_all();
+        }
+    }
+}
+
+/// Closes both queues when dropped, so that the side that returns early (an
+/// error) always lets the other one end.
+struct Closing<'a, A, B>(&'a Queue<A>, &'a Queue<B>);
+
+impl<A, B> Drop for Closing<'_, A, B> {
+    fn drop(&mut self) {
+        self.0.close();
+        self.1.close();
+    }
+}
+
+/// Like `send`, but a file of `THREADED_MIN_BYTES` or more is read on a
+/// thread of its own (which also computes the CRC), while this one writes
+/// the payload. Same results and errors as `send`; where no thread can be
+/// started, it is `send`.
+pub fn send_file(
+    from: &mut (impl Read + Send),
+    to: &mut impl Write,
+    expected: u64,
+    progress: &mut dyn FnMut(u64),
+) -> io::Result<Copied> {
+    if expected < THREADED_MIN_BYTES {
+        return send(from, to, expected, progress);
+    }
+    let full = Queue::default();
+    let empty = Queue::default();
+    for _ in 0..BUFFERS_IN_FLIGHT {
+        empty.push(copy_buffer(expected));
+    }
+    let threaded = thread::scope(|scope| {
+        // However this returns, the reader ends.
+        let _closing = Closing(&full, &empty);
+        let file = &mut *from;
+        let (full, empty) = (&full, &empty);
+        let reader = thread::Builder::new()
+            .name("file reader".into())
+            .spawn_scoped(scope, move || read_ahead(file, empty, full))
+            .ok()?;
+        let mut bytes = 0u64;
+        let mut error = None;
+        while let Some(item) = full.pop() {
+            match item {
+                Ok(buf) if buf.is_empty() => break,
+                Ok(buf) => {
+                    if let Err(e) = to.write_all(&buf) {
+                        return Some(Err(e));
+                    }
+                    bytes += buf.len() as u64;
+                    progress(bytes);
+                    empty.push(buf);
+                }
+                Err(e) => {
+                    error = Some(e);
+                    break;
+                }
+            }
+        }
+        empty.close();
+        Some(match reader.join() {
+            Ok(crc) => Ok(Copied { bytes, crc, error }),
+            Err(_) => Err(io::Error::other("the file reader failed")),
+        })
+    });
+    match threaded {
+        Some(result) => result,
+        // No thread: the file has not been touched yet.
+        None => send(from, to, expected, progress),
+    }
+}
+
+/// The reading thread of `send_file`: fill the buffers that come back
+/// with the file, in order, until its end (an empty buffer) or an error;
+/// returns the CRC-32 of what it read.
+fn read_ahead(
+    from: &mut impl Read,
+    empty: &Queue<Vec<u8>>,
+    full: &Queue<io::Result<Vec<u8>>>,
+) -> u32 {
+    let mut hasher = crc32fast::Hasher::new();
+    // Ends at the file's end, or when the other side hangs up.
+    while let Some(mut buf) = empty.pop() {
+        buf.resize(buf.capacity(), 0);
+        let got = loop {
+            match from.read(&mut buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                other => break other,
+            }
+        };
+        let end = matches!(got, Ok(0) | Err(_));
+        let item = got.map(|n| {
+            hasher.update(&buf[..n]);
+            buf.truncate(n);
+            buf
+        });
+        if !full.push(item) || end {
+            break;
+        }
+    }
+    hasher.finalize()
+}
+
+/// Like `receive`, but a file of `THREADED_MIN_BYTES` or more is written
+/// (and its CRC computed) on a thread of its own, while this one reads the
+/// payload. Same results and errors as `receive`: after a read error every
+/// byte read before it is still written, for a resume; where no thread can
+/// be started, it is `receive`.
+pub fn receive_file(
+    from: &mut impl Read,
+    to: &mut (impl Write + Send),
+    expected: u64,
+    progress: &mut dyn FnMut(u64),
+) -> io::Result<Copied> {
+    if expected < THREADED_MIN_BYTES {
+        return receive(from, to, expected, progress);
+    }
+    let full = Queue::default();
+    let empty = Queue::default();
+    for _ in 0..BUFFERS_IN_FLIGHT {
+        empty.push(copy_buffer(expected));
+    }
+    let threaded = thread::scope(|scope| {
+        // However this returns, the writer ends.
+        let _closing = Closing(&full, &empty);
+        let file = &mut *to;
+        let (full, empty) = (&full, &empty);
+        let writer = thread::Builder::new()
+            .name("file writer".into())
+            .spawn_scoped(scope, move || write_behind(file, full, empty))
+            .ok()?;
+        let mut bytes = 0u64;
+        let read_error = loop {
+            let Some(mut buf) = empty.pop() else {
+                break Some(io::Error::other("the file writer failed"));
+            };
+            buf.resize(buf.capacity(), 0);
+            let got = loop {
+                match from.read(&mut buf) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    other => break other,
+                }
+            };
+            let n = match got {
+                Ok(0) => break None,
+                Ok(n) => n,
+                Err(e) => break Some(e),
+            };
+            buf.truncate(n);
+            bytes += n as u64;
+            if !full.push(buf) {
+                break Some(io::Error::other("the file writer failed"));
+            }
+            progress(bytes);
+        };
+        // The writer writes everything it was given, then ends.
+        full.close();
+        let written = writer.join();
+        Some(match (read_error, written) {
+            (Some(e), _) => Err(e),
+            (None, Ok((crc, error))) => Ok(Copied { bytes, crc, error }),
+            (None, Err(_)) => Err(io::Error::other("the file writer failed")),
+        })
+    });
+    match threaded {
+        Some(result) => result,
+        // No thread: nothing has been read yet.
+        None => receive(from, to, expected, progress),
+    }
+}
+
+/// The writing thread of `receive_file`: write the buffers that come, in
+/// order, and hand each back; after a write error keep taking them (the
+/// payload is read to its end) without writing. Returns the CRC-32 of all
+/// it was given and the first write (or flush) error.
+fn write_behind(
+    to: &mut impl Write,
+    full: &Queue<Vec<u8>>,
+    empty: &Queue<Vec<u8>>,
+) -> (u32, Option<io::Error>) {
+    let mut hasher = crc32fast::Hasher::new();
+    let mut error = None;
+    // Ends when the payload has (or failed): the sender is gone.
+    while let Some(buf) = full.pop() {
+        hasher.update(&buf);
+        if error.is_none() {
+            error = to.write_all(&buf).err();
+        }
+        empty.push(buf);
+    }
+    if error.is_none() {
+        error = to.flush().err();
+    }
+    (hasher.finalize(), error)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -355,6 +619,88 @@ mod tests {
         let mut src = &[7u8; 100][..];
         let c = receive(&mut src, &mut &mut full[..], 100, &mut |_| {}).unwrap();
         assert_eq!(c.bytes, 100);
+        assert!(c.error.is_some());
+        assert!(src.is_empty());
+    }
+
+    /// Data of `len` bytes that differs at every offset within a buffer.
+    fn pattern(len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i % 251) as u8).collect()
+    }
+
+    #[test]
+    fn threaded_copies_match_the_plain_ones() {
+        let len = THREADED_MIN_BYTES as usize + 12_345;
+        let data = pattern(len);
+        let mut framed = PayloadWriter::new(Vec::new());
+        let mut last = 0;
+        let sent = send_file(&mut &data[..], &mut framed, len as u64, &mut |n| last = n).unwrap();
+        let wire = framed.finish().unwrap();
+        let expected_crc = crc32fast::hash(&data);
+        assert_eq!(
+            (sent.bytes, sent.crc, last),
+            (len as u64, expected_crc, len as u64)
+        );
+        assert!(sent.error.is_none());
+        let mut file = Vec::new();
+        let mut payload = PayloadReader::new(Cursor::new(&wire[..]), len as u64);
+        let got = receive_file(&mut payload, &mut file, len as u64, &mut |_| {}).unwrap();
+        assert_eq!((got.bytes, got.crc), (len as u64, expected_crc));
+        assert!(got.error.is_none());
+        assert!(file == data);
+    }
+
+    /// A reader that fails after `ok` bytes.
+    struct FailsAfter<'a> {
+        data: &'a [u8],
+        ok: usize,
+    }
+
+    impl Read for FailsAfter<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.ok == 0 {
+                return Err(io::Error::other("disk gone"));
+            }
+            let n = buf.len().min(self.ok).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            self.ok -= n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn threaded_send_hands_back_a_read_error_after_the_bytes_before_it() {
+        let data = pattern(THREADED_MIN_BYTES as usize * 2);
+        let ok = THREADED_MIN_BYTES as usize + 1000;
+        let mut from = FailsAfter { data: &data, ok };
+        let mut out = Vec::new();
+        let sent = send_file(&mut from, &mut out, data.len() as u64, &mut |_| {}).unwrap();
+        assert_eq!(sent.bytes, ok as u64);
+        assert_eq!(sent.error.map(|e| e.to_string()), Some("disk gone".into()));
+        assert!(out == data[..ok]);
+        assert_eq!(sent.crc, crc32fast::hash(&data[..ok]));
+    }
+
+    #[test]
+    fn threaded_receive_writes_what_came_before_a_cut() {
+        let data = pattern(THREADED_MIN_BYTES as usize * 2);
+        let ok = THREADED_MIN_BYTES as usize + 1000;
+        let mut from = FailsAfter { data: &data, ok };
+        let mut file = Vec::new();
+        let err = receive_file(&mut from, &mut file, data.len() as u64, &mut |_| {}).unwrap_err();
+        assert_eq!(err.to_string(), "disk gone");
+        assert!(file == data[..ok]);
+    }
+
+    #[test]
+    fn threaded_receive_reads_on_after_a_write_error() {
+        let data = pattern(THREADED_MIN_BYTES as usize + 1);
+        let mut full = vec![0u8; 1 << 20];
+        let mut src = &data[..];
+        let c = receive_file(&mut src, &mut &mut full[..], data.len() as u64, &mut |_| {}).unwrap();
+        assert_eq!(c.bytes, data.len() as u64);
+        assert_eq!(c.crc, crc32fast::hash(&data));
         assert!(c.error.is_some());
         assert!(src.is_empty());
     }

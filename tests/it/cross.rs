@@ -3,8 +3,9 @@
 //! as the client of an x86_64 server and as the server of an x86_64 client —
 //! with listings and files byte-identical to what the x86_64 client sees.
 //! Where qemu-user or the aarch64 binary is missing the tests skip with a
-//! printed reason, unless `RFTP_CROSS_REQUIRED` is set (CI sets it): there a
-//! missing piece is a failure, so CI cannot pass by skipping.
+//! reason printed past the harness's capture, unless `RFTP_CROSS_REQUIRED`
+//! is set or `CI=true` (CI sets both): there a missing piece is a failure,
+//! so CI cannot pass by skipping.
 
 use std::env;
 use std::fs;
@@ -12,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::SystemTime;
 
-use crate::util::{PASSWORD, Run, Server, TempDir, data};
+use crate::util::{PASSWORD, Run, Server, TempDir, data, skip_unless_ci};
 
 /// Emulators looked for on `PATH`, in order (Debian's qemu-user and
 /// qemu-user-static).
@@ -86,12 +87,14 @@ fn find_qemu() -> Option<PathBuf> {
     })
 }
 
-/// Print why the test does not run and give up, or fail when it must run.
+/// Print why the test does not run and give up, or fail when it must run
+/// (`RFTP_CROSS_REQUIRED` set, or `CI=true`).
+#[track_caller]
 fn skip(reason: &str) -> Option<Aarch64> {
     if env::var_os(REQUIRED_VAR).is_some() {
         panic!("cross-architecture test cannot run ({REQUIRED_VAR} is set): {reason}");
     }
-    eprintln!("skipped: cross-architecture test: {reason}");
+    skip_unless_ci(&format!("cross-architecture test: {reason}"));
     None
 }
 

@@ -1,4 +1,5 @@
 //! Login: passwords from every source, failures, the three-strikes rule.
+//! (The password typed at a terminal is in `prompt`.)
 
 use std::time::Duration;
 
@@ -88,28 +89,18 @@ fn password_from_file() {
 }
 
 #[test]
-fn password_from_piped_stdin() {
+fn piped_first_line_is_never_the_password() {
     let server = Server::start(&[]);
     let local = TempDir::new();
-    let addr = server.addr();
-    let run = Run::new(
-        &["-c", &addr],
-        None,
-        local.path(),
-        format!("{PASSWORD}\npwd\n").as_bytes(),
-    );
-    run.expect(0);
-    assert_eq!(run.out(), "/\n");
-}
-
-#[test]
-fn missing_password_on_empty_stdin_exits_3() {
-    let server = Server::start(&[]);
-    let local = TempDir::new();
-    let addr = server.addr();
-    Run::new(&["-c", &addr], None, local.path(), b"")
-        .expect(3)
-        .stderr_has("no password");
+    // setsid: no controlling terminal to ask on, whatever the test runs under.
+    let mut cmd = std::process::Command::new("setsid");
+    cmd.arg(crate::util::bin())
+        .args(["-c", &server.addr()])
+        .current_dir(local.path())
+        .env_remove("RFTP_PASSWORD");
+    let run = Run::spawn(cmd, format!("{PASSWORD}\npwd\n").as_bytes());
+    run.expect(3).stderr_has("no password");
+    assert!(run.stdout.is_empty(), "{}", run.dump());
 }
 
 #[test]

@@ -213,6 +213,35 @@ fn mget_of_two_thousand_small_files_is_complete() {
     }
 }
 
+#[test]
+fn mget_of_many_files_refuses_exactly_the_names_taken_here() {
+    // Sixteen or more files: the destination is read once, not each name
+    // looked up, and must still see what is in the way.
+    let server = Server::start(&[]);
+    for i in 0..40 {
+        server.root.write(format!("f{i:02}.dat"), data(300, i));
+    }
+    let local = TempDir::new();
+    local.write("f07.dat", b"mine");
+    fs::create_dir(local.join("f21.dat")).unwrap();
+    local.write(".rftp-part.f30.dat", b"kept");
+    let run = server.client(local.path(), "mget *.dat\n");
+    run.expect(1)
+        .stderr_has("rftp: mget: 'f07.dat': already exists (use -f to overwrite)")
+        .stderr_has("rftp: mget: 'f21.dat': is a directory")
+        .stderr_has("rftp: mget: 38 of 40 files moved, 2 failed");
+    assert_eq!(fs::read(local.join("f07.dat")).unwrap(), b"mine");
+    assert!(local.join("f21.dat").is_dir());
+    for i in (0..40).filter(|i| ![7, 21].contains(i)) {
+        assert!(
+            fs::read(local.join(format!("f{i:02}.dat"))).unwrap() == data(300, i),
+            "f{i:02}.dat"
+        );
+    }
+    // A fresh download over an old partial file starts over and leaves none.
+    assert!(!local.join(".rftp-part.f30.dat").exists());
+}
+
 /// A tree three levels deep with empty directories and odd names.
 fn tree(dir: &TempDir, top: &str) -> Vec<(String, Vec<u8>)> {
     let files = vec![

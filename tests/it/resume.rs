@@ -8,13 +8,18 @@ use std::time::{Duration, Instant};
 
 use crate::util::{PASSWORD, Server, TempDir, bin, data};
 
-const SIZE: usize = 100 * 1024 * 1024;
+/// The file cut and continued: a dozen of the server's copy buffers.
+const SIZE: usize = 12 * 1024 * 1024;
 /// Kill the client once this much has been written.
-const CUT_AT_BYTES: u64 = 8 * 1024 * 1024;
+const CUT_AT_BYTES: u64 = 2 * 1024 * 1024;
+/// The cut client's `--limit`: slow enough that the kill always lands
+/// before the end (SIZE takes 1.5 s), so the size need not ensure it.
+const CUT_RATE: &str = "8M";
 
+/// A client running `command`, paced at `CUT_RATE`, to be killed.
 fn client(server: &Server, dir: &Path, command: &[&str]) -> Child {
     Command::new(bin())
-        .args(["-c", &server.addr(), "-q"])
+        .args(["-c", &server.addr(), "-q", "--limit", CUT_RATE])
         .args(command)
         .current_dir(dir)
         .env("RFTP_PASSWORD", PASSWORD)

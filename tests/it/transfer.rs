@@ -55,7 +55,8 @@ fn put_is_byte_identical_at_chunk_edges() {
 
 #[test]
 fn large_file_round_trips() {
-    const SIZE: usize = 50 * 1024 * 1024 + 7;
+    // Several MiB: many records and copy buffers, not a whole number of chunks.
+    const SIZE: usize = 6 * 1024 * 1024 + 7;
     let server = Server::start(&[]);
     let local = TempDir::new();
     let content = data(SIZE, 99);
@@ -198,9 +199,11 @@ fn killed_upload_leaves_no_file_and_keeps_the_old_one() {
     let server = Server::start(&[]);
     server.root.write("victim.bin", b"precious");
     let local = TempDir::new();
-    local.write("victim.bin", data(200 * 1024 * 1024, 5));
+    // Paced so that the upload (4 s) is still running when it is killed.
+    local.write("victim.bin", data(8 * 1024 * 1024, 5));
     let mut child = Command::new(bin())
-        .args(["-c", &server.addr(), "-q", "put", "-f", "victim.bin"])
+        .args(["-c", &server.addr(), "-q", "--limit", "2M"])
+        .args(["put", "-f", "victim.bin"])
         .current_dir(local.path())
         .env("RFTP_PASSWORD", PASSWORD)
         .stdin(Stdio::null())

@@ -1,6 +1,7 @@
 //! Test helpers: temporary directories, a real `rftp` server on 127.0.0.1
 //! port 0 (its printed port read back, killed by PID on drop), a client run
-//! with piped commands, and a dump of everything when an expectation fails.
+//! with piped commands, a dump of everything when an expectation fails, and
+//! the one rule for skipping a test that cannot run here (never in CI).
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -111,21 +112,21 @@ pub fn crc32(data: &[u8]) -> u32 {
     !crc
 }
 
-/// Make `<root>-outside` beside a server's root, holding `secret` in a
-/// file named `secret`: what attacks on the jail aim at. Returns its path
-/// and its name.
-pub fn outside_beside(root: &Path, secret: &[u8]) -> (PathBuf, String) {
-    let name = format!(
-        "{}-outside",
-        root.file_name()
-            .expect("a temp dir has a name")
-            .to_string_lossy()
-    );
-    let outside = root.parent().expect("a temp dir has a parent").join(&name);
-    let _ = fs::remove_dir_all(&outside);
-    fs::create_dir(&outside).unwrap();
-    fs::write(outside.join("secret"), secret).unwrap();
-    (outside, name)
+/// Whether CI asked that nothing be skipped (`CI=true`).
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// Skip the running test, which cannot run here: under `CI=true` fail it
+/// instead, since a skip would let a broken promise pass. The reason goes
+/// to the real standard error, past the harness's capture of `eprintln!`,
+/// so that `cargo test` shows it beside the test's `ok`. Returns only to skip.
+#[track_caller]
+pub fn skip_unless_ci(why: &str) {
+    let current = thread::current();
+    let test = current.name().unwrap_or("a test");
+    assert!(!in_ci(), "{test}: cannot run under CI=true: {why}");
+    let _ = writeln!(std::io::stderr(), "{test}: skipped: {why}");
 }
 
 /// `gzip -dc FILE` through the system's gzip.

@@ -2,8 +2,8 @@
 //! backslashes are refused without revealing what exists outside; lengths
 //! past the end, directories and FIFOs are refused at once.
 
-use super::fixture::{A_CONTENT, Fixture, SECRET, ask, in_step, quick_refusals};
-use super::helpers::still_serves;
+use crate::fixture::{A_CONTENT, Fixture, SECRET, quick_refusals, still_serves};
+use crate::raw::{ask, in_step};
 use crate::util::{crc32, snapshot};
 
 #[test]

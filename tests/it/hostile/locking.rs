@@ -5,10 +5,8 @@
 use std::fs;
 use std::thread;
 
-use super::fixture::{
-    SERVER_COPY_BYTES, ask, in_step, logged_in, root_names, start_upload, stor, text,
-};
-use super::helpers::still_serves;
+use crate::fixture::{SERVER_COPY_BYTES, root_names, start_upload, still_serves, text};
+use crate::raw::{ask, in_step, logged_in, stor};
 use crate::util::{PASSWORD, Run, Server, TempDir, crc32, data};
 
 #[test]
@@ -66,7 +64,9 @@ fn a_second_transfer_of_a_name_in_progress_gets_450() {
 #[test]
 fn two_clients_putting_one_name_at_once_one_wins_whole() {
     const ROUNDS: u64 = 3;
-    const SIZE: usize = 16 << 20;
+    const SIZE: usize = 1 << 20;
+    // Both uploads paced to a second each, so that they overlap.
+    const RATE: &str = "1M";
     let server = Server::start(&[]);
     let mut names = Vec::new();
     for round in 0..ROUNDS {
@@ -83,7 +83,7 @@ fn two_clients_putting_one_name_at_once_one_wins_whole() {
                     let (addr, name) = (server.addr(), name.clone());
                     scope.spawn(move || {
                         Run::new(
-                            &["-c", &addr, "-q", "put", &name],
+                            &["-c", &addr, "-q", "--limit", RATE, "put", &name],
                             Some(PASSWORD),
                             dir.path(),
                             b"",

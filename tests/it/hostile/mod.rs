@@ -7,14 +7,12 @@
 //! outside the root may be read, written or revealed, and no real name may
 //! hold what should not be there.
 //!
-//! This file only lists the modules; helpers live in `helpers` (speaking the
-//! wire by hand) and `fixture` (a root with ways out of it).
+//! This file only lists the modules; the helpers are `crate::raw` (speaking
+//! the wire by hand) and `crate::fixture` (a root with ways out of it).
 
 mod compress;
 mod crc;
 mod crowds;
-pub(crate) mod fixture;
-pub(crate) mod helpers;
 mod lines;
 mod locking;
 mod partial;

@@ -4,41 +4,12 @@
 //! published or lost from the kept data.
 
 use std::fs;
-use std::io::{BufRead, Write};
-use std::time::{Duration, Instant};
+use std::io::Write;
 
-use super::fixture::{ask, in_step, logged_in, root_names, stor};
-use super::helpers::{CHUNK_BYTES, CLOSE_WAIT, still_serves};
 use crate::fake::framed;
-use crate::util::{Raw, Server, crc32, data};
-
-/// Read reply lines until the server closes or `wait` passes; returns the
-/// lines and whether it closed.
-fn lines_until_closed(raw: &mut Raw, wait: Duration) -> (Vec<String>, bool) {
-    let until = Instant::now() + wait;
-    let _ = raw
-        .stream
-        .set_read_timeout(Some(Duration::from_millis(200)));
-    let mut lines = Vec::new();
-    let mut buf = Vec::new();
-    while Instant::now() < until {
-        match raw.reader.read_until(b'\n', &mut buf) {
-            Ok(0) => return (lines, true),
-            Ok(_) if buf.ends_with(b"\n") => {
-                lines.push(String::from_utf8_lossy(&buf).trim_end().to_string());
-                buf.clear();
-            }
-            Ok(_) => return (lines, true),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) => {}
-            Err(_) => return (lines, true),
-        }
-    }
-    (lines, false)
-}
+use crate::fixture::{root_names, still_serves};
+use crate::raw::{CHUNK_BYTES, CLOSE_WAIT, ask, in_step, lines_until_closed, logged_in, stor};
+use crate::util::{Server, crc32, data};
 
 #[test]
 fn stor_offset_that_does_not_match_is_refused_after_its_payload() {
@@ -126,6 +97,8 @@ fn stor_offset_with_a_broken_payload_closes_and_publishes_nothing() {
             .any(|l| l.starts_with("226") || l.starts_with("257")),
         "{lines:?}"
     );
+    // A peer that breaks the framing is cut off without a reply.
+    assert!(lines.is_empty(), "a reply before the close: {lines:?}");
     assert_eq!(
         fs::read(server.root.join(".rftp-part.up")).ok().as_deref(),
         Some(&b"hello"[..])
@@ -145,6 +118,8 @@ fn stor_offset_with_a_broken_payload_closes_and_publishes_nothing() {
             .any(|l| l.starts_with("226") || l.starts_with("257")),
         "{lines:?}"
     );
+    // A peer that breaks the framing is cut off without a reply.
+    assert!(lines.is_empty(), "a reply before the close: {lines:?}");
     // The right offset, fewer bytes than announced: refused, in step.
     server.root.write(".rftp-part.up2", b"hello");
     let mut raw = logged_in(&server);

@@ -6,8 +6,7 @@
 //! (holding `secret`), and checks after each attack that the outside tree,
 //! the client's local directory and the root are exactly as they were.
 //!
-//! This file only lists the modules; the fixture lives in `fixture`.
+//! This file only lists the modules; the fixture is `crate::fixture`.
 
-mod fixture;
 mod links;
 mod paths;

@@ -4,12 +4,13 @@
 
 use std::fs;
 
-use super::fixture::{A_CONTENT, Jail, ROOT_LS, SECRET, ask};
+use crate::fixture::{A_CONTENT, Fixture, ROOT_LS, SECRET};
+use crate::raw::ask;
 use crate::util::{crc32, snapshot};
 
 #[test]
 fn cd_up_from_the_root_stays_at_the_root() {
-    let j = Jail::new();
+    let j = Fixture::new(&[]);
     for script in [
         "cd ..\npwd\nls\n",
         "cd ../..\npwd\nls\n",
@@ -31,7 +32,7 @@ fn cd_up_from_the_root_stays_at_the_root() {
 
 #[test]
 fn cd_up_and_over_into_a_sibling_is_refused() {
-    let j = Jail::new();
+    let j = Fixture::new(&[]);
     let o = &j.out_name;
     j.refuse(&format!("cd ../{o}\n"), "outside the served tree");
     j.refuse(
@@ -46,7 +47,7 @@ fn cd_up_and_over_into_a_sibling_is_refused() {
 
 #[test]
 fn get_with_dot_dot_is_refused() {
-    let j = Jail::new();
+    let j = Fixture::new(&[]);
     let o = &j.out_name;
     // In `down`, where no local `x` is in the way.
     j.refuse(
@@ -69,7 +70,7 @@ fn get_with_dot_dot_is_refused() {
 
 #[test]
 fn absolute_paths_are_inside_the_root() {
-    let j = Jail::new();
+    let j = Fixture::new(&[]);
     j.refuse(
         "get /etc/passwd\n",
         "rftp: get: '/etc/passwd': no such file or directory",
@@ -88,7 +89,7 @@ fn absolute_paths_are_inside_the_root() {
 
 #[test]
 fn writes_with_dot_dot_are_refused() {
-    let j = Jail::new();
+    let j = Fixture::new(&[]);
     let o = &j.out_name;
     j.refuse("put x ../x\n", "rftp: put: '../x': outside the served tree");
     j.refuse("put -f x ../x\n", "outside the served tree");
@@ -122,7 +123,7 @@ fn writes_with_dot_dot_are_refused() {
 
 #[test]
 fn nul_bytes_are_refused() {
-    let j = Jail::new();
+    let j = Fixture::new(&[]);
     // The client refuses a NUL in a name it would create locally.
     j.refuse("get \"a\\x00b\"\n", "NUL");
     j.refuse("get \"../x\\x00\"\n", "NUL");
@@ -138,10 +139,10 @@ fn nul_bytes_are_refused() {
     j.refuse("rename a \"b\\x00\"\n", "NUL byte");
     let mut raw = j.raw();
     for line in [
-        &b"RETR \"a\\x00\"\n"[..],
-        b"RETR a\x00b\n",
-        b"LIST \"..\\x00\"\n",
-        b"DELE \"a\\x00\"\n",
+        &b"RETR \"a\\x00\""[..],
+        b"RETR a\x00b",
+        b"LIST \"..\\x00\"",
+        b"DELE \"a\\x00\"",
     ] {
         let reply = ask(&mut raw, line);
         assert!(
@@ -150,12 +151,12 @@ fn nul_bytes_are_refused() {
             String::from_utf8_lossy(line)
         );
     }
-    assert_eq!(ask(&mut raw, b"PWD\n"), "257 /");
+    assert_eq!(ask(&mut raw, b"PWD"), "257 /");
 }
 
 #[test]
 fn backslashes_are_refused() {
-    let j = Jail::new();
+    let j = Fixture::new(&[]);
     let o = &j.out_name;
     j.refuse("get \"..\\\\x\"\n", "backslash");
     j.refuse(&format!("get \"..\\\\{o}\\\\secret\"\n"), "backslash");
@@ -165,9 +166,9 @@ fn backslashes_are_refused() {
     j.refuse("mkdir \"..\\\\d\"\n", "backslash");
     let mut raw = j.raw();
     for line in [
-        &b"RETR \"..\\\\x\"\n"[..],
-        b"LIST \"..\\\\..\"\n",
-        b"CWD ..\\\\..\n",
+        &b"RETR \"..\\\\x\""[..],
+        b"LIST \"..\\\\..\"",
+        b"CWD ..\\\\..",
     ] {
         let reply = ask(&mut raw, line);
         assert!(
@@ -176,12 +177,12 @@ fn backslashes_are_refused() {
             String::from_utf8_lossy(line)
         );
     }
-    assert_eq!(ask(&mut raw, b"PWD\n"), "257 /");
+    assert_eq!(ask(&mut raw, b"PWD"), "257 /");
 }
 
 #[test]
 fn raw_absolute_and_dot_dot_paths_are_refused() {
-    let j = Jail::new();
+    let j = Fixture::new(&[]);
     let o = j.out_name.clone();
     let outside_before = snapshot(&j.outside);
     let mut raw = j.raw();
@@ -208,7 +209,7 @@ fn raw_absolute_and_dot_dot_paths_are_refused() {
         "RENAME link/secret stolen".into(),
     ];
     for cmd in &refused {
-        let reply = ask(&mut raw, format!("{cmd}\n").as_bytes());
+        let reply = ask(&mut raw, cmd);
         assert!(
             reply.starts_with("554 ") && reply.contains("outside the served tree"),
             "{cmd} -> {reply}"
@@ -219,7 +220,7 @@ fn raw_absolute_and_dot_dot_paths_are_refused() {
         );
     }
     // `/etc/passwd` is ROOT/etc/passwd.
-    let reply = ask(&mut raw, b"RETR /etc/passwd\n");
+    let reply = ask(&mut raw, b"RETR /etc/passwd");
     assert!(reply.starts_with("550 "), "RETR /etc/passwd -> {reply}");
     // Uploads outside are refused, the payload is read whole, and the stream
     // keeps its place.
@@ -252,7 +253,7 @@ fn raw_absolute_and_dot_dot_paths_are_refused() {
             "STOR {target} -> {reply:?}"
         );
         assert_eq!(
-            ask(&mut raw, b"PWD\n"),
+            ask(&mut raw, b"PWD"),
             "257 /",
             "the stream lost its place after STOR {target}"
         );
@@ -272,6 +273,6 @@ fn raw_absolute_and_dot_dot_paths_are_refused() {
         Some(SECRET)
     );
     // CWD of nothing but `..` is the chosen exception: it stays at the root.
-    assert_eq!(ask(&mut raw, b"CWD /../..\n"), "250 /");
-    assert_eq!(ask(&mut raw, b"PWD\n"), "257 /");
+    assert_eq!(ask(&mut raw, b"CWD /../.."), "250 /");
+    assert_eq!(ask(&mut raw, b"PWD"), "257 /");
 }

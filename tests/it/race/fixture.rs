@@ -1,6 +1,6 @@
-//! What the race tests share: reading any reply (with its payload) on a raw
-//! connection, a watch that tells whether anyone opened a FIFO, the rule for
-//! skipping a test that needs root (never in CI), and a server run with
+//! What the race tests share beyond `crate::fixture` and `crate::raw`: a raw
+//! connection without Nagle's algorithm, a watch that tells whether anyone
+//! opened a FIFO, whether the tests run as root, and a server run with
 //! `/proc` hidden in a private mount namespace. No tests here.
 
 use std::fs::{self, File, OpenOptions};
@@ -12,68 +12,19 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use crate::hostile::fixture::logged_in;
+use crate::raw::logged_in;
 use crate::util::{Raw, Server, TempDir, bin};
 
 /// `O_NONBLOCK` on Linux (the same on x86_64 and aarch64): opening a FIFO's
 /// read end this way never waits.
 const O_NONBLOCK: i32 = 0o4000;
-/// Bytes in a full payload chunk.
-const CHUNK_BYTES: usize = 2048;
 /// Longest a watch's thread may take to block in its `open`.
 const ARM_DEADLINE: Duration = Duration::from_secs(5);
 /// How long after a reply an open by the server must have shown: the open
 /// came before the reply, so this only covers the watcher being scheduled.
 const OPEN_GRACE: Duration = Duration::from_millis(150);
 
-/// One reply: its final line and, for a `150`, the payload before it.
-#[derive(Debug)]
-pub struct Reply {
-    /// The final reply line, newline removed.
-    pub line: String,
-    /// The payload, when the server announced one.
-    pub payload: Option<Vec<u8>>,
-}
-
-/// Read one reply, with its payload if a `150` announces one; `None` when
-/// the server closed the connection or said nothing within the read timeout.
-pub fn read_reply(raw: &mut Raw) -> Option<Reply> {
-    let first = raw.line()?;
-    if !first.starts_with("150 ") {
-        return Some(Reply {
-            line: first,
-            payload: None,
-        });
-    }
-    let mut payload = Vec::new();
-    loop {
-        let mut head = [0u8; 2];
-        raw.reader.read_exact(&mut head).ok()?;
-        let len = usize::from(u16::from_be_bytes(head));
-        if len > CHUNK_BYTES {
-            return None;
-        }
-        let start = payload.len();
-        payload.resize(start + len, 0);
-        raw.reader.read_exact(&mut payload[start..]).ok()?;
-        if len < CHUNK_BYTES {
-            break;
-        }
-    }
-    Some(Reply {
-        line: raw.line()?,
-        payload: Some(payload),
-    })
-}
-
-/// Send `line` (newline added) and read its reply, payload included.
-#[track_caller]
-pub fn ask_reply(raw: &mut Raw, line: &str) -> Reply {
-    raw.send(format!("{line}\n").as_bytes());
-    read_reply(raw).unwrap_or_else(|| panic!("no reply to {line:?}"))
-}
-
-/// A logged-in raw connection whose replies may take the hostile tests' `REPLY_DEADLINE`.
+/// A logged-in raw connection whose replies may take `REPLY_DEADLINE`,
 /// Without Nagle's algorithm, so that a line sent in two writes is not
 /// held back waiting for an acknowledgement.
 pub fn connect(server: &Server) -> Raw {
@@ -184,19 +135,6 @@ fn wait_blocked_in_open(tid: u32) {
         );
         thread::sleep(Duration::from_millis(1));
     }
-}
-
-/// Whether CI asked that nothing be skipped (`CI=true`).
-pub fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
-/// Skip a test that cannot run here, saying why, or fail it in CI, where
-/// a skip would let a broken promise pass. Returns normally only to skip.
-#[track_caller]
-pub fn skip_unless_ci(test: &str, why: &str) {
-    assert!(!in_ci(), "{test}: cannot run under CI=true: {why}");
-    eprintln!("{test}: SKIPPED: {why}");
 }
 
 /// Whether this process runs as root (`/proc/self/status` says uid 0).

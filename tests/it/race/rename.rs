@@ -11,8 +11,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::fixture::connect;
-use crate::hostile::fixture::{ask, in_step};
-use crate::hostile::helpers::still_serves;
+use crate::fixture::still_serves;
+use crate::raw::{ask, in_step};
 use crate::util::Server;
 
 /// Rounds of the two-client race (each a fresh pair of sources and target).

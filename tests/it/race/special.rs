@@ -1,59 +1,61 @@
 //! Special files are never opened: a FIFO, a unix socket or a device node
-//! that sits where a client expects a directory or a file gets a clear 5xx
-//! (or, for STAT, LIST and PARTIAL, which need not open anything, their
-//! documented answer), and for FIFOs a watcher outside the server proves
-//! that nobody opened them.
+//! that sits where a client expects a directory or a file gets a clear 554
+//! naming why (or, for STAT, LIST and PARTIAL, which need not open
+//! anything, their documented answer), and for FIFOs a watcher outside the
+//! server proves that nobody opened them.
 
 use std::fs;
 use std::os::unix::fs::FileTypeExt;
 use std::os::unix::net::UnixListener;
 use std::process::Command;
 
-use super::fixture::{OpenWatch, Reply, ask_reply, connect, is_root, skip_unless_ci};
-use crate::hostile::fixture::{in_step, mkfifo, stor};
-use crate::hostile::helpers::still_serves;
-use crate::util::{Raw, Server, crc32};
+use super::fixture::{OpenWatch, connect, is_root};
+use crate::fixture::{mkfifo, still_serves};
+use crate::raw::{Reply, ask_reply, in_step, stor};
+use crate::util::{Raw, Server, crc32, skip_unless_ci};
 
-/// What a command aimed at a special file may answer.
+/// What a command aimed at a special file answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Want {
-    /// A 5xx and nothing else.
-    Refused,
-    /// A 5xx, or the documented description of a special file, which needs
-    /// no open: `213 o …` for STAT, a one-line `o …` listing for LIST,
-    /// `213 0 00000000` (nothing kept) for PARTIAL.
-    RefusedOrDescribed,
-    /// Any final reply: the server may throw a bogus partial file away and
-    /// go on, as long as it never opens it.
-    AnyReply,
+    /// `554 'PATH': CAUSE`, and nothing else.
+    Refused(&'static str),
+    /// The documented description of a special file, which needs no open:
+    /// `213 o …` for STAT, a one-line `o …` listing for LIST, `213 0
+    /// 00000000` (nothing kept) for PARTIAL.
+    Described,
 }
 
-/// The attacks on a special file `x` in the root, with what each may answer.
+/// Why a path through a special file is refused.
+const NOT_A_DIRECTORY: &str = "not a directory";
+/// Why a special file is not read.
+const NOT_A_FILE: &str = "not a regular file or directory";
+
+/// The attacks on a special file `x` in the root, with what each answers.
 fn attacks(x: &str) -> Vec<(String, Want)> {
     use Want::*;
     vec![
-        (format!("CWD {x}"), Refused),
-        (format!("CWD {x}/sub"), Refused),
-        (format!("MKDIR {x}/sub"), Refused),
-        (format!("RMDIR {x}"), Refused),
-        (format!("PARTIAL {x}/sub"), Refused),
-        (format!("PARTIAL {x}"), RefusedOrDescribed),
-        (format!("RENAME a {x}/b"), Refused),
-        (format!("RENAME {x}/sub b"), Refused),
-        (format!("STOR {x}/sub 3 new"), Refused),
-        (format!("STOR {x}/sub 3 replace"), Refused),
-        (format!("STOR {x}/sub 3 new 0"), Refused),
-        (format!("RETR {x}"), Refused),
-        (format!("RETR {x} 0 deflate"), Refused),
-        (format!("RETR {x}/sub"), Refused),
-        (format!("CRC {x} 0"), Refused),
-        (format!("COMPRESS {x} 1 new"), Refused),
-        (format!("DELE {x}/sub"), Refused),
-        (format!("STAT {x}/sub"), Refused),
-        (format!("LIST {x}/sub"), Refused),
-        (format!("STAT {x}"), RefusedOrDescribed),
-        (format!("LIST {x}"), RefusedOrDescribed),
-        ("LIST".to_string(), RefusedOrDescribed),
+        (format!("CWD {x}"), Refused(NOT_A_DIRECTORY)),
+        (format!("CWD {x}/sub"), Refused(NOT_A_DIRECTORY)),
+        (format!("MKDIR {x}/sub"), Refused(NOT_A_DIRECTORY)),
+        (format!("RMDIR {x}"), Refused(NOT_A_DIRECTORY)),
+        (format!("PARTIAL {x}/sub"), Refused(NOT_A_DIRECTORY)),
+        (format!("PARTIAL {x}"), Described),
+        (format!("RENAME a {x}/b"), Refused(NOT_A_DIRECTORY)),
+        (format!("RENAME {x}/sub b"), Refused(NOT_A_DIRECTORY)),
+        (format!("STOR {x}/sub 3 new"), Refused(NOT_A_DIRECTORY)),
+        (format!("STOR {x}/sub 3 replace"), Refused(NOT_A_DIRECTORY)),
+        (format!("STOR {x}/sub 3 new 0"), Refused(NOT_A_DIRECTORY)),
+        (format!("RETR {x}"), Refused(NOT_A_FILE)),
+        (format!("RETR {x} 0 deflate"), Refused(NOT_A_FILE)),
+        (format!("RETR {x}/sub"), Refused(NOT_A_DIRECTORY)),
+        (format!("CRC {x} 0"), Refused(NOT_A_FILE)),
+        (format!("COMPRESS {x} 1 new"), Refused(NOT_A_FILE)),
+        (format!("DELE {x}/sub"), Refused(NOT_A_DIRECTORY)),
+        (format!("STAT {x}/sub"), Refused(NOT_A_DIRECTORY)),
+        (format!("LIST {x}/sub"), Refused(NOT_A_DIRECTORY)),
+        (format!("STAT {x}"), Described),
+        (format!("LIST {x}"), Described),
+        ("LIST".to_string(), Described),
     ]
 }
 
@@ -68,14 +70,13 @@ fn attack(raw: &mut Raw, line: &str) -> Reply {
     ask_reply(raw, line)
 }
 
-/// Whether `reply` to `line` is what `want` allows.
+/// Whether `reply` to `line` is what `want` says.
 fn acceptable(line: &str, reply: &Reply, want: Want) -> bool {
-    let refused = reply.line.starts_with('5');
     match want {
-        Want::Refused => refused,
-        Want::AnyReply => true,
-        Want::RefusedOrDescribed if refused => true,
-        Want::RefusedOrDescribed => {
+        Want::Refused(cause) => {
+            reply.line.starts_with("554 '/") && reply.line.ends_with(&format!("': {cause}"))
+        }
+        Want::Described => {
             if line.starts_with("PARTIAL ") {
                 reply.line == "213 0 00000000"
             } else if line.starts_with("STAT ") {
@@ -146,10 +147,11 @@ fn fifos_are_never_opened_by_any_command() {
     ];
     let mut raw = connect(&server);
     let mut failures = run_attacks(&mut raw, "fifo", &mut watches);
+    // A partial file that is a FIFO is never taken for kept data.
     let on_partial = [
-        ("PARTIAL pf", Want::RefusedOrDescribed),
-        ("STOR pf 3 new", Want::AnyReply),
-        ("STOR pf 3 new 0", Want::AnyReply),
+        ("PARTIAL pf", Want::Refused("not a regular file")),
+        ("STOR pf 3 new", Want::Refused("not a regular file")),
+        ("STOR pf 3 new 0", Want::Refused("not a regular file")),
     ];
     let on_partial = on_partial.map(|(line, want)| (line.to_string(), want));
     failures.extend(run_lines(&mut raw, on_partial, &mut watches));
@@ -193,7 +195,7 @@ fn sockets_are_refused_and_never_connected() {
 #[test]
 fn device_nodes_are_refused() {
     if !is_root() {
-        return skip_unless_ci("device_nodes_are_refused", "mknod needs root");
+        return skip_unless_ci("mknod needs root");
     }
     let server = server();
     let made = Command::new("mknod")
@@ -201,7 +203,7 @@ fn device_nodes_are_refused() {
         .args(["c", "1", "3"])
         .status();
     if !made.as_ref().is_ok_and(|s| s.success()) {
-        return skip_unless_ci("device_nodes_are_refused", &format!("mknod: {made:?}"));
+        return skip_unless_ci(&format!("mknod: {made:?}"));
     }
     let mut raw = connect(&server);
     let failures = run_attacks(&mut raw, "null", &mut []);

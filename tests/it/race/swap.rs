@@ -19,11 +19,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
-use super::fixture::skip_unless_ci;
-use super::fixture::{Reply, cannot_hide_proc, connect, read_reply, server_without_proc};
+use super::fixture::{cannot_hide_proc, connect, server_without_proc};
 use crate::fake::framed;
-use crate::hostile::fixture::in_step;
-use crate::util::{Raw, Server, TempDir, crc32, snapshot};
+use crate::raw::{Reply, in_step, read_reply};
+use crate::util::{Raw, Server, TempDir, crc32, skip_unless_ci, snapshot};
 
 /// Swaps in the normal suite.
 const DEFAULT_SWAPS: u64 = 20_000;
@@ -129,7 +128,7 @@ struct Tree {
 impl Tree {
     /// Build `d` (holding `f`) in `root`, the outside, and the parked link.
     fn new(root: &Path) -> Tree {
-        let (outside, _) = crate::util::outside_beside(root, b"");
+        let (outside, _) = crate::fixture::outside_beside(root, b"");
         fs::remove_file(outside.join("secret")).unwrap();
         // Same names as inside, so a path through the link finds them.
         fs::write(outside.join("f"), secret()).unwrap();
@@ -418,10 +417,7 @@ fn swapping_a_directory_for_a_link_out_never_leaks() {
 #[test]
 fn swapping_a_directory_for_a_link_out_never_leaks_without_proc() {
     if let Some(why) = cannot_hide_proc() {
-        return skip_unless_ci(
-            "swapping_a_directory_for_a_link_out_never_leaks_without_proc",
-            &why,
-        );
+        return skip_unless_ci(&why);
     }
     let server = server_without_proc(TempDir::new(), &[]);
     run("without /proc", &server);

@@ -1,10 +1,13 @@
-//! The fixture for attacks on the newer commands, and the helpers those
-//! tests share: a server whose root sits next to a sibling directory
-//! `<root>-outside` (holding `secret`), with a link to that directory
-//! (`link`), a link to the secret (`filelink`), a FIFO (`fifo`), a file `a`
-//! and a directory `sub` in the root; asking and uploading on a raw
-//! connection, checking it is still in step, and starting or cutting off
-//! uploads so that partial files exist. No tests here.
+//! The one fixture tree of the jail, hostile and race tests: a server whose
+//! root sits next to a sibling directory `<root>-outside` (holding `secret`
+//! and a directory `dir`), with a link to that directory (`link`), a link to
+//! the secret (`filelink`), a FIFO (`fifo`), a file `a` and a directory
+//! `sub` in the root, and a local directory for the client holding `f`, `x`
+//! and an empty `down/`. Also what the tests check against it: that a
+//! refused client script changed nothing anywhere, that a reply reveals
+//! nothing of the outside tree, that an ordinary client is still served;
+//! and starting or cutting off uploads so that partial files exist. No
+//! tests here; speaking the wire by hand is `raw`'s.
 
 use std::fs;
 use std::os::unix::fs::symlink;
@@ -13,18 +16,20 @@ use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::helpers::CHUNK_BYTES;
 use crate::fake::framed;
-use crate::util::{Raw, Server, crc32, data};
+use crate::raw::{CHUNK_BYTES, REPLY_DEADLINE, ask, logged_in};
+use crate::util::{Raw, Run, Server, TempDir, crc32, data, snapshot};
 
 /// What the secret file outside the root holds.
 pub const SECRET: &[u8] = b"outside secret, never to be read or changed\n";
+/// A piece of `SECRET` that no message names: seeing it means the secret leaked.
+const SECRET_MARK: &str = "never to be read";
 /// What `a`, a plain file in the root, holds.
 pub const A_CONTENT: &[u8] = b"aaaa";
-/// Longest any single refusal may take (a FIFO must not make it wait).
-pub const REPLY_DEADLINE: Duration = Duration::from_secs(10);
+/// What a plain `ls` of the fixture root prints.
+pub const ROOT_LS: &str = "a\nfifo\nfilelink\nlink\nsub/\n";
 
-/// How long to wait for the server's log to show what it did.
+/// How long to wait for the server's log or its files to show what it did.
 pub const LOG_WAIT: Duration = Duration::from_secs(10);
 /// The server's copy buffer for a large upload: a read returns (and the
 /// partial file grows) once this many payload bytes have arrived.
@@ -32,38 +37,99 @@ pub const SERVER_COPY_BYTES: usize = 256 * 1024;
 
 /// Prefix of partial files.
 const PARTIAL_PREFIX: &str = ".rftp-part.";
+/// Names an attack with `..` would create beside the root.
+const BESIDE_NAMES: [&str; 5] = ["a", "d", "f", "x", "escape"];
 
-/// A server whose root sits next to an `outside` directory, with links out
-/// of the root, a FIFO, a file and a directory in it.
+/// A server on the fixture tree, the outside directory beside its root, and
+/// the client's local directory.
 pub struct Fixture {
     pub server: Server,
     /// The sibling directory outside the root.
     pub outside: PathBuf,
     /// Its name, so that `../NAME/secret` from the root reaches it.
     pub out_name: String,
+    /// The client's local directory.
+    pub local: TempDir,
 }
 
 impl Fixture {
-    /// Start a server with `args` and build the tree around its root.
+    /// Start a server with `args` and build the tree around its root and
+    /// the local directory.
     pub fn new(args: &[&str]) -> Fixture {
         let server = Server::start(args);
         let root = server.root.path().to_path_buf();
-        let (outside, out_name) = crate::util::outside_beside(&root, SECRET);
+        let (outside, out_name) = outside_beside(&root, SECRET);
+        fs::create_dir(outside.join("dir")).unwrap();
         server.root.write("a", A_CONTENT);
         server.root.write("sub/inner", b"inner\n");
         symlink(&outside, root.join("link")).unwrap();
         symlink(outside.join("secret"), root.join("filelink")).unwrap();
         mkfifo(&root.join("fifo"));
+        let local = TempDir::new();
+        local.write("f", b"local f\n");
+        local.write("x", b"local x\n");
+        fs::create_dir(local.join("down")).unwrap();
         Fixture {
             server,
             outside,
             out_name,
+            local,
         }
     }
 
     /// A raw, logged-in connection whose replies may take `REPLY_DEADLINE`.
     pub fn raw(&self) -> Raw {
         logged_in(&self.server)
+    }
+
+    /// Run the client with `script` in the local directory.
+    pub fn client(&self, script: &str) -> Run {
+        self.server.client(self.local.path(), script)
+    }
+
+    /// Run `script`, expect exit 1 with `needle` on stderr, and check that
+    /// nothing changed outside the root, in the root or in the local directory.
+    #[track_caller]
+    pub fn refuse(&self, script: &str, needle: &str) -> Run {
+        let outside_before = snapshot(&self.outside);
+        let root_before = snapshot(self.server.root.path());
+        let local_before = snapshot(self.local.path());
+        let beside_before = beside(self.server.root.path());
+        let run = self.client(script);
+        run.expect(1).stderr_has(needle);
+        assert!(
+            run.stderr.lines().count() == 1 && run.stderr.starts_with("rftp: "),
+            "want exactly one 'rftp: ' error line for {script:?}\n{}",
+            run.dump()
+        );
+        for (what, before, after) in [
+            ("the outside tree", outside_before, snapshot(&self.outside)),
+            ("the root", root_before, snapshot(self.server.root.path())),
+            (
+                "the local directory",
+                local_before,
+                snapshot(self.local.path()),
+            ),
+        ] {
+            assert_eq!(
+                after,
+                before,
+                "{what} changed after {script:?}\n{}",
+                run.dump()
+            );
+        }
+        assert_eq!(
+            beside(self.server.root.path()),
+            beside_before,
+            "a name beside the root changed after {script:?}\n{}",
+            run.dump()
+        );
+        assert!(
+            !run.out().contains("secret") && !run.stderr.contains(SECRET_MARK),
+            "the secret leaked after {script:?}\n{}",
+            run.dump()
+        );
+        run
     }
 
     /// Fail if a reply shows the outside tree: its real path, or the length
@@ -84,12 +150,57 @@ impl Drop for Fixture {
     }
 }
 
+/// Make `<root>-outside` beside a server's root, holding `secret` in a
+/// file named `secret`: what attacks on the jail aim at. Returns its path
+/// and its name.
+pub fn outside_beside(root: &Path, secret: &[u8]) -> (PathBuf, String) {
+    let name = format!(
+        "{}-outside",
+        root.file_name()
+            .expect("a temp dir has a name")
+            .to_string_lossy()
+    );
+    let outside = root.parent().expect("a temp dir has a parent").join(&name);
+    let _ = fs::remove_dir_all(&outside);
+    fs::create_dir(&outside).unwrap();
+    fs::write(outside.join("secret"), secret).unwrap();
+    (outside, name)
+}
+
+/// Size and modification time of each of `BESIDE_NAMES` beside the root
+/// (the root's parent is shared, so only these names are watched).
+fn beside(root: &Path) -> Vec<Option<(u64, std::time::SystemTime)>> {
+    let parent = root.parent().expect("a temp dir has a parent");
+    BESIDE_NAMES
+        .iter()
+        .map(|name| {
+            let meta = fs::symlink_metadata(parent.join(name)).ok()?;
+            Some((meta.len(), meta.modified().ok()?))
+        })
+        .collect()
+}
+
 /// Make a FIFO at `path`.
 pub fn mkfifo(path: &Path) {
     let made = Command::new("mkfifo").arg(path).status();
     assert!(
         made.as_ref().is_ok_and(|s| s.success()),
         "mkfifo failed: {made:?}"
+    );
+}
+
+/// An ordinary client still gets served.
+#[track_caller]
+pub fn still_serves(server: &Server) {
+    let local = TempDir::new();
+    let run = server.client(local.path(), "pwd\n");
+    run.expect(0);
+    assert_eq!(
+        run.out(),
+        "/\n",
+        "{}\nserver log:\n{}",
+        run.dump(),
+        server.log()
     );
 }
 
@@ -100,59 +211,6 @@ pub fn shown(snap: &[(Vec<u8>, char, Vec<u8>)]) -> Vec<String> {
         .collect()
 }
 
-/// A logged-in raw connection with `REPLY_DEADLINE` as its read timeout.
-pub fn logged_in(server: &Server) -> Raw {
-    let mut raw = server.raw();
-    raw.login();
-    raw.stream.set_read_timeout(Some(REPLY_DEADLINE)).unwrap();
-    raw
-}
-
-/// Each of `lines` must get a `554` within `REPLY_DEADLINE` (a FIFO
-/// must never hold the connection); what does not goes into `failures`.
-pub fn quick_refusals(raw: &mut Raw, lines: &[&str], failures: &mut Vec<String>) {
-    for line in lines {
-        let started = std::time::Instant::now();
-        let reply = ask(raw, line);
-        if !reply.starts_with("554") || started.elapsed() > REPLY_DEADLINE {
-            failures.push(format!(
-                "{line} -> {reply:?} after {:?}, want a quick 554",
-                started.elapsed()
-            ));
-        }
-    }
-}
-
-/// Send `line` (a newline is added) and read one reply line.
-#[track_caller]
-pub fn ask(raw: &mut Raw, line: impl AsRef<[u8]>) -> String {
-    let line = line.as_ref();
-    raw.send(line);
-    raw.send(b"\n");
-    raw.line()
-        .unwrap_or_else(|| panic!("no reply to {:?}", String::from_utf8_lossy(line)))
-}
-
-/// Send a STOR line (newline added), `payload` framed, and a DONE trailer
-/// for it; read the reply.
-#[track_caller]
-pub fn stor(raw: &mut Raw, line: &str, payload: &[u8]) -> String {
-    raw.send(format!("{line}\n").as_bytes());
-    raw.send(&framed(payload));
-    raw.send(format!("DONE {} {:08x}\n", payload.len(), crc32(payload)).as_bytes());
-    raw.line().unwrap_or_else(|| panic!("no reply to {line:?}"))
-}
-
-/// The stream is still in step: PWD gets its own answer next.
-#[track_caller]
-pub fn in_step(raw: &mut Raw, after: &str) {
-    assert_eq!(
-        ask(raw, "PWD"),
-        "257 /",
-        "the stream lost its place after {after}"
-    );
-}
-
 /// The names in the root, shown lossily and sorted.
 pub fn root_names(server: &Server) -> Vec<String> {
     server
@@ -161,6 +219,21 @@ pub fn root_names(server: &Server) -> Vec<String> {
         .iter()
         .map(|n| String::from_utf8_lossy(n).into_owned())
         .collect()
+}
+
+/// Each of `lines` must get a `554` within `REPLY_DEADLINE` (a FIFO
+/// must never hold the connection); what does not goes into `failures`.
+pub fn quick_refusals(raw: &mut Raw, lines: &[&str], failures: &mut Vec<String>) {
+    for line in lines {
+        let started = Instant::now();
+        let reply = ask(raw, line);
+        if !reply.starts_with("554") || started.elapsed() > REPLY_DEADLINE {
+            failures.push(format!(
+                "{line} -> {reply:?} after {:?}, want a quick 554",
+                started.elapsed()
+            ));
+        }
+    }
 }
 
 /// Wait until `path` holds at least `bytes` (bounded by `LOG_WAIT`).

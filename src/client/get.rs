@@ -1,0 +1,242 @@
+//! One download as a job a pipeline can run: RETR sent, the payload read
+//! into the partial file beside the destination (inflated on arrival with
+//! `-z`), published only after the final reply's length and CRC-32 match,
+//! with the server's time and mode when they are kept; `-c` continues what
+//! an interrupted download kept when its first bytes match.
+
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use super::conn::{check_final, lost};
+use super::session::Client;
+use super::term::Progress;
+use crate::error::Error;
+use crate::fs::Partial;
+use crate::fs::compress::{Inflater, deflate_bound};
+use crate::wire::{Copied, Delivered, Extra, Reply, Request, Sums, code, escape, payload};
+
+/// A download of `remote` to `dest`.
+pub struct GetJob {
+    remote: Vec<u8>,
+    dest: PathBuf,
+    force: bool,
+    offset: u64,
+    deflate: bool,
+    partial: Option<Partial>,
+    moved: u64,
+}
+
+impl GetJob {
+    /// Download `remote` to `dest` (checked with `check_destination` first).
+    pub fn new(remote: Vec<u8>, dest: PathBuf, force: bool) -> GetJob {
+        GetJob {
+            remote,
+            dest,
+            force,
+            offset: 0,
+            deflate: false,
+            partial: None,
+            moved: 0,
+        }
+    }
+
+    /// Bytes this job moved (once finished).
+    pub fn moved(&self) -> u64 {
+        self.moved
+    }
+
+    /// Ask for the file deflated on the wire (`-z`).
+    pub fn compressed(mut self, deflate: bool) -> GetJob {
+        self.deflate = deflate;
+        self
+    }
+
+    fn dir(&self) -> &Path {
+        self.dest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+    }
+
+    fn name(&self) -> &[u8] {
+        self.dest.file_name().map_or(b"", |n| n.as_bytes())
+    }
+
+    /// The destination as messages show it.
+    fn shown(&self) -> &[u8] {
+        self.dest.as_os_str().as_bytes()
+    }
+
+    /// Continue from the partial data an interrupted download kept, when
+    /// the server's first bytes have the same CRC-32; otherwise start over.
+    pub fn resume(&mut self, cl: &mut Client) -> Result<(), Error> {
+        let shown = self.shown().to_vec();
+        let local_err = |e: io::Error| Error::io_path(&shown, &e);
+        let mut partial = Partial::open_local(self.dir(), self.name(), true).map_err(local_err)?;
+        let kept = partial.kept().map_err(local_err)?;
+        if kept > 0 {
+            let reply = cl.conn.exchange(&Request::Crc {
+                path: self.remote.clone(),
+                length: kept,
+            })?;
+            let crc = partial.crc().map_err(local_err)?;
+            let same = reply.code == code::STAT
+                && Sums::parse(&reply.text) == Some(Sums { length: kept, crc });
+            if same {
+                self.offset = kept;
+            } else {
+                partial.restart().map_err(local_err)?;
+            }
+        }
+        self.partial = Some(partial);
+        Ok(())
+    }
+
+    /// Send the RETR.
+    pub fn send(&mut self, cl: &mut Client) -> Result<usize, Error> {
+        let req = Request::Retr {
+            path: self.remote.clone(),
+            offset: self.offset,
+            deflate: self.deflate,
+        };
+        cl.conn.send(&req)?;
+        Ok(req.to_line().len())
+    }
+
+    /// Read the payload into the partial file and publish it when it checks out.
+    pub fn finish(&mut self, cl: &mut Client) -> Result<(), Error> {
+        let (length, deflated) = self.announcement(cl)?;
+        // The wire carries at most this much (a deflate stream can be a
+        // little longer than its data); the file gets at most `length`.
+        let wire_limit = if deflated {
+            deflate_bound(length)
+        } else {
+            length
+        };
+        let mut partial = self.partial_file(cl, length, wire_limit)?;
+        let label = format!("get '{}'", escape(&self.remote));
+        let total = self.offset.saturating_add(length);
+        let mut progress = Progress::new(label, self.offset, total, cl.quiet);
+        let mut arrived = 0;
+        let received = self.receive(cl, &mut partial, length, wire_limit, &mut |n| {
+            arrived = n;
+            progress.update(self.offset.saturating_add(n));
+        });
+        let (copied, wire) = match received {
+            Ok(c) => c,
+            Err(e) => {
+                // A lost connection keeps what arrived, for `get -c`; a
+                // server that broke the framing sent nothing worth keeping.
+                if e.kind() == io::ErrorKind::InvalidData || self.offset + arrived == 0 {
+                    partial.discard();
+                }
+                return Err(lost(e));
+            }
+        };
+        let done = cl.conn.reply()?;
+        self.publish(cl, partial, &copied, &done, length)?;
+        self.moved = copied.bytes;
+        if self.deflate {
+            progress.note_wire(wire);
+        }
+        progress.finish(copied.bytes);
+        Ok(())
+    }
+
+    /// The length and encoding the server announced. A refusal is this
+    /// job's error, and drops the empty partial file `-c` made for nothing.
+    fn announcement(&mut self, cl: &mut Client) -> Result<(u64, bool), Error> {
+        let (length, deflated) = match cl.conn.read_announcement() {
+            Ok(a) => a,
+            Err(e) => {
+                if let Some(p) = self.partial.take_if(|p| p.kept().is_ok_and(|n| n == 0)) {
+                    p.discard();
+                }
+                return Err(e);
+            }
+        };
+        if deflated != self.deflate {
+            return Err(Error::Protocol(
+                "the server answered in another encoding".into(),
+            ));
+        }
+        Ok((length, deflated))
+    }
+
+    /// The partial file to write `length` bytes into: the one `resume`
+    /// opened, or a new one. With nowhere to put the data, the payload is
+    /// read anyway, so that the stream keeps its place, and the error
+    /// returned.
+    fn partial_file(
+        &mut self,
+        cl: &mut Client,
+        length: u64,
+        wire_limit: u64,
+    ) -> Result<Partial, Error> {
+        let opened = match self.partial.take() {
+            Some(p) => Ok(p),
+            None => cl
+                .local_dir(self.dir())
+                .and_then(|dir| Partial::create(dir, self.name(), length, self.force)),
+        };
+        opened.or_else(|e| {
+            cl.conn.drain_payload(wire_limit)?;
+            cl.conn.reply()?;
+            Err(Error::io_path(self.shown(), &e))
+        })
+    }
+
+    /// Copy the payload (inflated with `-z`) into `partial`; `note` hears
+    /// the bytes written so far. Also returns the bytes that crossed the
+    /// wire.
+    fn receive(
+        &self,
+        cl: &mut Client,
+        partial: &mut Partial,
+        length: u64,
+        wire_limit: u64,
+        note: &mut dyn FnMut(u64),
+    ) -> io::Result<(Copied, u64)> {
+        let mut payload = cl.conn.payload_in(wire_limit);
+        let copied = if self.deflate {
+            let mut inflater = Inflater::new(&mut payload, length);
+            payload::receive_file(&mut inflater, partial.file(), length, note)
+        } else {
+            payload::receive_file(&mut payload, partial.file(), length, note)
+        };
+        copied.map(|c| (c, payload.total()))
+    }
+
+    /// Check the final reply against what arrived, then publish the file
+    /// under its name (with the server's stamp, when kept), or discard it.
+    fn publish(
+        &self,
+        cl: &Client,
+        mut partial: Partial,
+        copied: &Copied,
+        done: &Reply,
+        length: u64,
+    ) -> Result<(), Error> {
+        let shown = self.shown();
+        let checked = match &copied.error {
+            Some(e) => Err(Error::io_path(shown, e)),
+            None => check_final(done, copied.bytes, copied.crc, length),
+        };
+        let stamped = match checked {
+            Ok(Delivered {
+                extra: Extra::Stamp(stamp),
+                ..
+            }) if cl.keep => partial.stamp(stamp).map_err(|e| Error::io_path(shown, &e)),
+            Ok(_) => Ok(()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = stamped {
+            partial.discard();
+            return Err(e);
+        }
+        partial
+            .publish(self.force)
+            .map_err(|e| Error::publish(shown, &e))
+    }
+}
