@@ -201,6 +201,14 @@ impl<W: Write> WireDeflater<W> {
             }
         }
         self.chooser.sent(way, data.len(), started.elapsed());
+        // Memory: keep the deflaters of the current way and of the window
+        // (each holds some 300 KB); one only tried goes.
+        let current = self.chooser.current;
+        for (i, deflater) in self.deflaters.iter_mut().enumerate() {
+            if i + 1 != current && Some(i) != self.window {
+                *deflater = None;
+            }
+        }
         Ok(())
     }
 
