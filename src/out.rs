@@ -4,11 +4,14 @@
 //! collector died must go on serving. Messages that cannot be written are
 //! dropped, and the first failure on a stream is said once on the other
 //! stream where that is allowed. Data that a script parses (listings) goes
-//! through `data`, which reports its failure to the caller instead. Also
-//! what both ends need to say things: how much to say (`Verbosity`) and UTC
-//! dates, as listings and log lines show them.
+//! through `data`, which reports its failure to the caller instead. A live
+//! line (the client's progress, on a terminal) is kept here too, so that
+//! every message clears it first. Also what both ends need to say things:
+//! how much to say (`Verbosity`) and UTC dates, as listings and log lines
+//! show them.
 
 use std::io::{self, Write};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::Cause;
@@ -98,14 +101,52 @@ pub fn notices_on_stdout() {
     NOTICE_ON_STDOUT.store(true, Ordering::SeqCst);
 }
 
-/// Write `line` and a newline to stderr in one write; never fails.
-pub fn err_line(line: &str) {
-    Stream::Err.write_or_drop(format!("{line}\n").as_bytes());
+/// The live line (a transfer's progress) now on stderr, empty for none.
+/// Every message clears it first, so that no message is ever glued to it.
+static LIVE: Mutex<String> = Mutex::new(String::new());
+/// What takes a terminal's cursor to the line's start and clears the line.
+const CLEAR_LINE: &str = "\r\x1b[K";
+
+fn live_text() -> std::sync::MutexGuard<'static, String> {
+    LIVE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Write `text` to stderr as it is (a prompt, a progress line); never fails.
-pub fn err_text(text: &str) {
+/// Write `line` and a newline to stderr in one write; never fails. A live
+/// line is cleared first and drawn again below the message.
+pub fn err_line(line: &str) {
+    let live = live_text();
+    let text = if live.is_empty() {
+        format!("{line}\n")
+    } else {
+        format!("{CLEAR_LINE}{line}\n{live}")
+    };
     Stream::Err.write_or_drop(text.as_bytes());
+}
+
+/// Write `text` to stderr as it is (a prompt); never fails. A live line
+/// is cleared first, and stays cleared: the text takes its place.
+pub fn err_text(text: &str) {
+    let mut live = live_text();
+    let clear = if live.is_empty() { "" } else { CLEAR_LINE };
+    Stream::Err.write_or_drop(format!("{clear}{text}").as_bytes());
+    live.clear();
+}
+
+/// Show `text` as the live line on stderr (a terminal), in place of the
+/// one shown before; never fails.
+pub fn live(text: &str) {
+    let mut live = live_text();
+    Stream::Err.write_or_drop(format!("{CLEAR_LINE}{text}").as_bytes());
+    text.clone_into(&mut live);
+}
+
+/// Clear the live line, if one is shown.
+pub fn live_clear() {
+    let mut live = live_text();
+    if !live.is_empty() {
+        Stream::Err.write_or_drop(CLEAR_LINE.as_bytes());
+        live.clear();
+    }
 }
 
 /// Write `line` and a newline to stdout in one write; never fails (the

@@ -69,9 +69,9 @@ pub const COMMANDS: &[ClientCommand] = &[
       ("", 0, 1), Run(|cl, a| remote::cd(&mut cl.conn, a.first()))),
     c("pwd", "", "print the remote directory",
       ("", 0, 0), Run(|cl, _| remote::pwd(&mut cl.conn))),
-    c("ls", "[-l] [-a] [PATH]", "list remote files, Linux style",
+    c("ls", "[-l] [-a] [PATH|PATTERN]", "list remote files, Linux style",
       ("la", 0, 1), Run(|cl, a| remote::ls(&mut cl.conn, a.first(), a.has('l'), a.has('a')))),
-    c("dir", "[PATH]", "list remote files, Windows style",
+    c("dir", "[PATH|PATTERN]", "list remote files, Windows style",
       ("", 0, 1), Run(|cl, a| remote::dir(&mut cl.conn, a.first()))),
     c("get", "[-f] [-c] [-u [--checksum]] [-r] [-z] REMOTE [LOCAL]", "download (-f overwrite, -c continue, -u update, -r tree, -z compress)",
       ("fcuCrz", 1, 2), Run(|cl, a| plan::get(cl, a.rest[0], a.second(), a.flags()?))),
@@ -91,8 +91,8 @@ pub const COMMANDS: &[ClientCommand] = &[
       ("", 1, 1), Run(|cl, a| remote::one_path(&mut cl.conn, a.rest[0], Request::Mkdir))),
     c("rmdir", "DIR", "remove an empty remote directory",
       ("", 1, 1), Run(|cl, a| remote::one_path(&mut cl.conn, a.rest[0], Request::Rmdir))),
-    c("rm", "FILE", "remove a remote file",
-      ("", 1, 1), Run(|cl, a| remote::one_path(&mut cl.conn, a.rest[0], Request::Dele))),
+    c("rm", "FILE|PATTERN...", "remove remote files",
+      ("", 1, MANY), Run(|cl, a| remote::rm(cl, &a.rest))),
     c("rename", "OLD NEW", "rename a remote file or directory",
       ("", 2, 2), Run(|cl, a| remote::rename(&mut cl.conn, a.rest[0], a.rest[1]))),
     c("lcd", "[DIR]", "change the local directory (none: home)",
@@ -271,23 +271,86 @@ fn find(name: &[u8]) -> Option<&'static ClientCommand> {
     COMMANDS.iter().find(|c| c.name.as_bytes() == name)
 }
 
-/// The text of `help` or `help COMMAND`, from the command table.
+/// Where the text of each command starts in `help`: after its name and
+/// usage, or on the next line when they are longer.
+const HELP_TEXT_COLUMN: usize = 32;
+/// The width `help` keeps within; longer text goes on at the same column
+/// on the next line.
+const HELP_WIDTH: usize = 80;
+/// What patterns are, said after the commands that take them.
+const PATTERN_HELP: &str = "Patterns (mget, mput, ls, dir, rm): * is any characters, ? one, \
+[abc] one of those, {a,b} either word; *.* is every file, as on DOS, names without \
+a dot too. A leading dot is matched only by a pattern that starts with one.";
+
+/// The text of `help` or `help COMMAND`, from the command table: each
+/// command's name and usage in a column, its help text beside them, all
+/// starting at one column; then what patterns mean (for all, or for a
+/// command that takes one).
 pub fn help_text(command: Option<&[u8]>) -> Result<String, Error> {
-    let line = |c: &ClientCommand| {
-        format!(
-            "{:<32} {}\n",
-            format!("{} {}", c.name, c.usage).trim_end(),
-            c.help
-        )
+    let (shown, patterns): (Vec<&ClientCommand>, bool) = match command {
+        None => (COMMANDS.iter().collect(), true),
+        Some(name) => {
+            let c = COMMANDS
+                .iter()
+                .find(|c| c.name.as_bytes() == name)
+                .ok_or_else(|| Error::Usage(format!("no command '{}'", escape(name))))?;
+            (vec![c], c.usage.contains("PATTERN"))
+        }
     };
-    match command {
-        None => Ok(COMMANDS.iter().map(line).collect()),
-        Some(name) => COMMANDS
-            .iter()
-            .find(|c| c.name.as_bytes() == name)
-            .map(line)
-            .ok_or_else(|| Error::Usage(format!("no command '{}'", escape(name)))),
+    let mut text = String::new();
+    for c in shown {
+        let usage = format!("{} {}", c.name, c.usage);
+        let usage = usage.trim_end();
+        text.push_str(usage);
+        let mut at = usage.len();
+        if at + 2 > HELP_TEXT_COLUMN {
+            text.push('\n');
+            at = 0;
+        }
+        text.push_str(&" ".repeat(HELP_TEXT_COLUMN - at));
+        text.push_str(&wrap(
+            c.help,
+            HELP_WIDTH - HELP_TEXT_COLUMN,
+            HELP_TEXT_COLUMN,
+        ));
     }
+    if patterns {
+        text.push('\n');
+        text.push_str(&wrap(PATTERN_HELP, HELP_WIDTH, 0));
+    }
+    Ok(text)
+}
+
+/// `text` in lines of at most `width` characters, broken at spaces (but
+/// never between an option and the word after it: `-r tree`), each line
+/// after the first indented by `indent`; ends in a newline.
+fn wrap(text: &str, width: usize, indent: usize) -> String {
+    let mut words = Vec::new();
+    let mut rest = text.split(' ');
+    while let Some(word) = rest.next() {
+        match rest.clone().next() {
+            Some(_) if word.starts_with('-') || word.starts_with("(-") => {
+                words.push(format!("{word} {}", rest.next().unwrap_or_default()));
+            }
+            _ => words.push(word.to_string()),
+        }
+    }
+    let mut out = String::new();
+    let mut line_len = 0;
+    for word in &words {
+        if line_len > 0 && line_len + 1 + word.len() > width {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            line_len = 0;
+        } else if line_len > 0 {
+            out.push(' ');
+            line_len += 1;
+        }
+        out.push_str(word);
+        line_len += word.len();
+    }
+    out.push('\n');
+    out
 }
 
 #[cfg(test)]
@@ -357,8 +420,33 @@ mod tests {
         assert!(
             help_text(Some(b"get"))
                 .unwrap()
-                .starts_with("get [-f] [-c] [-u [--checksum]] [-r] [-z] REMOTE [LOCAL]")
+                .starts_with("get [-f] [-c] [-u [--checksum]] [-r] [-z] REMOTE [LOCAL]\n")
         );
         assert!(help_text(Some(b"nope")).is_err());
+        assert!(all.contains("*.* is every file"));
+        assert!(
+            help_text(Some(b"rm"))
+                .unwrap()
+                .contains("*.* is every file")
+        );
+        assert!(!help_text(Some(b"cd")).unwrap().contains("*.*"));
+    }
+
+    #[test]
+    fn help_is_aligned_and_fits_80_columns() {
+        let all = help_text(None).unwrap();
+        let (table, _) = all.split_once("\n\n").unwrap();
+        for line in table.lines() {
+            assert!(line.len() <= HELP_WIDTH, "{line}");
+            let text = line.get(HELP_TEXT_COLUMN - 2..HELP_TEXT_COLUMN);
+            let usage_only = COMMANDS
+                .iter()
+                .any(|c| line == format!("{} {}", c.name, c.usage));
+            assert!(usage_only || text == Some("  "), "{line:?}");
+            assert!(
+                usage_only || line.as_bytes()[HELP_TEXT_COLUMN] != b' ',
+                "{line:?}"
+            );
+        }
     }
 }

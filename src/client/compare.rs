@@ -314,7 +314,9 @@ pub fn plan_gets(
     })?;
     for (item, replace) in moves {
         let kept = flags.resume && has_partial(&item.dest);
-        let mut job = GetJob::new(item.remote, item.dest, replace).compressed(flags.deflate);
+        let mut job = GetJob::new(item.remote, item.dest, replace)
+            .compressed(flags.deflate)
+            .sized(item.src.size);
         if kept && let Err(e) = job.resume(cl) {
             if matches!(e, Error::Protocol(_)) {
                 return Err(e);
@@ -351,7 +353,8 @@ pub fn plan_puts(
         .map(|(item, replace)| {
             let missing = matches!(item.dest, Dest::Missing);
             let local = item.local.as_os_str().as_bytes().to_vec();
-            (PutJob::new(local, item.target, replace), missing)
+            let job = PutJob::new(local, item.target, replace).sized(item.src.size);
+            (job, missing)
         })
         .collect();
     if flags.resume {

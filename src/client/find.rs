@@ -2,7 +2,7 @@
 //! server that answers (or asks which, on a terminal), and `rftp --find`
 //! lists them on stdout, one `ADDRESS NAME` line per server.
 
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead};
 
 use crate::error::{EXIT_CONNECT, Error};
 use crate::net::{self, find::Found};
@@ -32,15 +32,10 @@ fn ask_which(found: &[Found]) -> Option<usize> {
     for (i, f) in found.iter().enumerate() {
         out::err_line(&format!("  {}) {} ({})", i + 1, f.shown, f.name));
     }
-    eprint_prompt("which one? ");
+    out::err_text("which one? ");
     let mut line = String::new();
     io::stdin().lock().read_line(&mut line).ok()?;
     line.trim().parse::<usize>().ok()?.checked_sub(1)
-}
-
-fn eprint_prompt(text: &str) {
-    let _ = io::stderr().write_all(text.as_bytes());
-    let _ = io::stderr().flush();
 }
 
 /// `rftp --find`: list the servers that answer on `port`; exit status 0 when

@@ -25,6 +25,7 @@ pub struct GetJob {
     deflate: bool,
     partial: Option<Partial>,
     moved: u64,
+    size: u64,
 }
 
 impl GetJob {
@@ -38,7 +39,20 @@ impl GetJob {
             deflate: false,
             partial: None,
             moved: 0,
+            size: 0,
         }
+    }
+
+    /// Give the file's size as the listing says, for a many-file job's
+    /// progress.
+    pub fn sized(mut self, size: u64) -> GetJob {
+        self.size = size;
+        self
+    }
+
+    /// Bytes it expects to move (for a job's progress).
+    pub fn to_move(&self) -> u64 {
+        self.size.saturating_sub(self.offset)
     }
 
     /// Bytes this job moved (once finished).
@@ -115,9 +129,9 @@ impl GetJob {
             length
         };
         let mut partial = self.partial_file(cl, length, wire_limit)?;
-        let label = format!("get '{}'", escape(&self.remote));
         let total = self.offset.saturating_add(length);
-        let mut progress = Progress::new(label, self.offset, total, cl.quiet);
+        let name = escape(&self.remote);
+        let mut progress = Progress::new("get", name, self.offset, total, cl.quiet);
         let mut arrived = 0;
         let received = self.receive(cl, &mut partial, length, wire_limit, &mut |n| {
             arrived = n;

@@ -6,7 +6,7 @@
 //! dispatch) calls `remote`, `local`, `sums` and the planner `plan`, which
 //! weighs files in `compare` and hands its jobs to `pipeline`; the jobs are
 //! `get` and `put`, on a `session` whose `conn` alone owns the socket.
-//! `names`, `show` and `term` serve them all.
+//! `names`, `show`, `term`, `progress` and `width` serve them all.
 
 pub(crate) mod commands;
 mod compare;
@@ -19,12 +19,14 @@ mod login;
 mod names;
 mod pipeline;
 mod plan;
+mod progress;
 mod put;
 mod remote;
 mod session;
 mod show;
 mod sums;
 mod term;
+mod width;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal};

@@ -3,16 +3,17 @@
 //! window, and answers are read in order — the wire promises replies in
 //! command order. The window keeps unread requests small enough that
 //! neither side can block the other. Also the plan a planner hands over,
-//! and the summary line of its run.
+//! and the live line and summary line of its run.
 
 use std::collections::VecDeque;
+use std::io::{self, IsTerminal};
 use std::time::Instant;
 
 use super::get::GetJob;
+use super::progress::{self, human};
 use super::put::PutJob;
 use super::session::Client;
 use super::show::thousands;
-use super::term::human;
 use crate::error::Error;
 use crate::wire::{Reply, Request, code};
 
@@ -68,6 +69,15 @@ impl Job {
     /// Whether it moves a file (and so counts in a summary).
     fn is_file(&self) -> bool {
         matches!(self, Job::Get(_) | Job::Put(_))
+    }
+
+    /// Bytes it expects to move.
+    fn to_move(&self) -> u64 {
+        match self {
+            Job::Get(job) => job.to_move(),
+            Job::Put(job) => job.to_move(),
+            Job::Mkdir(_) | Job::Mtime(..) => 0,
+        }
     }
 
     /// Bytes it moved, once finished.
@@ -228,7 +238,14 @@ pub fn run_reporting(cl: &mut Client, command: &str, plan: Plan) -> Result<Outco
     }
     let files = jobs.iter().filter(|j| j.is_file()).count();
     let total = files + failures.len() + current;
-    let mut out = run(cl, jobs)?;
+    // More than one file: one live line for the whole job, on a terminal.
+    let line = (files > 1 && !cl.quiet && io::stderr().is_terminal()).then(|| {
+        let bytes = jobs.iter().map(Job::to_move).fold(0, u64::saturating_add);
+        progress::start_job(files as u64, bytes)
+    });
+    let run = run(cl, jobs);
+    drop(line);
+    let mut out = run?;
     for e in &out.failed {
         crate::out::err_line(&format!("rftp: {command}: {e}"));
     }

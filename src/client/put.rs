@@ -24,6 +24,7 @@ pub struct PutJob {
     offset: u64,
     sent: Option<Sent>,
     moved: u64,
+    size: u64,
 }
 
 /// What an upload sent, for checking the server's answer.
@@ -45,7 +46,20 @@ impl PutJob {
             offset: 0,
             sent: None,
             moved: 0,
+            size: 0,
         }
+    }
+
+    /// Give the file's size as it was planned, for a many-file job's
+    /// progress.
+    pub fn sized(mut self, size: u64) -> PutJob {
+        self.size = size;
+        self
+    }
+
+    /// Bytes it expects to move (for a job's progress).
+    pub fn to_move(&self) -> u64 {
+        self.size.saturating_sub(self.offset)
     }
 
     /// Bytes this job moved (once finished).
@@ -111,9 +125,9 @@ impl PutJob {
             offset: (self.offset > 0).then_some(self.offset),
         };
         cl.conn.send(&req)?;
-        let label = format!("put '{}'", escape(&self.target));
         let total = self.offset.saturating_add(length);
-        let mut progress = Progress::new(label, self.offset, total, cl.quiet);
+        let name = escape(&self.target);
+        let mut progress = Progress::new("put", name, self.offset, total, cl.quiet);
         let mut out = cl.conn.payload_out();
         let copied =
             payload::send_file(&mut (&mut file).take(length), &mut out, length, &mut |n| {

@@ -1,10 +1,12 @@
 //! What the client prints on stdout: the `ls`, `ls -l` and `dir` layouts of
-//! listing entries, sizes with thousands separators, and the one writer to
+//! listing entries, names in columns for a terminal, sizes with thousands
+//! separators, and the one writer to
 //! stdout, which turns a closed pipe into `StdoutClosed`. The layouts are
 //! pure functions, byte for byte the same for the same tree.
 
 use std::io;
 
+use super::width;
 use crate::error::Error;
 use crate::out::{self, date_time};
 use crate::wire::{Entry, Kind, escape};
@@ -41,6 +43,73 @@ pub fn format_ls(entries: &[Entry], all: bool) -> String {
 /// An entry's line in `ls`.
 pub fn ls_line(e: &Entry) -> String {
     format!("{}\n", shown(e))
+}
+
+/// An entry's name as `ls` shows it (escaped, `/` after a directory).
+pub fn ls_name(e: &Entry) -> String {
+    shown(e)
+}
+
+/// Names in columns, as `ls` prints them on a terminal `width` columns
+/// wide: down each column first, two spaces between columns, as many
+/// columns as fit (one name per line when even two do not).
+pub fn format_columns(names: &[String], width: usize) -> String {
+    if names.is_empty() {
+        return String::new();
+    }
+    let widths: Vec<usize> = names.iter().map(|n| text_width(n)).collect();
+    // A column takes at least one column of text and two of space.
+    let most = names.len().min(width.saturating_add(2) / 3).max(1);
+    let (rows, cols) = (1..=most)
+        .rev()
+        .map(|cols| {
+            let rows = names.len().div_ceil(cols);
+            (rows, names.len().div_ceil(rows))
+        })
+        .find(|&(rows, cols)| {
+            column_widths(&widths, rows, cols).iter().sum::<usize>() + 2 * (cols - 1) <= width
+        })
+        .unwrap_or((names.len(), 1));
+    let col_widths = column_widths(&widths, rows, cols);
+    let mut out = String::new();
+    for row in 0..rows {
+        let mut line = String::new();
+        for (col, col_width) in col_widths.iter().enumerate() {
+            let Some(name) = names.get(col * rows + row) else {
+                break;
+            };
+            if col > 0 {
+                line.push_str("  ");
+            }
+            line.push_str(name);
+            if names.get((col + 1) * rows + row).is_some() {
+                let pad = col_width.saturating_sub(widths[col * rows + row]);
+                line.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// The width of each of `cols` columns of `rows` names (given by width).
+fn column_widths(widths: &[usize], rows: usize, cols: usize) -> Vec<usize> {
+    (0..cols)
+        .map(|c| {
+            let end = widths.len().min((c + 1) * rows);
+            widths[(c * rows).min(end)..end]
+                .iter()
+                .copied()
+                .max()
+                .unwrap_or(0)
+        })
+        .collect()
+}
+
+/// The columns a terminal gives `text` (escaped text: no control characters).
+pub fn text_width(text: &str) -> usize {
+    width::of_str(text.chars())
 }
 
 /// `ls -l`: type and permissions, size, time (UTC), name.
@@ -169,6 +238,35 @@ mod tests {
              \x20              1 File(s)        123,456 bytes\n\
              \x20              1 Dir(s)\n"
         );
+    }
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn columns_go_down_first_and_fit() {
+        let list = names(&["a", "bb", "ccc", "d", "eeeee"]);
+        assert_eq!(format_columns(&list, 80), "a  bb  ccc  d  eeeee\n");
+        assert_eq!(format_columns(&list, 12), "a    d\nbb   eeeee\nccc\n");
+        assert_eq!(format_columns(&list, 3), "a\nbb\nccc\nd\neeeee\n");
+        assert_eq!(format_columns(&[], 80), "");
+        for width in 1..40 {
+            for line in format_columns(&list, width).lines() {
+                assert!(text_width(line) <= width.max(5), "{width}: {line:?}");
+                assert!(!line.ends_with(' '), "{line:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn wide_characters_take_two_columns() {
+        assert_eq!(text_width("abc"), 3);
+        assert_eq!(text_width("日本"), 4);
+        assert_eq!(text_width("e\u{301}"), 1);
+        assert_eq!(text_width("🎉"), 2);
+        let list = names(&["日本", "ab", "c"]);
+        assert_eq!(format_columns(&list, 8), "日本  c\nab\n");
     }
 
     #[test]

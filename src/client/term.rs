@@ -8,6 +8,7 @@ use std::io::{self, IsTerminal, Read, Write};
 use std::os::fd::{AsFd, OwnedFd};
 use std::time::{Duration, Instant};
 
+use super::progress::{self, human};
 use super::show::thousands;
 
 /// How often the progress line is redrawn.
@@ -161,59 +162,69 @@ impl Drop for KeysMode {
     }
 }
 
-/// Progress of one transfer, shown on stderr.
+/// Progress of one transfer: on a terminal a live line (its own, or its
+/// share of a many-file job's line; see `progress`), and once it is done a
+/// summary line, unless quiet or a job's line stands for it.
 pub struct Progress {
+    /// `get 'NAME'`, as the summary line says it.
     label: String,
+    /// The name, escaped, as the live line shows it.
+    name: String,
     start: u64,
-    total: u64,
     started: Instant,
-    last_drawn: Instant,
-    live: bool,
     quiet: bool,
+    /// The live meter it reports to, and whether that is its own (else a
+    /// job's); `None` without a terminal.
+    meter: Option<(u64, bool)>,
+    /// Where the transfer was when last reported, and when.
+    reported: u64,
+    pushed: Instant,
+    /// Bytes that crossed the wire, when not the file's (`get -z`).
     wire: Option<u64>,
 }
 
 impl Progress {
-    /// Start showing a transfer called `label` that goes from byte `start`
-    /// (non-zero when continuing) to `total`.
-    pub fn new(label: String, start: u64, total: u64, quiet: bool) -> Progress {
+    /// Start showing the transfer `verb` (`get`, `put`) of `name` (escaped)
+    /// that goes from byte `start` (non-zero when continuing) to `total`.
+    pub fn new(verb: &str, name: String, start: u64, total: u64, quiet: bool) -> Progress {
         let now = Instant::now();
+        let meter = match progress::job() {
+            _ if quiet || !io::stderr().is_terminal() => None,
+            Some(job) => {
+                progress::advance(job, 0, Some(&name), false);
+                Some((job, false))
+            }
+            None => Some((progress::start_file(name.clone(), start, total), true)),
+        };
         Progress {
-            label,
+            label: format!("{verb} '{name}'"),
+            name,
             start,
-            total,
             started: now,
-            last_drawn: now,
-            live: !quiet && io::stderr().is_terminal(),
             quiet,
+            meter,
+            reported: start,
+            pushed: now,
             wire: None,
         }
     }
 
-    /// Note that `done` bytes have moved; redraws now and then on a terminal.
+    /// Note that the transfer is at byte `done`; reported to the live
+    /// line now and then.
     pub fn update(&mut self, done: u64) {
-        if !self.live || self.last_drawn.elapsed() < PROGRESS_INTERVAL {
-            return;
+        if self.meter.is_some() && self.pushed.elapsed() >= PROGRESS_INTERVAL {
+            self.push(done, false);
         }
-        self.last_drawn = Instant::now();
-        let secs = self.started.elapsed().as_secs_f64();
-        let rate = done.saturating_sub(self.start) as f64 / secs.max(1e-3);
-        let percent = done
-            .saturating_mul(100)
-            .checked_div(self.total)
-            .unwrap_or(100);
-        let left = if rate > 0.0 {
-            (self.total.saturating_sub(done)) as f64 / rate
-        } else {
-            0.0
+    }
+
+    fn push(&mut self, done: u64, file_done: bool) {
+        let Some((id, own)) = self.meter else {
+            return;
         };
-        crate::out::err_text(&format!(
-            "\r\x1b[K{} {} bytes {percent}% {}/s {} left",
-            self.label,
-            thousands(done),
-            human(rate),
-            clock(left)
-        ));
+        self.pushed = Instant::now();
+        let name = (!own).then_some(self.name.as_str());
+        progress::advance(id, done.saturating_sub(self.reported), name, file_done);
+        self.reported = self.reported.max(done);
     }
 
     /// Have the summary say that `bytes` crossed the wire (`get -z`).
@@ -221,13 +232,13 @@ impl Progress {
         self.wire = Some(bytes);
     }
 
-    /// Finish: clear the live line and print the summary line (unless quiet);
+    /// Finish: end the live line (or count the file done in a job's) and
+    /// print the summary line unless quiet or a job's line shows it;
     /// `moved` is the bytes this run moved.
-    pub fn finish(&self, moved: u64) {
-        if self.live {
-            crate::out::err_text("\r\x1b[K");
-        }
-        if self.quiet {
+    pub fn finish(mut self, moved: u64) {
+        self.push(self.start.saturating_add(moved), true);
+        self.end();
+        if self.quiet || self.meter.is_some_and(|(_, own)| !own) {
             return;
         }
         let secs = self.started.elapsed().as_secs_f64();
@@ -247,35 +258,18 @@ impl Progress {
             human(rate)
         ));
     }
-}
 
-/// `12.3 MB` style, powers of 1000.
-/// A rate in human units (`1.5 MB`).
-pub fn human(bytes_per: f64) -> String {
-    let units = ["B", "kB", "MB", "GB", "TB"];
-    let mut v = bytes_per;
-    let mut i = 0;
-    while v >= 1000.0 && i + 1 < units.len() {
-        v /= 1000.0;
-        i += 1;
+    /// End its own live line, if it has one.
+    fn end(&self) {
+        if let Some((id, true)) = self.meter {
+            progress::end(id);
+        }
     }
-    format!("{v:.1} {}", units[i])
 }
 
-/// `m:ss`.
-fn clock(secs: f64) -> String {
-    let s = secs.round() as u64;
-    format!("{}:{:02}", s / 60, s % 60)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rates_and_clocks() {
-        assert_eq!(human(999.0), "999.0 B");
-        assert_eq!(human(12_345_678.0), "12.3 MB");
-        assert_eq!(clock(61.4), "1:01");
+impl Drop for Progress {
+    /// A transfer that failed or was given up clears its line too.
+    fn drop(&mut self) {
+        self.end();
     }
 }

@@ -1,6 +1,7 @@
-//! File-name patterns for mget and mput: `*`, `?`, `[...]`, `{a,b}` on the
-//! names of one directory, with `*.*` meaning every file as on DOS and a
-//! leading dot matched only by a pattern that starts with one. Pure.
+//! File-name patterns for mget, mput, ls, dir and rm: `*`, `?`, `[...]`,
+//! `{a,b}` on the names of one directory, with `*.*` meaning every file as
+//! on DOS and a leading dot matched only by a pattern that starts with one;
+//! and telling a pattern from a plain name. Pure.
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -51,6 +52,15 @@ impl Pattern {
     }
 }
 
+/// Whether the last name of `path` is a pattern (holds `*`, `?`, `[` or
+/// `{`), for the commands that take a name or a pattern (`ls`, `dir`,
+/// `rm`): a pattern is matched against its directory's names, a name is
+/// used as it is.
+pub fn is_pattern(path: &[u8]) -> bool {
+    let (_, name) = split_dir(path);
+    name.iter().any(|b| matches!(b, b'*' | b'?' | b'[' | b'{'))
+}
+
 /// Split `logs/*.txt` into the directory part (`logs`, or `None`) and the
 /// name pattern (`*.txt`).
 pub fn split_dir(pattern: &[u8]) -> (Option<&[u8]>, &[u8]) {
@@ -99,6 +109,16 @@ mod tests {
         );
         assert_eq!(split_dir(b"/*.txt"), (Some(&b"/"[..]), &b"*.txt"[..]));
         assert_eq!(split_dir(b"*.txt"), (None, &b"*.txt"[..]));
+    }
+
+    #[test]
+    fn patterns_are_told_from_names() {
+        for p in ["*.log", "a?", "[ab]", "{x,y}", "logs/*.txt", "*.*"] {
+            assert!(is_pattern(p.as_bytes()), "{p}");
+        }
+        for n in ["a.log", "logs/a.txt", "a*b/c", "", "/"] {
+            assert!(!is_pattern(n.as_bytes()), "{n}");
+        }
     }
 
     #[test]

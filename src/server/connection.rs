@@ -1,7 +1,8 @@
 //! One connection from accept to close: the greeting and login (plain or
 //! secure), then the command loop, which reads a request, calls `fs`,
 //! `transfer` or `meta`, and writes one final reply per command, in order.
-//! The small commands are answered here.
+//! The small commands are answered here, and each change they make to the
+//! tree (mkdir, rmdir, rm, rename) is logged, done or refused.
 
 use std::io::{self, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -106,10 +107,10 @@ fn dispatch(s: &mut Session, req: Request) -> io::Result<Flow> {
             .resolve(&path)
             .and_then(|v| s.cfg.root.stat(&v))
             .map(|e| e.reply()),
-        Request::Mkdir(path) => write_op(s, &path, |root, v| root.mkdir(v)),
-        Request::Rmdir(path) => write_op(s, &path, |root, v| root.rmdir(v)),
-        Request::Dele(path) => remove(s, &path),
-        Request::Rename(from, to) => rename(s, &from, &to),
+        Request::Mkdir(path) => logged(s, "mkdir", &[&path], write_op(s, &path, Root::mkdir)),
+        Request::Rmdir(path) => logged(s, "rmdir", &[&path], write_op(s, &path, Root::rmdir)),
+        Request::Dele(path) => logged(s, "rm", &[&path], remove(s, &path)),
+        Request::Rename(from, to) => logged(s, "rename", &[&from, &to], rename(s, &from, &to)),
         Request::Noop => Ok(Reply::new(code::OK, "ok")),
         Request::User(_) | Request::Pass(_) => {
             Ok(Reply::new(code::BAD_SEQUENCE, "already logged in"))
@@ -139,6 +140,33 @@ fn cwd(s: &mut Session, path: Option<&[u8]>) -> Result<Reply, Error> {
     s.cfg.root.dir(&target)?;
     s.cwd = target;
     Ok(Directory(s.cwd.to_bytes()).reply(code::DONE))
+}
+
+/// Log a change to the tree (mkdir, rmdir, rm, rename), done or refused,
+/// one line as a transfer's: `rm '/a.txt' ok`, `rename '/a' '/b' failed
+/// 553 …`. Paths are shown resolved (from the root) where they resolve.
+fn logged(
+    s: &Session,
+    what: &str,
+    paths: &[&[u8]],
+    result: Result<Reply, Error>,
+) -> Result<Reply, Error> {
+    let mut line = what.to_string();
+    for path in paths {
+        let shown = s
+            .resolve(path)
+            .map_or_else(|_| path.to_vec(), |v| v.to_bytes());
+        line.push_str(&format!(" '{}'", escape(&shown)));
+    }
+    match &result {
+        Ok(_) => line.push_str(" ok"),
+        Err(e) => {
+            let reply = e.reply();
+            line.push_str(&format!(" failed {} {}", reply.code, reply.text));
+        }
+    }
+    s.cfg.log(&s.peer, &line);
+    result
 }
 
 /// DELE, which may also remove the partial data an upload left behind.

@@ -179,13 +179,52 @@ fn help_lists_the_commands() {
             run.dump()
         );
     }
-    assert!(
-        run.out()
-            .lines()
-            .last()
-            .unwrap()
-            .starts_with("get [-f] [-c] [-u [--checksum]] [-r] [-z] REMOTE [LOCAL]")
+    // `help get`: its usage, then its text on the next lines.
+    let out = run.out();
+    let last_usage = out
+        .lines()
+        .rfind(|l| !l.starts_with(' '))
+        .unwrap_or_default();
+    assert_eq!(
+        last_usage,
+        "get [-f] [-c] [-u [--checksum]] [-r] [-z] REMOTE [LOCAL]",
+        "{}",
+        run.dump()
     );
+}
+
+/// The column where a `help` line's text starts: after the first run of
+/// two or more spaces (or the indent of a line that goes on a text);
+/// `None` for a line that holds only a command's usage.
+fn text_column(line: &str) -> Option<usize> {
+    let gap = line.find("  ")?;
+    Some(gap + line[gap..].find(|c| c != ' ')?)
+}
+
+#[test]
+fn help_is_aligned_and_says_what_star_dot_star_means() {
+    let server = Server::start(&[]);
+    let local = TempDir::new();
+    let run = server.client(local.path(), "help\n");
+    run.expect(0);
+    let out = run.out();
+    let (table, notes) = out.split_once("\n\n").expect("a note after the table");
+    let columns: Vec<(usize, &str)> = table
+        .lines()
+        .filter_map(|l| text_column(l).map(|c| (c, l)))
+        .collect();
+    assert!(columns.len() >= table.lines().count() - 4, "{out}");
+    for (column, line) in &columns {
+        assert_eq!(*column, columns[0].0, "{line:?} is out of line:\n{out}");
+    }
+    for line in out.lines() {
+        assert!(
+            line.chars().count() <= 80 || !line.contains("  "),
+            "{line:?}"
+        );
+    }
+    assert!(table.contains("rm FILE|PATTERN..."), "{out}");
+    assert!(notes.contains("*.* is every file, as on DOS"), "{out}");
 }
 
 #[test]

@@ -11,12 +11,12 @@ mod complete;
 mod history;
 mod keys;
 mod remote;
-mod width;
 
 use std::fs::File;
 use std::io::{self, IsTerminal, Read};
 use std::os::fd::AsFd;
 
+use super::width;
 use crate::client::term::KeysMode;
 pub use complete::Remote;
 use keys::{Decoded, Key};

@@ -2,8 +2,9 @@
 //! other zero-width characters, 2 for East Asian wide and fullwidth
 //! characters and emoji, 1 for the rest. A small table of our own (the main
 //! blocks, not every code point of Unicode's tables): enough that CJK names
-//! and accented letters edit with the cursor where the terminal shows it.
-//! Pure functions; no terminal here.
+//! and accented letters edit with the cursor where the terminal shows it,
+//! and line up in `ls`'s columns and the progress line. Pure functions; no
+//! terminal here.
 
 /// Ranges (inclusive) of characters that take no column: combining marks,
 /// zero-width spaces and joiners, variation selectors.
