@@ -333,6 +333,13 @@ pub fn set_mode(fd: impl AsFd, mode: u32) -> io::Result<()> {
     Ok(rustix::fs::fchmod(fd, Mode::from_raw_mode(mode))?)
 }
 
+/// The CPUs this process may run on (its affinity mask), at least 1.
+/// Lighter than `std::thread::available_parallelism`, which also reads
+/// cgroup quotas (10 KB of code); callers bound what they do with it.
+pub fn cpus() -> usize {
+    rustix::thread::sched_getaffinity(None).map_or(1, |set| (set.count() as usize).max(1))
+}
+
 /// The process's umask. Reading it means setting it, so call this once,
 /// before any thread that creates files starts.
 pub fn umask() -> u32 {

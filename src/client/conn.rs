@@ -563,6 +563,13 @@ pub struct Incoming<'a> {
     interrupt: &'a AtomicBool,
 }
 
+impl Incoming<'_> {
+    /// The payload's bytes read so far, as they crossed the wire.
+    pub fn total(&self) -> u64 {
+        self.framed.total()
+    }
+}
+
 impl Read for Incoming<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         stop_if(self.interrupt)?;

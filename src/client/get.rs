@@ -155,7 +155,7 @@ impl GetJob {
             arrived = n;
             progress.update(self.offset.saturating_add(n));
         });
-        let copied = match received {
+        let (copied, wire) = match received {
             Ok(c) => c,
             Err(e) => {
                 // A lost connection keeps what arrived, for `get -c`; a
@@ -174,6 +174,9 @@ impl GetJob {
         };
         self.publish(cl, partial, &copied, &done, length)?;
         self.moved = copied.bytes;
+        if self.deflate {
+            progress.note_wire(wire);
+        }
         progress.finish(copied.bytes);
         Ok(())
     }
@@ -230,7 +233,7 @@ impl GetJob {
             progress.update(n);
         });
         let copied = match received {
-            Ok(c) => c,
+            Ok((c, _)) => c,
             Err(e) => return Err(self.stream_cut(cl, written, lost(e))),
         };
         let done = match cl.conn.reply() {
@@ -298,7 +301,8 @@ impl GetJob {
     }
 
     /// Copy the payload (inflated with `-z`) into `file`; `note` hears
-    /// the bytes written so far.
+    /// the bytes written so far. Also returns the bytes that crossed the
+    /// wire.
     fn receive(
         &self,
         cl: &mut Client,
@@ -306,14 +310,15 @@ impl GetJob {
         length: u64,
         wire_limit: u64,
         note: &mut dyn FnMut(u64),
-    ) -> io::Result<Copied> {
+    ) -> io::Result<(Copied, u64)> {
         let mut payload = cl.conn.payload_in(wire_limit);
-        if self.deflate {
+        let copied = if self.deflate {
             let mut inflater = Inflater::new(&mut payload, length);
             payload::receive_file(&mut inflater, file, length, note)
         } else {
             payload::receive_file(&mut payload, file, length, note)
-        }
+        };
+        copied.map(|c| (c, payload.total()))
     }
 
     /// Check the final reply against what arrived, then publish the file

@@ -179,6 +179,8 @@ pub struct Progress {
     /// Where the transfer was when last reported, and when.
     reported: u64,
     pushed: Instant,
+    /// Bytes that crossed the wire, when not the file's (`get -z`).
+    wire: Option<u64>,
 }
 
 impl Progress {
@@ -203,6 +205,7 @@ impl Progress {
             meter,
             reported: start,
             pushed: now,
+            wire: None,
         }
     }
 
@@ -224,6 +227,11 @@ impl Progress {
         self.reported = self.reported.max(done);
     }
 
+    /// Have the summary say that `bytes` crossed the wire (`get -z`).
+    pub fn note_wire(&mut self, bytes: u64) {
+        self.wire = Some(bytes);
+    }
+
     /// Finish: end the live line (or count the file done in a job's) and
     /// print the summary line unless quiet or a job's line shows it;
     /// `moved` is the bytes this run moved.
@@ -240,8 +248,11 @@ impl Progress {
         } else {
             String::new()
         };
+        let wire = self
+            .wire
+            .map_or_else(String::new, |n| format!(", {} on the wire", thousands(n)));
         crate::out::err_line(&format!(
-            "rftp: {}: {} bytes in {secs:.2}s ({}/s){resumed}",
+            "rftp: {}: {} bytes in {secs:.2}s ({}/s){wire}{resumed}",
             self.label,
             thousands(moved),
             human(rate)

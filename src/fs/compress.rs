@@ -1,28 +1,45 @@
-//! Compression: a streaming raw-deflate writer (for `get -z` on the wire and
-//! for gzip files), a bounded inflating reader (the client's side of `-z`),
-//! and the gzip file format of `compress`. Memory stays bounded whatever the
-//! size of the data. No sockets.
+//! Compression: raw deflate made in blocks that concatenate (`BlockDeflater`,
+//! and stored blocks for data sent as it is), used by the gzip files of
+//! `compress` (made on several threads, in `gzip`) and by `get -z` on the
+//! wire (`adaptive`); and a bounded inflating reader (the client's side of
+//! `-z`). Memory stays bounded whatever the size of the data. No sockets.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 
 use miniz_oxide::deflate::core::{
-    CompressorOxide, TDEFLFlush, TDEFLStatus, compress, create_comp_flags_from_zip_params,
+    CompressorOxide, TDEFLFlush, TDEFLStatus, compress_to_output, create_comp_flags_from_zip_params,
 };
 use miniz_oxide::inflate::stream::{InflateState, inflate};
 use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
 
-use crate::wire::payload;
+mod adaptive;
+mod gzip;
 
-/// Compressed bytes buffered before they go to the inner writer.
-const OUT_BUFFER_BYTES: usize = 64 * 1024;
-/// Compressed bytes read at a time by the inflater.
-const IN_BUFFER_BYTES: usize = 64 * 1024;
+pub use adaptive::WireDeflater;
+pub use gzip::{BLOCK_BYTES, Helpers, claim, cores, gzip, set_helper_budget};
+
+/// Compressed bytes read at a time by the inflater: as much as a file
+/// write takes at a time (`payload`'s copy buffer), so that stored blocks
+/// reach the file in writes as large as a plain download's.
+const IN_BUFFER_BYTES: usize = 256 * 1024;
 /// Window bits that ask miniz for a raw deflate stream (no zlib wrapper).
 const RAW_DEFLATE_WINDOW_BITS: i32 = -15;
 /// The default compression level of `compress` and gzip.
 pub const DEFAULT_LEVEL: u8 = 6;
-/// The level `get -z` compresses at: fast enough to keep up with a gigabit link.
-pub const WIRE_LEVEL: u8 = 1;
+/// The history a deflate stream may refer back to: a block deflated on its
+/// own sees this much of the data before it, so its matches reach as far
+/// as in one long stream.
+pub const WINDOW_BYTES: usize = 32 * 1024;
+/// The largest stored (uncompressed) deflate block.
+const STORED_MAX_BYTES: usize = 65_535;
+/// The end of a deflate stream after a sync flush: an empty, final stored
+/// block (BFINAL 1, BTYPE 00, LEN 0, NLEN 0xffff).
+pub const STREAM_END: [u8; 5] = [1, 0, 0, 0xff, 0xff];
+/// miniz's compression flags keep the hash-chain probe count in these bits.
+const PROBES_MASK: u32 = 0xfff;
+/// The probes of level 6: miniz's own (128) leave text about 0.2% larger
+/// than `gzip -6` does; 176 make it 0.1% smaller, for 15% more time.
+const LEVEL_6_PROBES: u32 = 176;
 
 /// The most bytes a raw deflate stream of `len` bytes can take: stored
 /// blocks cost 5 bytes per 65,535, and the bound keeps generous room.
@@ -30,68 +47,94 @@ pub fn deflate_bound(len: u64) -> u64 {
     len.saturating_add(len / 16).saturating_add(1024)
 }
 
-/// A writer that deflates everything written to it into `inner`.
-pub struct Deflater<W: Write> {
-    inner: W,
+/// miniz's flags for a raw deflate stream at `level` 1..=9.
+fn level_flags(level: u8) -> u32 {
+    let level = level.clamp(1, 9);
+    let flags = create_comp_flags_from_zip_params(i32::from(level), RAW_DEFLATE_WINDOW_BITS, 0);
+    if level == DEFAULT_LEVEL {
+        (flags & !PROBES_MASK) | LEVEL_6_PROBES
+    } else {
+        flags
+    }
+}
+
+/// Append the header of a stored block of `len` bytes (at most
+/// `STORED_MAX_BYTES`; not final) to `out`: stored blocks are byte-aligned
+/// before and after, so they sit between sync-flushed pieces.
+fn store_header(len: usize, out: &mut Vec<u8>) {
+    let len = u16::try_from(len).expect("stored blocks fit a u16");
+    out.push(0);
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&(!len).to_le_bytes());
+}
+
+/// Deflates blocks of data into pieces of one raw deflate stream. Each
+/// piece ends with a sync flush, so pieces made apart (on other threads, or
+/// stored blocks between them) concatenate; `STREAM_END` ends the stream.
+pub struct BlockDeflater {
     state: Box<CompressorOxide>,
-    out: Vec<u8>,
-    written: u64,
+    level: u8,
 }
 
-impl<W: Write> Deflater<W> {
-    /// Deflate (raw, no wrapper) at `level` 1..=9 into `inner`.
-    pub fn new(inner: W, level: u8) -> Deflater<W> {
-        let flags = create_comp_flags_from_zip_params(
-            i32::from(level.clamp(1, 9)),
-            RAW_DEFLATE_WINDOW_BITS,
-            0,
-        );
-        Deflater {
-            inner,
-            state: Box::new(CompressorOxide::new(flags)),
-            out: vec![0; OUT_BUFFER_BYTES],
-            written: 0,
+impl BlockDeflater {
+    /// A deflater at `level` 1..=9.
+    pub fn new(level: u8) -> BlockDeflater {
+        BlockDeflater {
+            state: Box::new(CompressorOxide::new(level_flags(level))),
+            level: level.clamp(1, 9),
         }
     }
 
-    /// Run the compressor over `input` with `flush`; returns bytes consumed.
-    fn step(&mut self, input: &[u8], flush: TDEFLFlush) -> io::Result<(TDEFLStatus, usize)> {
-        let (status, consumed, produced) = compress(&mut self.state, input, &mut self.out, flush);
-        if produced > 0 {
-            self.inner.write_all(&self.out[..produced])?;
-            self.written += produced as u64;
+    /// The level it deflates at.
+    pub fn level(&self) -> u8 {
+        self.level
+    }
+
+    /// Deflate `data` on its own, with `dict` as the history before it (the
+    /// last `WINDOW_BYTES` of it count): the piece is what one long stream
+    /// would have made of `data` after `dict`, near enough. Appends to `out`.
+    pub fn deflate_after(&mut self, dict: &[u8], data: &[u8], out: &mut Vec<u8>) -> io::Result<()> {
+        self.state.reset();
+        let dict = &dict[dict.len().saturating_sub(WINDOW_BYTES)..];
+        if !dict.is_empty() {
+            // miniz has no preset dictionary: deflating the history and
+            // dropping the result leaves its window and hash chains the same.
+            run(&mut self.state, dict, &mut |_| {})?;
         }
+        run(&mut self.state, data, &mut |piece| {
+            out.extend_from_slice(piece)
+        })
+    }
+
+    /// Deflate `data` as the continuation of the pieces this deflater made
+    /// since the last `reset` (its window holds their data). Appends to `out`.
+    pub fn deflate_next(&mut self, data: &[u8], out: &mut Vec<u8>) -> io::Result<()> {
+        run(&mut self.state, data, &mut |piece| {
+            out.extend_from_slice(piece)
+        })
+    }
+
+    /// Forget the history: the next piece refers to nothing before it.
+    pub fn reset(&mut self) {
+        self.state.reset();
+    }
+}
+
+/// Run the compressor over all of `data` and sync-flush, handing each piece
+/// of output to `emit`.
+fn run(state: &mut CompressorOxide, data: &[u8], emit: &mut dyn FnMut(&[u8])) -> io::Result<()> {
+    let mut used = 0;
+    loop {
+        let (status, n) = compress_to_output(state, &data[used..], TDEFLFlush::Sync, |piece| {
+            emit(piece);
+            true
+        });
+        used += n;
         match status {
-            TDEFLStatus::BadParam | TDEFLStatus::PutBufFailed => {
-                Err(io::Error::other("deflate failed"))
-            }
-            status => Ok((status, consumed)),
+            TDEFLStatus::Okay if used == data.len() => return Ok(()),
+            TDEFLStatus::Okay if n > 0 => {}
+            _ => return Err(io::Error::other("deflate failed")),
         }
-    }
-
-    /// End the deflate stream; gives back the inner writer and the number
-    /// of compressed bytes written to it.
-    pub fn finish(mut self) -> io::Result<(W, u64)> {
-        loop {
-            if self.step(&[], TDEFLFlush::Finish)?.0 == TDEFLStatus::Done {
-                return Ok((self.inner, self.written));
-            }
-        }
-    }
-}
-
-impl<W: Write> Write for Deflater<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let mut used = 0;
-        // Keep going until some input is taken, so `write` never returns 0.
-        while used == 0 && !buf.is_empty() {
-            used = self.step(buf, TDEFLFlush::None)?.1;
-        }
-        Ok(used)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
     }
 }
 
@@ -155,8 +198,14 @@ impl<R: Read> Read for Inflater<R> {
         // One byte more than allowed is enough to see a stream run past it.
         let room = self.limit.saturating_sub(self.produced).saturating_add(1);
         let want = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+        // miniz inflates at most its 32 KiB window per call: fill `buf` from
+        // the input in hand, so the caller's writes stay large.
+        let mut total = 0;
         loop {
             if self.done {
+                if total > 0 {
+                    return Ok(total);
+                }
                 // Anything after the end of the stream is not ours to ignore.
                 if self.start < self.end
                     || (!self.eof && self.inner.read(&mut self.input[..1])? > 0)
@@ -166,6 +215,9 @@ impl<R: Read> Read for Inflater<R> {
                 return Ok(0);
             }
             if self.start == self.end && !self.eof {
+                if total > 0 {
+                    return Ok(total);
+                }
                 self.end = self.inner.read(&mut self.input)?;
                 self.start = 0;
                 self.eof = self.end == 0;
@@ -178,7 +230,7 @@ impl<R: Read> Read for Inflater<R> {
             let r = inflate(
                 &mut self.state,
                 &self.input[self.start..self.end],
-                &mut buf[..want],
+                &mut buf[total..want],
                 flush,
             );
             self.start += r.bytes_consumed;
@@ -191,10 +243,14 @@ impl<R: Read> Read for Inflater<R> {
             if self.produced > self.limit {
                 return Err(bad("compressed stream inflates past its announced size"));
             }
-            if r.bytes_written > 0 {
-                return Ok(r.bytes_written);
+            total += r.bytes_written;
+            if total == want {
+                return Ok(total);
             }
-            if !self.done && r.bytes_consumed == 0 {
+            if r.bytes_written == 0 && !self.done && r.bytes_consumed == 0 {
+                if total > 0 {
+                    return Ok(total);
+                }
                 if self.eof {
                     return Err(bad("compressed stream ends early"));
                 }
@@ -205,62 +261,19 @@ impl<R: Read> Read for Inflater<R> {
     }
 }
 
-/// Gzip `FLG` bit: an original file name follows the header.
-const GZIP_FNAME: u8 = 0x08;
-/// Gzip `OS` byte for Unix.
-const GZIP_OS_UNIX: u8 = 3;
-
-/// Write a gzip file of `from` into `to`: header with the original `name`
-/// and `mtime` as gzip writes them, the deflate stream at `level`, and the
-/// CRC-32 and length trailer. `progress` sees the bytes read so far.
-/// Returns (bytes read, bytes written).
-pub fn gzip(
-    from: &mut impl Read,
-    to: &mut impl Write,
-    name: &[u8],
-    mtime: i64,
-    level: u8,
-    progress: &mut dyn FnMut(u64),
-) -> io::Result<(u64, u64)> {
-    let extra_flags = match level {
-        9 => 2,
-        1 => 4,
-        _ => 0,
-    };
-    let mtime = u32::try_from(mtime).unwrap_or(0);
-    let mut header = vec![0x1f, 0x8b, 8, GZIP_FNAME];
-    header.extend_from_slice(&mtime.to_le_bytes());
-    header.extend_from_slice(&[extra_flags, GZIP_OS_UNIX]);
-    // The name is NUL-terminated, so a NUL inside it would end it early.
-    header.extend(name.iter().copied().filter(|&b| b != 0));
-    header.push(0);
-    to.write_all(&header)?;
-    let mut deflater = Deflater::new(&mut *to, level);
-    let copied = payload::send(from, &mut deflater, u64::MAX, progress)?;
-    if let Some(e) = copied.error {
-        return Err(e);
-    }
-    let (_, body) = deflater.finish()?;
-    // Gzip keeps the length modulo 2^32.
-    let mut trailer = copied.crc.to_le_bytes().to_vec();
-    trailer.extend_from_slice(&(copied.bytes as u32).to_le_bytes());
-    to.write_all(&trailer)?;
-    Ok((
-        copied.bytes,
-        header.len() as u64 + body + trailer.len() as u64,
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// One stream of `data`, in halves.
     fn deflate(data: &[u8], level: u8) -> Vec<u8> {
-        let mut d = Deflater::new(Vec::new(), level);
-        for part in data.chunks(1000) {
-            d.write_all(part).unwrap();
+        let mut d = BlockDeflater::new(level);
+        let mut out = Vec::new();
+        for part in data.chunks(data.len().div_ceil(2).max(1)) {
+            d.deflate_next(part, &mut out).unwrap();
         }
-        d.finish().unwrap().0
+        out.extend_from_slice(&STREAM_END);
+        out
     }
 
     fn text(len: usize) -> Vec<u8> {
@@ -309,29 +322,22 @@ mod tests {
     }
 
     #[test]
-    fn gzip_has_header_trailer_and_name() {
-        let data = text(5000);
+    fn stored_and_deflated_pieces_concatenate() {
+        let data = text(200_000);
+        let mut d = BlockDeflater::new(1);
         let mut out = Vec::new();
-        let (read, written) = gzip(
-            &mut &data[..],
-            &mut out,
-            b"a.txt",
-            1_700_000_000,
-            6,
-            &mut |_| {},
-        )
-        .unwrap();
-        assert_eq!((read, written), (5000, out.len() as u64));
-        assert_eq!(&out[..4], &[0x1f, 0x8b, 8, GZIP_FNAME]);
-        assert_eq!(&out[4..8], &1_700_000_000u32.to_le_bytes());
-        assert_eq!(&out[10..16], b"a.txt\0");
-        let n = out.len();
-        assert_eq!(&out[n - 8..n - 4], &crc32fast::hash(&data).to_le_bytes());
-        assert_eq!(&out[n - 4..], &5000u32.to_le_bytes());
-        let mut body = Vec::new();
-        Inflater::new(&out[16..n - 8], 5000)
-            .read_to_end(&mut body)
+        d.deflate_next(&data[..70_000], &mut out).unwrap();
+        for piece in data[70_000..140_000].chunks(STORED_MAX_BYTES) {
+            store_header(piece.len(), &mut out);
+            out.extend_from_slice(piece);
+        }
+        d.deflate_after(&data[..140_000], &data[140_000..], &mut out)
             .unwrap();
-        assert_eq!(body, data);
+        out.extend_from_slice(&STREAM_END);
+        let mut back = Vec::new();
+        Inflater::new(&out[..], 200_000)
+            .read_to_end(&mut back)
+            .unwrap();
+        assert!(back == data);
     }
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::session::Session;
 use crate::error::{Cause, Error};
-use crate::fs::compress::{Deflater, WIRE_LEVEL, gzip};
+use crate::fs::compress::{self, WireDeflater};
 use crate::fs::{Dir, Partial, crc_of, unchanged};
 use crate::rate::Limited;
 use crate::sys;
@@ -49,7 +49,7 @@ pub fn send_file(s: &mut Session, path: &[u8], offset: u64, deflate: bool) -> io
     let mut moved = 0;
     let mut source = (&mut file).take(length);
     let copied = if deflate {
-        let mut deflater = Deflater::new(&mut payload, WIRE_LEVEL);
+        let mut deflater = WireDeflater::new(&mut payload);
         payload::send_file(&mut source, &mut deflater, length, &mut |n| moved = n)
             .and_then(|c| deflater.finish().map(|_| c))
     } else {
@@ -253,12 +253,18 @@ const WORKING_INTERVAL: Duration = Duration::from_secs(5);
 /// while it works; the reply is `250 ORIGINAL COMPRESSED`.
 pub fn compress(s: &mut Session, path: &[u8], level: u8, mode: StoreMode) -> io::Result<()> {
     let started = Instant::now();
-    let reply = match compress_file(s, path, level, mode) {
+    // About a thread per core, from the server's budget; none left, or one
+    // core: this thread alone.
+    let helpers = compress::claim(compress::cores());
+    let threads = helpers.threads();
+    let reply = match compress_file(s, path, level, mode, threads) {
         Ok((original, packed)) => Packed { original, packed }.reply(),
         Err(e) => e.reply(),
     };
+    drop(helpers);
     let status = if reply.is_ok() {
-        format!("ok {}", reply.text)
+        let unit = if threads == 1 { "thread" } else { "threads" };
+        format!("ok {} ({threads} {unit})", reply.text)
     } else {
         status(&reply)
     };
@@ -281,6 +287,7 @@ fn compress_file(
     path: &[u8],
     level: u8,
     mode: StoreMode,
+    threads: usize,
 ) -> Result<(u64, u64), Error> {
     s.refuse_if_read_only(path)?;
     let v = s.resolve(path)?;
@@ -302,12 +309,13 @@ fn compress_file(
             let _ = writer.flush();
         }
     };
-    let packed = gzip(
+    let packed = compress::gzip(
         &mut file,
         partial.file(),
         &name,
         before.mtime,
         level,
+        threads,
         &mut working,
     );
     let outcome = match packed {

@@ -260,3 +260,171 @@ fn after_a_protocol_error_the_connection_is_not_used_again() {
         .stderr_has("rftp: rm: protocol error: no connection to the server any more");
     assert!(local.names().is_empty(), "{:?}", local.names());
 }
+
+/// Whether `tool` runs here; under `CI=true` a missing one fails the test,
+/// elsewhere the test says why it skips.
+fn have(tool: &str, test: &str) -> bool {
+    let ok = Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        let why = format!("{tool} is not installed");
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{test}: cannot run under CI=true: {why}"
+        );
+        eprintln!("{test}: SKIPPED: {why}");
+    }
+    ok
+}
+
+/// The deflate body of a gzip file, inflated by rftp's own inflater.
+fn inflate_gzip(gz: &[u8], len: u64) -> Vec<u8> {
+    use std::io::Read;
+    assert_eq!(&gz[..4], &[0x1f, 0x8b, 8, 8], "gzip magic, deflate, FNAME");
+    let name_end = 10 + gz[10..].iter().position(|&b| b == 0).unwrap();
+    let body = &gz[name_end + 1..gz.len() - 8];
+    let mut out = Vec::new();
+    rftp::fs::compress::Inflater::new(body, len)
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+/// The threads the server's log says the last compress used.
+fn compress_threads(server: &Server) -> usize {
+    let log = server.log();
+    let line = log.lines().rfind(|l| l.contains(" compress ")).unwrap();
+    let n = line.rsplit('(').next().unwrap().split(' ').next().unwrap();
+    n.parse()
+        .unwrap_or_else(|_| panic!("no thread count in {line:?}"))
+}
+
+#[test]
+fn parallel_compress_is_one_gzip_file_no_larger_than_gzip_6() {
+    let test = "parallel_compress_is_one_gzip_file_no_larger_than_gzip_6";
+    if !(have("gzip", test) && have("zcat", test)) {
+        return;
+    }
+    let server = Server::start(&[]);
+    // Many blocks, and a length that ends in the middle of one.
+    let content = text(9 * rftp::fs::compress::BLOCK_BYTES + 12_345, 9);
+    server.root.write("log.txt", &content);
+    let local = TempDir::new();
+    server.client(local.path(), "compress log.txt\n").expect(0);
+    let gz = server.root.join("log.txt.gz");
+    let packed = fs::read(&gz).unwrap();
+    let cores = rftp::fs::compress::cores();
+    assert_eq!(
+        compress_threads(&server),
+        if cores >= 2 { cores } else { 1 }
+    );
+    let test = Command::new("gzip").arg("-t").arg(&gz).status().unwrap();
+    assert!(test.success(), "gzip -t log.txt.gz");
+    let zcat = Command::new("zcat").arg(&gz).output().unwrap();
+    assert!(zcat.status.success() && zcat.stdout == content, "zcat");
+    assert!(inflate_gzip(&packed, content.len() as u64) == content);
+    let n = packed.len();
+    assert_eq!(&packed[n - 8..n - 4], &crc32(&content).to_le_bytes());
+    let plain = local.write("log.txt", &content);
+    let gzip6 = Command::new("gzip")
+        .arg("-6")
+        .arg("-c")
+        .arg(&plain)
+        .output()
+        .unwrap();
+    assert!(gzip6.status.success());
+    assert!(
+        n <= gzip6.stdout.len(),
+        "compress made {n} bytes, gzip -6 {}",
+        gzip6.stdout.len()
+    );
+}
+
+#[test]
+fn compress_threads_stay_within_max_clients() {
+    let content = text(3 * rftp::fs::compress::BLOCK_BYTES, 10);
+    let local = TempDir::new();
+    let one = Server::start(&["--max-clients", "1"]);
+    one.root.write("a.txt", &content);
+    one.client(local.path(), "compress a.txt\n").expect(0);
+    assert_eq!(compress_threads(&one), 1, "{}", one.log());
+    assert!(gunzip(&one.root.join("a.txt.gz")) == content);
+    // A second compress while a first holds the server's threads (two,
+    // with --max-clients 2) runs on its session's own thread alone.
+    let two = Server::start(&["--max-clients", "2"]);
+    let big = text(80 * rftp::fs::compress::BLOCK_BYTES, 11);
+    two.root.write("big.txt", &big);
+    two.root.write("a.txt", &content);
+    let (addr, dir) = (two.addr(), local.path().to_path_buf());
+    let first = std::thread::spawn(move || {
+        Run::new(&["-c", &addr], Some(PASSWORD), &dir, b"compress big.txt\n")
+    });
+    let partial = two.root.join(".rftp-part.big.txt.gz");
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !partial.exists() && std::time::Instant::now() < until {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert!(partial.exists(), "the first compress never started");
+    two.client(local.path(), "compress a.txt\n").expect(0);
+    assert_eq!(compress_threads(&two), 1, "{}", two.log());
+    first.join().unwrap().expect(0);
+    let cores = rftp::fs::compress::cores();
+    assert_eq!(compress_threads(&two), cores.min(2), "{}", two.log());
+    assert!(gunzip(&two.root.join("a.txt.gz")) == content);
+    assert!(gunzip(&two.root.join("big.txt.gz")) == big);
+}
+
+/// The bytes on the wire that the summary line of a `get -z` reports.
+fn on_the_wire(run: &Run) -> u64 {
+    let dump = run.dump();
+    let at = dump
+        .find(" on the wire")
+        .unwrap_or_else(|| panic!("{dump}"));
+    let digits: String = dump[..at]
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_digit() || *c == ',')
+        .collect();
+    digits
+        .chars()
+        .rev()
+        .filter(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn get_z_sends_random_bytes_stored_and_text_deflated_on_a_slow_link() {
+    let server = Server::start(&[]);
+    let random = data(3 << 20, 12);
+    let words = text(3 << 20, 13);
+    server.root.write("random.bin", &random);
+    let local = TempDir::new();
+    let run = server.client(local.path(), "get -z random.bin\n");
+    run.expect(0);
+    assert!(fs::read(local.join("random.bin")).unwrap() == random);
+    // Stored blocks: 5 bytes in 65,535, and no deflated block larger still.
+    let wire = on_the_wire(&run);
+    assert!(
+        wire >= random.len() as u64 && wire < random.len() as u64 + 1024,
+        "random: {wire} bytes on the wire"
+    );
+    // On a slow link (the server's --limit) text goes deflated.
+    let slow = Server::start(&["--limit", "4M"]);
+    slow.root.write("text.txt", &words);
+    let run = slow.client(local.path(), "get -z text.txt\n");
+    run.expect(0);
+    assert!(fs::read(local.join("text.txt")).unwrap() == words);
+    let wire = on_the_wire(&run);
+    assert!(
+        wire < words.len() as u64 / 2,
+        "text: {wire} bytes on the wire"
+    );
+    // A plain get says nothing of the wire.
+    let run = server.client(local.path(), "get -f random.bin\n");
+    run.expect(0);
+    assert!(!run.dump().contains("on the wire"), "{}", run.dump());
+}
