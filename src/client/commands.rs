@@ -264,7 +264,10 @@ pub fn run(cl: &mut Client, words: &[Vec<u8>]) -> Result<Flow, Error> {
         _ => None,
     };
     let mut result = dispatch(cl, words);
-    drop(watch);
+    if let Some(watch) = watch {
+        let typed = watch.finish();
+        cl.typed_ahead.extend_from_slice(&typed);
+    }
     match &result {
         Err(Error::Protocol(why)) => cl.conn.break_off(why),
         Err(Error::Lost(why)) => cl.conn.lose(why),

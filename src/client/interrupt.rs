@@ -7,7 +7,8 @@
 //! abort, and a payload in flight can only be stopped by closing it, which
 //! also wakes the command wherever it waits on the server. Ctrl-Z and
 //! Ctrl-\ still stop and quit the client. Other keys typed meanwhile are
-//! dropped. The terminal is put back when the command ends, also when it
+//! kept for the prompt (up to `MAX_TYPED_AHEAD`), as a terminal keeps them;
+//! Ctrl-C throws away those typed before it. The terminal is put back when the command ends, also when it
 //! panics.
 
 use std::fs::File;
@@ -27,12 +28,15 @@ const CTRL_C: u8 = 0x03;
 const CTRL_Z: u8 = 0x1a;
 const CTRL_BACKSLASH: u8 = 0x1c;
 
+/// Most bytes typed ahead while a command runs that the prompt gets.
+const MAX_TYPED_AHEAD: usize = 4096;
+
 /// The terminal watched for Ctrl-C while one command runs; dropping it
 /// stops the watch and puts the terminal back.
 pub struct Watch {
     /// Written to when the command is over: the watcher leaves.
     wake: UnixStream,
-    thread: Option<JoinHandle<()>>,
+    thread: Option<JoinHandle<Vec<u8>>>,
 }
 
 impl Watch {
@@ -64,12 +68,25 @@ impl Watch {
     }
 }
 
+impl Watch {
+    /// End the watch (the terminal put back); returns the keys typed
+    /// meanwhile, for the prompt.
+    pub fn finish(mut self) -> Vec<u8> {
+        self.stop()
+    }
+
+    fn stop(&mut self) -> Vec<u8> {
+        let _ = self.wake.write_all(&[0]);
+        match self.thread.take() {
+            Some(thread) => thread.join().unwrap_or_default(),
+            None => Vec::new(),
+        }
+    }
+}
+
 impl Drop for Watch {
     fn drop(&mut self) {
-        let _ = self.wake.write_all(&[0]);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.stop();
     }
 }
 
@@ -85,28 +102,34 @@ struct Watcher {
 }
 
 impl Watcher {
-    /// Read keys until woken: act on the three signal keys, drop the rest.
-    fn run(mut self) {
+    /// Read keys until woken: act on the three signal keys, keep the rest
+    /// (returned).
+    fn run(mut self) -> Vec<u8> {
         let mut keys = [0u8; 64];
+        let mut typed = Vec::new();
         loop {
             let Ok((key, woken)) = sys::wait_readable(self.tty.as_fd(), self.woken.as_fd()) else {
-                return;
+                return typed;
             };
             if woken {
-                return;
+                return typed;
             }
             if !key {
                 continue;
             }
             let n = match self.tty.read(&mut keys) {
-                Ok(0) | Err(_) => return,
+                Ok(0) | Err(_) => return typed,
                 Ok(n) => n,
             };
             for &k in keys.get(..n).unwrap_or_default() {
                 match k {
-                    CTRL_C => self.interrupt(),
+                    CTRL_C => {
+                        typed.clear();
+                        self.interrupt();
+                    }
                     CTRL_Z => self.as_usual(OwnSignal::Stop),
                     CTRL_BACKSLASH => self.as_usual(OwnSignal::Quit),
+                    _ if typed.len() < MAX_TYPED_AHEAD => typed.push(k),
                     _ => {}
                 }
             }

@@ -171,6 +171,7 @@ fn run_lines(client: &mut Client, mut input: Box<dyn BufRead>, prompt: bool) -> 
     loop {
         line.clear();
         if let Some(editor) = editor.as_mut() {
+            editor.type_ahead(&std::mem::take(&mut client.typed_ahead));
             match editor.read("rftp> ", client) {
                 Ok(line::Input::Line(text)) => line = text,
                 Ok(line::Input::Interrupted) => continue,

@@ -29,6 +29,8 @@ pub struct Client {
     pub commands_on_stdin: bool,
     /// Set by Ctrl-C while a command runs (`interrupt::Watch`).
     pub interrupt: Arc<AtomicBool>,
+    /// Keys typed at the terminal while a command ran, for the prompt.
+    pub typed_ahead: Vec<u8>,
     /// The local directory downloads went into last, open, so that many
     /// files into one directory open it once. Forgotten when a run of jobs
     /// ends: a later `lcd` changes what a relative path names.
@@ -49,6 +51,7 @@ impl Client {
             interactive: false,
             commands_on_stdin: false,
             interrupt,
+            typed_ahead: Vec::new(),
             last_dir: None,
         }
     }

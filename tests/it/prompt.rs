@@ -302,3 +302,25 @@ fn history_survives_a_restart_and_never_holds_the_password() {
     pty.send("quit\r");
     assert_eq!(pty.wait().code(), Some(0), "{}", pty.screen());
 }
+
+#[test]
+fn keys_typed_while_a_command_runs_are_kept_for_the_prompt() {
+    // A download slowed by --limit is still running when the next lines
+    // are typed, as a person types ahead; none of them may be lost.
+    let root = TempDir::new();
+    root.write("big.bin", vec![7u8; 400_000]);
+    let server = Server::start_with(root, &["--limit", "200000"], Some(PASSWORD));
+    let (local, state) = (TempDir::new(), TempDir::new());
+    let mut pty = at_prompt(&server, &local, &state);
+    pty.send("get big.bin\r");
+    std::thread::sleep(Duration::from_millis(300));
+    pty.send("lpwd\rquit\r");
+    let status = pty.wait();
+    assert_eq!(status.code(), Some(0), "screen:\n{}", pty.screen());
+    assert_eq!(fs::read(local.join("big.bin")).unwrap().len(), 400_000);
+    let screen = pty.screen();
+    assert!(
+        screen.contains(&local.path().display().to_string()),
+        "lpwd typed ahead did not run; the screen:\n{screen}"
+    );
+}

@@ -97,6 +97,12 @@ impl Editor {
         })
     }
 
+    /// Take `keys` as typed before whatever the terminal sends next (keys
+    /// typed ahead while a command ran).
+    pub fn type_ahead(&mut self, keys: &[u8]) {
+        self.pending.splice(0..0, keys.iter().copied());
+    }
+
     /// Show `prompt` and read one line; Tab asks `remote` for listings.
     pub fn read(&mut self, prompt: &str, remote: &mut dyn Remote) -> io::Result<Input> {
         let mut guard = Some(KeysMode::enter(&self.input)?);
