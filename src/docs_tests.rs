@@ -4,7 +4,7 @@
 //! INTERACTIVE COMMANDS of `man/rftp.1`, which names every option its help
 //! line shows; every wire command of `wire::COMMANDS` and every reply code
 //! of `wire::code` is in the protocol's documentation (`man/rftp-protocol.5`,
-//! and a PROTOCOL section of `man/rftp.1` if it has one); and README.md
+//! or a PROTOCOL section of `man/rftp.1` should one come back); and README.md
 //! names only commands and options that exist.
 
 use crate::client::commands::{ALIASES, COMMANDS};

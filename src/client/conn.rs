@@ -15,7 +15,7 @@ use std::time::Duration;
 use crate::error::{Cause, Error};
 use crate::rate::{Bucket, Limited};
 use crate::secure::handshake;
-use crate::secure::record::{RecordReader, RecordWriter};
+use crate::secure::{RecordReader, RecordWriter};
 use crate::wire::{
     self, Announce, Delivered, Entry, Line, ListOrder, PayloadReader, PayloadWriter, Reply,
     Request, Trailer, code,

@@ -1,5 +1,5 @@
 //! The discovery datagrams, as bytes: a client's probe and a server's
-//! answer. Pure functions, no sockets. The format (also in rftp(1)):
+//! answer. Pure functions, no sockets. The format (also in rftp-protocol(5)):
 //!
 //! ```text
 //! probe:  "RFTP-FIND 1 " NONCE "\n", padded with spaces to PROBE_BYTES

@@ -27,12 +27,12 @@ fn same_user_and_password_give_one_channel() {
     use std::io::{Read, Write};
     let (client, server) = run(USER, PASSWORD).unwrap();
     assert_eq!(client.suite, server.suite);
-    let mut w = crate::secure::record::RecordWriter::with_capacity(64, Vec::new());
+    let mut w = crate::secure::RecordWriter::with_capacity(64, Vec::new());
     w.secure(client.send);
     w.write_all(b"PWD\n").unwrap();
     w.close().unwrap();
     let wire = std::mem::take(w.get_mut());
-    let mut r = crate::secure::record::RecordReader::with_capacity(64, std::io::Cursor::new(wire));
+    let mut r = crate::secure::RecordReader::with_capacity(64, std::io::Cursor::new(wire));
     r.secure(server.receive);
     let mut got = Vec::new();
     r.read_to_end(&mut got).unwrap();

@@ -7,6 +7,8 @@ pub mod handshake;
 pub mod record;
 mod stream;
 
+pub use stream::{RecordReader, RecordWriter};
+
 /// Said once on each side that runs with `--plain`.
 pub const PLAIN_WARNING: &str = "rftp: warning: --plain: protocol 1, nothing is encrypted; \
 the password and every file cross the wire in clear";

@@ -1,7 +1,7 @@
 //! The record layer: after login every byte travels in AEAD records, one key
 //! and one nonce counter per direction. This module holds the format, the
-//! suites and the keys; `stream`'s `RecordWriter` and `RecordReader` (also
-//! reached from here) wrap the two halves of a connection. No sockets here.
+//! suites and the keys; `stream`'s `RecordWriter` and `RecordReader` (from
+//! `secure`) wrap the two halves of a connection. No sockets here.
 //!
 //! A record is `type (1 byte) || length (2 bytes, big-endian) || ciphertext`,
 //! where the ciphertext is the sealed plaintext and its 16-byte tag, the
@@ -28,8 +28,6 @@ pub(super) const TYPE_DATA: u8 = 0x17;
 /// Record type: the sender's last record (empty); a stream that ends
 /// without it was cut.
 pub(super) const TYPE_CLOSE: u8 = 0x15;
-
-pub use super::stream::{RecordReader, RecordWriter};
 
 /// An AEAD suite of the record layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,6 +2,7 @@
 //! in both suites, and every kind of tampering refused.
 
 use super::*;
+use crate::secure::{RecordReader, RecordWriter};
 use std::io::{BufRead, Cursor, Read, Write};
 
 const KEY: [u8; KEY_BYTES] = [0x42; KEY_BYTES];

@@ -12,7 +12,7 @@ use super::config::Config;
 use super::timed::{TimedReader, TimedWriter};
 use crate::error::{Cause, Error};
 use crate::fs::VPath;
-use crate::secure::record::{RecordReader, RecordWriter};
+use crate::secure::{RecordReader, RecordWriter};
 use crate::wire::{self, Line, MAX_LINE_BYTES, ParseError, Reply, Request, code};
 
 /// Time allowed from connect to a successful login, however the bytes trickle.
