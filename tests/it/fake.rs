@@ -14,7 +14,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use rftp::secure::handshake;
-use rftp::secure::record::{RecordReader, RecordWriter, Suite};
+use rftp::secure::record::Suite;
+use rftp::secure::{RecordReader, RecordWriter};
 
 use crate::util::{PASSWORD, crc32};
 

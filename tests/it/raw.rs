@@ -11,7 +11,7 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use rftp::secure::handshake;
-use rftp::secure::record::{RecordReader, RecordWriter};
+use rftp::secure::{RecordReader, RecordWriter};
 
 use crate::fake::framed;
 use crate::util::{PASSWORD, Server, crc32};
