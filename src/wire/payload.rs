@@ -337,6 +337,16 @@ impl<T> Queue<T> {
     }
 }
 
+/// The queue of empty buffers the two threads start with, each sized for
+/// `expected` bytes.
+fn buffers(expected: u64) -> Queue<Vec<u8>> {
+    let empty = Queue::default();
+    for _ in 0..BUFFERS_IN_FLIGHT {
+        empty.push(copy_buffer(expected));
+    }
+    empty
+}
+
 /// Closes both queues when dropped, so that the side that returns early (an
 /// error) always lets the other one end.
 struct Closing<'a, A, B>(&'a Queue<A>, &'a Queue<B>);
@@ -361,11 +371,7 @@ pub fn send_file(
     if expected < THREADED_MIN_BYTES {
         return send(from, to, expected, progress);
     }
-    let full = Queue::default();
-    let empty = Queue::default();
-    for _ in 0..BUFFERS_IN_FLIGHT {
-        empty.push(copy_buffer(expected));
-    }
+    let (full, empty) = (Queue::default(), buffers(expected));
     let threaded = thread::scope(|scope| {
         // However this returns, the reader ends.
         let _closing = Closing(&full, &empty);
@@ -452,11 +458,7 @@ pub fn receive_file(
     if expected < THREADED_MIN_BYTES {
         return receive(from, to, expected, progress);
     }
-    let full = Queue::default();
-    let empty = Queue::default();
-    for _ in 0..BUFFERS_IN_FLIGHT {
-        empty.push(copy_buffer(expected));
-    }
+    let (full, empty) = (Queue::default(), buffers(expected));
     let threaded = thread::scope(|scope| {
         // However this returns, the writer ends.
         let _closing = Closing(&full, &empty);
