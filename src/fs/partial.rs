@@ -159,16 +159,6 @@ impl Partial {
         })
     }
 
-    /// `create` in a local directory named by path (the client's side).
-    pub fn create_local(
-        dir: &Path,
-        name: &[u8],
-        expected: u64,
-        replace: bool,
-    ) -> io::Result<Partial> {
-        Partial::create(Dir::open_local(dir)?, name, expected, replace)
-    }
-
     /// Whether the partial file of `name` exists in `dir`.
     pub fn exists(dir: &Dir, name: &[u8]) -> bool {
         dir.stat(&Partial::name_for(name)).is_ok()
@@ -475,6 +465,9 @@ mod tests {
     #[test]
     fn a_small_new_file_waits_without_a_name() {
         let dir = dir();
+        let create = |name: &[u8], len, replace| {
+            Partial::create(Dir::open_local(&dir).unwrap(), name, len, replace)
+        };
         let names = || {
             let mut v: Vec<_> = fs::read_dir(&dir)
                 .unwrap()
@@ -483,7 +476,7 @@ mod tests {
             v.sort();
             v
         };
-        let mut p = Partial::create_local(&dir, b"f", 4, false).unwrap();
+        let mut p = create(b"f", 4, false).unwrap();
         assert!(p.anonymous);
         io::Write::write_all(p.file(), b"data").unwrap();
         assert_eq!(names(), ["sub"], "nothing shows");
@@ -491,14 +484,14 @@ mod tests {
         assert_eq!(fs::read(dir.join("f")).unwrap(), b"data");
         assert_eq!(names(), ["f", "sub"]);
         // Never over a taken name, and nothing left behind.
-        let mut p = Partial::create_local(&dir, b"f", 4, false).unwrap();
+        let mut p = create(b"f", 4, false).unwrap();
         io::Write::write_all(p.file(), b"more").unwrap();
         let err = p.publish(false).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
         assert_eq!(fs::read(dir.join("f")).unwrap(), b"data");
         assert_eq!(names(), ["f", "sub"]);
         // Dropped unpublished (a cut transfer), the data is kept for -c.
-        let mut p = Partial::create_local(&dir, b"g", 10, false).unwrap();
+        let mut p = create(b"g", 10, false).unwrap();
         io::Write::write_all(p.file(), b"half").unwrap();
         drop(p);
         assert_eq!(fs::read(dir.join(".rftp-part.g")).unwrap(), b"half");
@@ -507,18 +500,18 @@ mod tests {
         p.restart().unwrap();
         p.discard();
         // Discarded, it leaves nothing.
-        let mut p = Partial::create_local(&dir, b"h", 10, false).unwrap();
+        let mut p = create(b"h", 10, false).unwrap();
         io::Write::write_all(p.file(), b"bad").unwrap();
         p.discard();
         assert_eq!(names(), ["f", "sub"]);
         // Large files, files that may replace another, and files whose
         // partial name is taken (maybe held) get a name.
         let held = Partial::open_local(&dir, b"k", false).unwrap();
-        let err = Partial::create_local(&dir, b"k", 4, false).err().unwrap();
+        let err = create(b"k", 4, false).err().unwrap();
         assert_eq!(err.kind(), io::ErrorKind::ResourceBusy);
         held.discard();
         for (len, replace) in [(ANONYMOUS_MAX_BYTES, false), (4, true)] {
-            let p = Partial::create_local(&dir, b"k", len, replace).unwrap();
+            let p = create(b"k", len, replace).unwrap();
             assert!(!p.anonymous);
             assert!(dir.join(".rftp-part.k").exists());
             p.discard();
