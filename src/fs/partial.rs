@@ -8,8 +8,8 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::os::fd::AsFd;
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use super::dir::Dir;
 use super::path::MAX_NAME_BYTES;
@@ -44,6 +44,9 @@ pub struct Partial {
     anonymous: bool,
     /// What `stamp` gave, for when anonymous data must be copied after all.
     stamp: Option<Stamp>,
+    /// The permission bits the data was made with, where known: `stamp`
+    /// leaves them alone when they are already the wanted ones.
+    made_mode: Option<u32>,
     /// Published or discarded: nothing for `drop` to keep.
     settled: bool,
 }
@@ -57,6 +60,23 @@ const ANONYMOUS_MAX_BYTES: u64 = 256 * 1024;
 /// (before Linux 6.10 that takes `CAP_DAC_READ_SEARCH`); from then on every
 /// partial file has a name.
 static ANONYMOUS_LINKS: AtomicBool = AtomicBool::new(true);
+
+/// The process's umask, once `note_umask` read it.
+static UMASK: OnceLock<u32> = OnceLock::new();
+/// The permission bits an anonymous file is made with, before the umask.
+const ANONYMOUS_MODE: u32 = 0o666;
+
+/// Read the umask, before any thread that makes files starts (reading it
+/// sets it): anonymous data then needs no chmod to get the bits it was
+/// made with.
+pub fn note_umask() {
+    UMASK.get_or_init(sys::umask);
+}
+
+/// The umask `note_umask` read, if it did.
+pub fn umask() -> Option<u32> {
+    UMASK.get().copied()
+}
 
 /// Tries at opening and locking a partial file before giving up, when other
 /// transfers keep replacing it under our feet.
@@ -106,6 +126,7 @@ impl Partial {
                 file,
                 anonymous: false,
                 stamp: None,
+                made_mode: None,
                 settled: false,
             };
             if meta.size > 0 {
@@ -122,10 +143,8 @@ impl Partial {
     }
 
     /// A new, empty partial file for `name` in `dir`, for about `expected`
-    /// bytes, to be published with `replace`: an anonymous one for a small
-    /// file that may not replace another (no lock, no name to check), else
-    /// `open` without resuming. A partial file already there means another
-    /// transfer may hold the name: then it is `open`, which says so.
+    /// bytes, to be published with `replace`: `anonymous` where it can be,
+    /// else `open` without resuming.
     pub fn create(
         dir: impl Into<Arc<Dir>>,
         name: &[u8],
@@ -133,30 +152,47 @@ impl Partial {
         replace: bool,
     ) -> io::Result<Partial> {
         let dir = dir.into();
+        match Partial::anonymous(Arc::clone(&dir), name, expected, replace)? {
+            Some(partial) => Ok(partial),
+            None => Partial::open(dir, name, false),
+        }
+    }
+
+    /// An anonymous partial file for `name` in `dir`, for a small file
+    /// (about `expected` bytes) that may not replace another: no lock, no
+    /// name to check. `None` where it cannot be: for a large file, one
+    /// that may replace, where this kernel or file system cannot link one,
+    /// and when a partial file is already there (another transfer may hold
+    /// the name: `open` says so).
+    pub fn anonymous(
+        dir: Arc<Dir>,
+        name: &[u8],
+        expected: u64,
+        replace: bool,
+    ) -> io::Result<Option<Partial>> {
         let part = Partial::name_for(name);
         if replace
             || expected >= ANONYMOUS_MAX_BYTES
             || !ANONYMOUS_LINKS.load(Ordering::Relaxed)
             || dir.stat(&part).is_ok()
         {
-            return Partial::open(dir, name, false);
+            return Ok(None);
         }
         let fd = match sys::open_anonymous(dir.as_fd()) {
             Ok(fd) => fd,
-            Err(e) if e.kind() == io::ErrorKind::Unsupported => {
-                return Partial::open(dir, name, false);
-            }
+            Err(e) if e.kind() == io::ErrorKind::Unsupported => return Ok(None),
             Err(e) => return Err(e),
         };
-        Ok(Partial {
+        Ok(Some(Partial {
             dir,
             name: name.to_vec(),
             part,
             file: File::from(fd),
             anonymous: true,
             stamp: None,
+            made_mode: umask().map(|u| ANONYMOUS_MODE & !u),
             settled: false,
-        })
+        }))
     }
 
     /// Whether the partial file of `name` exists in `dir`.
@@ -207,7 +243,9 @@ impl Partial {
     /// with; call after the last write, which would change the time again.
     /// The publish step keeps both, so the file never shows another mode.
     pub fn stamp(&mut self, stamp: Stamp) -> io::Result<()> {
-        sys::set_mode(&self.file, stamp.mode)?;
+        if self.made_mode != Some(stamp.mode) {
+            sys::set_mode(&self.file, stamp.mode)?;
+        }
         sys::set_mtime(&self.file, stamp.mtime, stamp.nsec)?;
         self.stamp = Some(stamp);
         Ok(())

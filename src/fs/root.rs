@@ -24,6 +24,30 @@ use crate::wire::{Entry, ListOrder};
 #[derive(Debug, Clone)]
 pub struct Root(Arc<Tree>);
 
+/// The directory of a session's last upload, open, for the next upload
+/// into the same directory: a burst of uploads opens it once, not once a
+/// file. It holds the directory as it was when opened, like a transfer
+/// does while it runs, so the session forgets it as soon as anything else
+/// happens: before it waits for the client, and before any other request.
+#[derive(Default)]
+pub struct LastDir(Option<(VPath, Arc<Dir>)>);
+
+impl LastDir {
+    /// Forget the directory: the next upload opens its own.
+    pub fn forget(&mut self) {
+        self.0 = None;
+    }
+}
+
+/// The parent of a new entry `v` and its name, checked.
+fn split_new(v: &VPath) -> Result<(VPath, &[u8]), Error> {
+    let name = v
+        .name()
+        .ok_or_else(|| Error::path(b"/", Cause::BadName("not a file name")))?;
+    check_name(name).map_err(|why| Error::path(&v.to_bytes(), Cause::BadName(why)))?;
+    Ok((VPath(v.0[..v.0.len() - 1].to_vec()), name))
+}
+
 impl Root {
     /// Open `dir` as the root; it must be a directory.
     pub fn open(dir: &Path) -> Result<Root, Error> {
@@ -118,17 +142,34 @@ impl Root {
     /// Where a new entry named by `v` would go: its parent must be an existing
     /// directory inside the root. Returns the open parent and the name.
     pub fn new_entry(&self, v: &VPath) -> Result<(Dir, Vec<u8>), Error> {
-        let shown = v.to_bytes();
-        let name = v
-            .name()
-            .ok_or_else(|| Error::path(b"/", Cause::BadName("not a file name")))?;
-        check_name(name).map_err(|why| Error::path(&shown, Cause::BadName(why)))?;
-        let parent = VPath(v.0[..v.0.len() - 1].to_vec());
-        let dir = match self.dir_beneath(&parent) {
-            Some(dir) => dir,
-            None => self.locate(&parent)?.open_dir(&shown)?,
-        };
+        let (parent, name) = split_new(v)?;
+        Ok((self.open_parent(&parent, &v.to_bytes())?, name.to_vec()))
+    }
+
+    /// `new_entry`, with the parent taken from `last` when it is the same
+    /// directory as last time, and kept there for the next time.
+    pub fn new_entry_kept(
+        &self,
+        v: &VPath,
+        last: &mut LastDir,
+    ) -> Result<(Arc<Dir>, Vec<u8>), Error> {
+        let (parent, name) = split_new(v)?;
+        if let Some((kept, dir)) = &last.0
+            && *kept == parent
+        {
+            return Ok((Arc::clone(dir), name.to_vec()));
+        }
+        let dir = Arc::new(self.open_parent(&parent, &v.to_bytes())?);
+        last.0 = Some((parent, Arc::clone(&dir)));
         Ok((dir, name.to_vec()))
+    }
+
+    /// Open `parent`, the directory of a new entry shown as `shown`.
+    fn open_parent(&self, parent: &VPath, shown: &[u8]) -> Result<Dir, Error> {
+        match self.dir_beneath(parent) {
+            Some(dir) => Ok(dir),
+            None => self.locate(parent)?.open_dir(shown),
+        }
     }
 
     /// The entries of a directory, or the one entry of a file, in `order`,

@@ -34,7 +34,7 @@ const ACCEPT_RETRY_DELAY: Duration = Duration::from_millis(100);
 pub fn run(cfg: Config) -> Result<(), Error> {
     // stdout carries only the banner, so it may say that the log broke.
     out::notices_on_stdout();
-    transfer::note_umask();
+    crate::fs::note_umask();
     // All compresses together: about a thread per core, and no more threads
     // than there may be clients.
     crate::fs::compress::set_helper_budget(crate::fs::compress::cores().min(cfg.max_clients));

@@ -4,15 +4,14 @@
 //! and CRC and PARTIAL, which let a client continue an interrupted transfer.
 
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::sync::OnceLock;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::session::Session;
 use crate::error::{Cause, Error};
 use crate::fs::compress::{self, WireDeflater};
-use crate::fs::{Dir, Partial, crc_of, unchanged};
+use crate::fs::{Dir, Partial, crc_of, umask, unchanged};
 use crate::rate::Limited;
-use crate::sys;
 use crate::wire::{
     Announce, Copied, Delivered, Extra, Line, Packed, PayloadReader, PayloadWriter, Reply, Stamp,
     StoreMode, Sums, Trailer, Working, code, escape, payload, read_line,
@@ -92,7 +91,7 @@ struct Upload {
 /// Check an upload's destination and open its partial file: a refusal here
 /// still lets the payload be read (and thrown away).
 fn prepare_upload(
-    s: &Session,
+    s: &mut Session,
     path: &[u8],
     length: u64,
     mode: StoreMode,
@@ -101,13 +100,23 @@ fn prepare_upload(
     s.refuse_if_read_only(path)?;
     let v = s.resolve(path)?;
     let shown = v.to_bytes();
-    let (dir, name) = s.cfg.root.new_entry(&v)?;
-    refuse_taken(&dir, &name, mode, &shown)?;
-    let opened = match offset {
-        Some(_) => Partial::open(dir, &name, true),
-        None => Partial::create(dir, &name, length, mode == StoreMode::Replace),
+    let (dir, name) = s.cfg.root.new_entry_kept(&v, &mut s.upload_dir)?;
+    let replace = mode == StoreMode::Replace;
+    let anonymous = match offset {
+        Some(_) => None,
+        None => Partial::anonymous(Arc::clone(&dir), &name, length, replace)
+            .map_err(|e| Error::io_path(&shown, &e))?,
     };
-    let partial = opened.map_err(|e| Error::io_path(&shown, &e))?;
+    // Anonymous data is published by a link, which refuses a taken name by
+    // itself (and a small payload is read whatever the answer): only named
+    // data needs the look first, before its partial file is touched.
+    let partial = match anonymous {
+        Some(partial) => partial,
+        None => {
+            refuse_taken(&dir, &name, mode, &shown)?;
+            Partial::open(dir, &name, offset.is_some()).map_err(|e| Error::io_path(&shown, &e))?
+        }
+    };
     if let Some(offset) = offset {
         let kept = partial.kept().map_err(|e| Error::io_path(&shown, &e))?;
         if kept == 0 {
@@ -203,20 +212,13 @@ pub fn receive_file(
     s.reply(&reply)
 }
 
-/// The server's umask, read once at start (`note_umask`).
-static UMASK: OnceLock<u32> = OnceLock::new();
 /// Write bits for group and other: on the server these follow its umask.
 const GROUP_OTHER_WRITE: u32 = 0o022;
-
-/// Read the umask, before any session starts (reading it sets it).
-pub fn note_umask() {
-    UMASK.get_or_init(sys::umask);
-}
 
 /// An uploaded file's stamp as the server applies it: group and other
 /// write bits only where the server's umask allows them.
 fn server_stamp(stamp: Stamp) -> Stamp {
-    let umask = UMASK.get().copied().unwrap_or(GROUP_OTHER_WRITE);
+    let umask = umask().unwrap_or(GROUP_OTHER_WRITE);
     Stamp {
         mode: stamp.mode & !(umask & GROUP_OTHER_WRITE),
         ..stamp

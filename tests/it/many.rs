@@ -309,3 +309,43 @@ fn put_r_copies_a_whole_tree() {
         .stderr_has("rftp: put: 5 of 5 failed");
     server.client(local.path(), "put -r -f site\n").expect(0);
 }
+
+#[test]
+fn uploads_sent_back_to_back_go_where_their_paths_lead_now() {
+    // The server opens the directory of a burst of uploads once; a rename
+    // or anything else in between must send later uploads by their paths.
+    use crate::fake::framed;
+    use crate::raw::logged_in;
+    use crate::util::crc32;
+    let server = Server::start(&[]);
+    server.root.write("taken.txt", b"theirs");
+    let mut raw = logged_in(&server);
+    let stor = |path: &str, body: &[u8]| {
+        let mut out = format!("STOR {path} {} new\n", body.len()).into_bytes();
+        out.extend_from_slice(&framed(body));
+        out.extend_from_slice(format!("DONE {} {:08x}\n", body.len(), crc32(body)).as_bytes());
+        out
+    };
+    let mut burst = b"MKDIR a\n".to_vec();
+    burst.extend(stor("a/x", b"first"));
+    burst.extend(stor("a/x2", b"second"));
+    burst.extend_from_slice(b"RENAME a b\nMKDIR a\n");
+    burst.extend(stor("a/y", b"third"));
+    burst.extend(stor("taken.txt", b"mine"));
+    burst.extend(stor("a", b"not a directory's name"));
+    raw.send(&burst);
+    let replies: Vec<String> = (0..8).map(|_| raw.line().unwrap_or_default()).collect();
+    for (i, reply) in replies.iter().enumerate().take(6) {
+        assert!(reply.starts_with('2'), "reply {i}: {replies:?}");
+    }
+    assert!(replies[6].contains("already exists"), "{replies:?}");
+    assert!(replies[7].contains("already exists"), "{replies:?}");
+    let root = server.root.path();
+    assert_eq!(fs::read(root.join("b/x")).unwrap(), b"first");
+    assert_eq!(fs::read(root.join("b/x2")).unwrap(), b"second");
+    assert_eq!(fs::read(root.join("a/y")).unwrap(), b"third");
+    assert!(!root.join("b/y").exists());
+    assert_eq!(fs::read(root.join("taken.txt")).unwrap(), b"theirs");
+    assert!(root.join("a").is_dir());
+    assert_eq!(server.root.names().len(), 3, "{:?}", server.root.names());
+}
