@@ -94,6 +94,9 @@ enum Source {
 
 /// Run the client; returns the exit status.
 pub fn run(opts: Options) -> i32 {
+    // Before any other thread starts: downloads then skip a chmod that
+    // would change nothing.
+    crate::fs::note_umask();
     let stdin_is_tty = io::stdin().is_terminal();
     let source = match open_source(&opts, stdin_is_tty) {
         Ok(s) => s,

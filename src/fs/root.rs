@@ -24,9 +24,9 @@ use crate::wire::{Entry, ListOrder};
 #[derive(Debug, Clone)]
 pub struct Root(Arc<Tree>);
 
-/// The directory of a session's last upload, open, for the next upload
-/// into the same directory: a burst of uploads opens it once, not once a
-/// file. It holds the directory as it was when opened, like a transfer
+/// The directory of a session's last transfer, open, for the next one in
+/// the same directory: a burst of uploads or downloads opens it once, not
+/// once a file. It holds the directory as it was when opened, like a transfer
 /// does while it runs, so the session forgets it as soon as anything else
 /// happens: before it waits for the client, and before any other request.
 #[derive(Default)]
@@ -37,6 +37,32 @@ impl LastDir {
     pub fn forget(&mut self) {
         self.0 = None;
     }
+
+    /// The directory, if it is `parent`.
+    fn get(&self, parent: &[Vec<u8>]) -> Option<Arc<Dir>> {
+        match &self.0 {
+            Some((kept, dir)) if kept.0 == parent => Some(Arc::clone(dir)),
+            _ => None,
+        }
+    }
+}
+
+/// Open `name` in `parent` for reading, checked to be the regular file
+/// `seen` (what a stat of the name found), shown as `shown` in errors.
+fn open_checked(
+    parent: &Dir,
+    name: &[u8],
+    seen: &Meta,
+    shown: &[u8],
+) -> Result<(File, Meta), Error> {
+    let file = sys::open_at(parent.as_fd(), name, Open::Read)
+        .map(File::from)
+        .map_err(|e| Error::io_path(shown, &e))?;
+    let meta = sys::stat_fd(&file).map_err(|e| Error::io_path(shown, &e))?;
+    if meta.kind != MetaKind::File || meta.id != seen.id {
+        return Err(Error::path(shown, Cause::Changed));
+    }
+    Ok((file, meta))
 }
 
 /// The parent of a new entry `v` and its name, checked.
@@ -129,14 +155,40 @@ impl Root {
         let At::Named(parent, name) = found.at else {
             return Err(Error::path(&shown, Cause::IsDir));
         };
-        let file = sys::open_at(parent.as_fd(), &name, Open::Read)
-            .map(File::from)
-            .map_err(|e| Error::io_path(&shown, &e))?;
-        let meta = sys::stat_fd(&file).map_err(|e| Error::io_path(&shown, &e))?;
-        if meta.kind != MetaKind::File || meta.id != found.meta.id {
-            return Err(Error::path(&shown, Cause::Changed));
+        open_checked(&parent, &name, &found.meta, &shown)
+    }
+
+    /// `open_file`, with the parent taken from `last` when it is the same
+    /// directory as last time, and kept there for the next time. Anything
+    /// but a regular file there (a link, nothing, an error) is left to
+    /// `open_file`, which says what it is.
+    pub fn open_file_kept(&self, v: &VPath, last: &mut LastDir) -> Result<(File, Meta), Error> {
+        let Some((name, parent)) = v.0.split_last() else {
+            return self.open_file(v);
+        };
+        let dir = match last.get(parent) {
+            Some(dir) => dir,
+            None => {
+                let parent = VPath(parent.to_vec());
+                let dir = if parent.0.is_empty() {
+                    self.0.fd.try_clone().ok().map(Dir)
+                } else {
+                    self.dir_beneath(&parent)
+                };
+                let Some(dir) = dir else {
+                    return self.open_file(v);
+                };
+                let dir = Arc::new(dir);
+                last.0 = Some((parent, Arc::clone(&dir)));
+                dir
+            }
+        };
+        match dir.stat(name) {
+            Ok(meta) if meta.kind == MetaKind::File => {
+                open_checked(&dir, name, &meta, &v.to_bytes())
+            }
+            _ => self.open_file(v),
         }
-        Ok((file, meta))
     }
 
     /// Where a new entry named by `v` would go: its parent must be an existing
@@ -154,10 +206,8 @@ impl Root {
         last: &mut LastDir,
     ) -> Result<(Arc<Dir>, Vec<u8>), Error> {
         let (parent, name) = split_new(v)?;
-        if let Some((kept, dir)) = &last.0
-            && *kept == parent
-        {
-            return Ok((Arc::clone(dir), name.to_vec()));
+        if let Some(dir) = last.get(&parent.0) {
+            return Ok((dir, name.to_vec()));
         }
         let dir = Arc::new(self.open_parent(&parent, &v.to_bytes())?);
         last.0 = Some((parent, Arc::clone(&dir)));

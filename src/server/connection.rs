@@ -76,8 +76,8 @@ fn run(s: &mut Session) -> io::Result<()> {
 /// replies; the others return the one reply they get.
 fn dispatch(s: &mut Session, req: Request) -> io::Result<Flow> {
     let next = |()| Flow::Next;
-    if !matches!(req, Request::Stor { .. }) {
-        s.upload_dir.forget();
+    if !matches!(req, Request::Stor { .. } | Request::Retr { .. }) {
+        s.last_dir.forget();
     }
     let result = match req {
         Request::Retr {

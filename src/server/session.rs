@@ -36,8 +36,8 @@ pub struct Session<'a> {
     pub cwd: VPath,
     /// `--limit`: the bucket this session's payloads go through.
     pub limiter: Option<crate::rate::Bucket>,
-    /// The directory of the last upload, while uploads come back to back.
-    pub upload_dir: LastDir,
+    /// The directory of the last transfer, while transfers come back to back.
+    pub last_dir: LastDir,
     line: Vec<u8>,
 }
 
@@ -68,7 +68,7 @@ impl<'a> Session<'a> {
             ),
             cwd: VPath::root(),
             limiter: cfg.limit.map(crate::rate::Bucket::new),
-            upload_dir: LastDir::default(),
+            last_dir: LastDir::default(),
             line: Vec::with_capacity(256),
         })
     }
@@ -82,7 +82,7 @@ impl<'a> Session<'a> {
                 self.writer.flush()?;
                 // All sent: from here the server waits on the client.
                 self.writer.get_mut().rest();
-                self.upload_dir.forget();
+                self.last_dir.forget();
             }
             match wire::read_line(&mut self.reader, &mut self.line) {
                 Ok(Line::Whole) => return Ok(Some(std::mem::take(&mut self.line))),

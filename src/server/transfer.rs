@@ -21,7 +21,7 @@ use crate::wire::{
 /// Errors returned are connection errors; refusals become replies.
 pub fn send_file(s: &mut Session, path: &[u8], offset: u64, deflate: bool) -> io::Result<()> {
     let opened = s.resolve(path).and_then(|v| {
-        let (file, meta) = s.cfg.root.open_file(&v)?;
+        let (file, meta) = s.cfg.root.open_file_kept(&v, &mut s.last_dir)?;
         if offset > meta.size {
             return Err(Error::path(
                 path,
@@ -100,7 +100,7 @@ fn prepare_upload(
     s.refuse_if_read_only(path)?;
     let v = s.resolve(path)?;
     let shown = v.to_bytes();
-    let (dir, name) = s.cfg.root.new_entry_kept(&v, &mut s.upload_dir)?;
+    let (dir, name) = s.cfg.root.new_entry_kept(&v, &mut s.last_dir)?;
     let replace = mode == StoreMode::Replace;
     let anonymous = match offset {
         Some(_) => None,
