@@ -539,9 +539,13 @@ impl Conn {
         }
     }
 
-    /// Say goodbye; errors do not matter any more.
+    /// Say goodbye, without waiting for the answer: it tells nothing, and
+    /// waiting for it cost every run a round trip. Errors do not matter
+    /// any more.
     pub fn quit(&mut self) {
-        let _ = self.exchange(&Request::Quit);
+        if self.send(&Request::Quit).is_ok() {
+            let _ = self.flush();
+        }
     }
 }
 
