@@ -138,6 +138,18 @@ impl LocalDirs {
             _ => Dest::of_path(path),
         }
     }
+
+    /// Whether the directory of `path`, as read, held no partial file of it.
+    fn none_left(&self, path: &Path) -> bool {
+        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+            return false;
+        };
+        let part = Partial::name_for(name.as_bytes());
+        match self.names.borrow().get(dir) {
+            Some(Some(held)) => !held.contains(std::ffi::OsStr::from_bytes(&part)),
+            _ => false,
+        }
+    }
 }
 
 /// The names in the directory `dir` ("" is "."): an empty set when there is
@@ -321,9 +333,11 @@ pub fn plan_gets(
     })?;
     for (item, replace) in moves {
         let kept = flags.resume && has_partial(&item.dest);
+        let none_left = dirs.as_ref().is_some_and(|d| d.none_left(&item.dest));
         let mut job = GetJob::new(item.remote, item.dest, replace)
             .compressed(flags.deflate)
-            .sized(item.src.size);
+            .sized(item.src.size)
+            .none_left(none_left);
         if kept && let Err(e) = job.resume(cl) {
             if e.ends_session() {
                 return Err(e);

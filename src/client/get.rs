@@ -32,6 +32,8 @@ pub struct GetJob {
     stream: Option<File>,
     moved: u64,
     size: u64,
+    /// The destination directory, when read, held no partial file of it.
+    none_left: bool,
 }
 
 impl GetJob {
@@ -47,6 +49,7 @@ impl GetJob {
             stream: None,
             moved: 0,
             size: 0,
+            none_left: false,
         }
     }
 
@@ -78,6 +81,13 @@ impl GetJob {
     /// Ask for the file deflated on the wire (`-z`).
     pub fn compressed(mut self, deflate: bool) -> GetJob {
         self.deflate = deflate;
+        self
+    }
+
+    /// Known: no partial file of an earlier download is in the way (see
+    /// `Partial::anonymous`).
+    pub fn none_left(mut self, none_left: bool) -> GetJob {
+        self.none_left = none_left;
         self
     }
 
@@ -289,9 +299,9 @@ impl GetJob {
     ) -> Result<Partial, Error> {
         let opened = match self.partial.take() {
             Some(p) => Ok(p),
-            None => cl
-                .local_dir(self.dir())
-                .and_then(|dir| Partial::create(dir, self.name(), length, self.force)),
+            None => cl.local_dir(self.dir()).and_then(|dir| {
+                Partial::create(dir, self.name(), length, self.force, self.none_left)
+            }),
         };
         opened.or_else(|e| {
             cl.conn.drain_payload(wire_limit)?;

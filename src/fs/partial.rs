@@ -143,16 +143,17 @@ impl Partial {
     }
 
     /// A new, empty partial file for `name` in `dir`, for about `expected`
-    /// bytes, to be published with `replace`: `anonymous` where it can be,
-    /// else `open` without resuming.
+    /// bytes, to be published with `replace`: `anonymous` where it can be
+    /// (told `none_left`), else `open` without resuming.
     pub fn create(
         dir: impl Into<Arc<Dir>>,
         name: &[u8],
         expected: u64,
         replace: bool,
+        none_left: bool,
     ) -> io::Result<Partial> {
         let dir = dir.into();
-        match Partial::anonymous(Arc::clone(&dir), name, expected, replace)? {
+        match Partial::anonymous(Arc::clone(&dir), name, expected, replace, none_left)? {
             Some(partial) => Ok(partial),
             None => Partial::open(dir, name, false),
         }
@@ -163,18 +164,22 @@ impl Partial {
     /// name to check. `None` where it cannot be: for a large file, one
     /// that may replace, where this kernel or file system cannot link one,
     /// and when a partial file is already there (another transfer may hold
-    /// the name: `open` says so).
+    /// the name: `open` says so, and takes over one left behind). That
+    /// last look is skipped when the caller knows `none_left`: no partial
+    /// file was left in `dir` (a running transfer's can still be, and is
+    /// not harmed: the first to publish gets the name).
     pub fn anonymous(
         dir: Arc<Dir>,
         name: &[u8],
         expected: u64,
         replace: bool,
+        none_left: bool,
     ) -> io::Result<Option<Partial>> {
         let part = Partial::name_for(name);
         if replace
             || expected >= ANONYMOUS_MAX_BYTES
             || !ANONYMOUS_LINKS.load(Ordering::Relaxed)
-            || dir.stat(&part).is_ok()
+            || (!none_left && dir.stat(&part).is_ok())
         {
             return Ok(None);
         }
@@ -504,7 +509,7 @@ mod tests {
     fn a_small_new_file_waits_without_a_name() {
         let dir = dir();
         let create = |name: &[u8], len, replace| {
-            Partial::create(Dir::open_local(&dir).unwrap(), name, len, replace)
+            Partial::create(Dir::open_local(&dir).unwrap(), name, len, replace, false)
         };
         let names = || {
             let mut v: Vec<_> = fs::read_dir(&dir)
@@ -547,6 +552,14 @@ mod tests {
         let held = Partial::open_local(&dir, b"k", false).unwrap();
         let err = create(b"k", 4, false).err().unwrap();
         assert_eq!(err.kind(), io::ErrorKind::ResourceBusy);
+        // Unless told none was left: the first to publish gets the name.
+        let d = Dir::open_local(&dir).unwrap();
+        let mut p = Partial::create(d, b"k", 4, false, true).unwrap();
+        assert!(p.anonymous);
+        io::Write::write_all(p.file(), b"kkkk").unwrap();
+        p.publish(false).unwrap();
+        assert_eq!(fs::read(dir.join("k")).unwrap(), b"kkkk");
+        fs::remove_file(dir.join("k")).unwrap();
         held.discard();
         for (len, replace) in [(ANONYMOUS_MAX_BYTES, false), (4, true)] {
             let p = create(b"k", len, replace).unwrap();

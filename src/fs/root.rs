@@ -3,6 +3,7 @@
 //! make, remove and rename, each relative to open directory handles found
 //! by `walk`. No sockets.
 
+use std::collections::VecDeque;
 use std::fs::{self, File};
 use std::io;
 use std::os::fd::AsFd;
@@ -29,21 +30,47 @@ pub struct Root(Arc<Tree>);
 /// once a file. It holds the directory as it was when opened, like a transfer
 /// does while it runs, so the session forgets it as soon as anything else
 /// happens: before it waits for the client, and before any other request.
+/// It also remembers which directories the session made.
 #[derive(Default)]
-pub struct LastDir(Option<(VPath, Arc<Dir>)>);
+pub struct LastDir {
+    open: Option<(VPath, Arc<Dir>, bool)>,
+    /// The directories this session made, by identity (the latest
+    /// `MADE_KEPT`): no partial file of an earlier transfer is in one,
+    /// since a session that cuts a transfer ends with it.
+    made: VecDeque<(u64, u64)>,
+}
+
+/// How many directories a session remembers making.
+const MADE_KEPT: usize = 64;
 
 impl LastDir {
-    /// Forget the directory: the next upload opens its own.
+    /// Forget the open directory: the next transfer opens its own.
     pub fn forget(&mut self) {
-        self.0 = None;
+        self.open = None;
     }
 
-    /// The directory, if it is `parent`.
-    fn get(&self, parent: &[Vec<u8>]) -> Option<Arc<Dir>> {
-        match &self.0 {
-            Some((kept, dir)) if kept.0 == parent => Some(Arc::clone(dir)),
+    /// The directory, if it is `parent`, and whether this session made it.
+    fn get(&self, parent: &[Vec<u8>]) -> Option<(Arc<Dir>, bool)> {
+        match &self.open {
+            Some((kept, dir, made)) if kept.0 == parent => Some((Arc::clone(dir), *made)),
             _ => None,
         }
+    }
+
+    /// Keep `dir`, which is `path`; says whether this session made it.
+    fn keep(&mut self, path: VPath, dir: &Arc<Dir>) -> bool {
+        let made = !self.made.is_empty()
+            && sys::stat_fd(dir.as_fd()).is_ok_and(|m| self.made.contains(&m.id));
+        self.open = Some((path, Arc::clone(dir), made));
+        made
+    }
+
+    /// Note that this session made the directory `id`.
+    fn made(&mut self, id: (u64, u64)) {
+        if self.made.len() == MADE_KEPT {
+            self.made.pop_front();
+        }
+        self.made.push_back(id);
     }
 }
 
@@ -167,7 +194,7 @@ impl Root {
             return self.open_file(v);
         };
         let dir = match last.get(parent) {
-            Some(dir) => dir,
+            Some((dir, _)) => dir,
             None => {
                 let parent = VPath(parent.to_vec());
                 let dir = if parent.0.is_empty() {
@@ -179,7 +206,7 @@ impl Root {
                     return self.open_file(v);
                 };
                 let dir = Arc::new(dir);
-                last.0 = Some((parent, Arc::clone(&dir)));
+                last.keep(parent, &dir);
                 dir
             }
         };
@@ -199,19 +226,20 @@ impl Root {
     }
 
     /// `new_entry`, with the parent taken from `last` when it is the same
-    /// directory as last time, and kept there for the next time.
+    /// directory as last time, and kept there for the next time; also
+    /// says whether this session made the parent (`Root::mkdir_noted`).
     pub fn new_entry_kept(
         &self,
         v: &VPath,
         last: &mut LastDir,
-    ) -> Result<(Arc<Dir>, Vec<u8>), Error> {
+    ) -> Result<(Arc<Dir>, Vec<u8>, bool), Error> {
         let (parent, name) = split_new(v)?;
-        if let Some(dir) = last.get(&parent.0) {
-            return Ok((dir, name.to_vec()));
+        if let Some((dir, made)) = last.get(&parent.0) {
+            return Ok((dir, name.to_vec(), made));
         }
         let dir = Arc::new(self.open_parent(&parent, &v.to_bytes())?);
-        last.0 = Some((parent, Arc::clone(&dir)));
-        Ok((dir, name.to_vec()))
+        let made = last.keep(parent, &dir);
+        Ok((dir, name.to_vec(), made))
     }
 
     /// Open `parent`, the directory of a new entry shown as `shown`.
@@ -244,8 +272,25 @@ impl Root {
 
     /// Make a directory.
     pub fn mkdir(&self, v: &VPath) -> Result<(), Error> {
+        self.make_dir(v).map(drop)
+    }
+
+    /// `mkdir`, noting the new directory in `last` as one this session made.
+    pub fn mkdir_noted(&self, v: &VPath, last: &mut LastDir) -> Result<(), Error> {
+        let (parent, name) = self.make_dir(v)?;
+        // Unnoted, it is only treated as any other directory.
+        if let Ok(meta) = parent.stat(&name)
+            && meta.kind == MetaKind::Dir
+        {
+            last.made(meta.id);
+        }
+        Ok(())
+    }
+
+    fn make_dir(&self, v: &VPath) -> Result<(Dir, Vec<u8>), Error> {
         let (parent, name) = self.new_entry(v)?;
-        sys::mkdir_at(parent.as_fd(), &name).map_err(|e| Error::io_path(&v.to_bytes(), &e))
+        sys::mkdir_at(parent.as_fd(), &name).map_err(|e| Error::io_path(&v.to_bytes(), &e))?;
+        Ok((parent, name))
     }
 
     /// Remove an empty directory (never the root).

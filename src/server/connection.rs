@@ -110,7 +110,10 @@ fn dispatch(s: &mut Session, req: Request) -> io::Result<Flow> {
             .resolve(&path)
             .and_then(|v| s.cfg.root.stat(&v))
             .map(|e| e.reply()),
-        Request::Mkdir(path) => logged(s, "mkdir", &[&path], write_op(s, &path, Root::mkdir)),
+        Request::Mkdir(path) => {
+            let made = mkdir(s, &path);
+            logged(s, "mkdir", &[&path], made)
+        }
         Request::Rmdir(path) => logged(s, "rmdir", &[&path], write_op(s, &path, Root::rmdir)),
         Request::Dele(path) => logged(s, "rm", &[&path], remove(s, &path)),
         Request::Rename(from, to) => logged(s, "rename", &[&from, &to], rename(s, &from, &to)),
@@ -177,6 +180,14 @@ fn remove(s: &Session, path: &[u8]) -> Result<Reply, Error> {
     s.refuse_if_read_only(path)?;
     let v = s.cfg.root.resolve_partial_ok(&s.cwd, path)?;
     s.cfg.root.remove(&v)?;
+    Ok(Reply::new(code::DONE, "done"))
+}
+
+/// MKDIR, noting the directory as one this session made.
+fn mkdir(s: &mut Session, path: &[u8]) -> Result<Reply, Error> {
+    s.refuse_if_read_only(path)?;
+    let v = s.resolve(path)?;
+    s.cfg.root.mkdir_noted(&v, &mut s.last_dir)?;
     Ok(Reply::new(code::DONE, "done"))
 }
 

@@ -100,11 +100,11 @@ fn prepare_upload(
     s.refuse_if_read_only(path)?;
     let v = s.resolve(path)?;
     let shown = v.to_bytes();
-    let (dir, name) = s.cfg.root.new_entry_kept(&v, &mut s.last_dir)?;
+    let (dir, name, made_here) = s.cfg.root.new_entry_kept(&v, &mut s.last_dir)?;
     let replace = mode == StoreMode::Replace;
     let anonymous = match offset {
         Some(_) => None,
-        None => Partial::anonymous(Arc::clone(&dir), &name, length, replace)
+        None => Partial::anonymous(Arc::clone(&dir), &name, length, replace, made_here)
             .map_err(|e| Error::io_path(&shown, &e))?,
     };
     // Anonymous data is published by a link, which refuses a taken name by

@@ -173,6 +173,34 @@ fn a_plain_transfer_starts_over_and_cleans_up() {
 }
 
 #[test]
+fn a_plain_upload_starts_over_and_cleans_up() {
+    // Small files skip the look for a left-over partial file only in a
+    // directory the session made; anywhere else it is taken over.
+    let server = Server::start(&[]);
+    server.root.write(".rftp-part.f.bin", b"stale stale stale");
+    server.root.write("old/.rftp-part.g.bin", b"stale");
+    let local = TempDir::new();
+    local.write("f.bin", b"fresh");
+    local.write("tree/g.bin", b"fresh g");
+    local.write("tree/h.bin", b"fresh h");
+    let script = "put f.bin\ncd old\nmput tree/*.bin\ncd /\nput -r tree new\n";
+    server.client(local.path(), script).expect(0);
+    assert_eq!(fs::read(server.root.join("f.bin")).unwrap(), b"fresh");
+    assert_eq!(fs::read(server.root.join("old/g.bin")).unwrap(), b"fresh g");
+    assert_eq!(fs::read(server.root.join("old/h.bin")).unwrap(), b"fresh h");
+    assert_eq!(fs::read(server.root.join("new/h.bin")).unwrap(), b"fresh h");
+    assert_eq!(
+        server.root.names(),
+        [b"f.bin".to_vec(), b"new".to_vec(), b"old".to_vec()]
+    );
+    let old: Vec<_> = fs::read_dir(server.root.join("old"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(old.len(), 2, "no partial file left: {old:?}");
+}
+
+#[test]
 fn partial_files_are_hidden_and_only_removable() {
     let server = Server::start(&[]);
     server.root.write(".rftp-part.left.bin", data(1000, 13));
