@@ -11,7 +11,7 @@ STATIC_DIR = target/static
 ARCHES = x86_64 aarch64
 STATIC_BIN = $(STATIC_DIR)/$(1)-unknown-linux-musl/release/rftp
 # The budget for each static binary, with the secure channel at opt-level 3:
-# 2.0 MiB x86_64, 1.8 MiB aarch64. Measured: 1438160 and 1295512 bytes
+# 2.0 MiB x86_64, 1.8 MiB aarch64. Measured: 1585616 and 1431760 bytes
 # (see Cargo.toml's release profile).
 STATIC_MAX_BYTES_x86_64 = 2097152
 STATIC_MAX_BYTES_aarch64 = 1887436

@@ -1,11 +1,14 @@
 //! Compression: raw deflate made in blocks that concatenate (`BlockDeflater`,
 //! and stored blocks for data sent as it is), used by the gzip files of
-//! `compress` (made on several threads, in `gzip`) and by `get -z` on the
-//! wire (`adaptive`); and a bounded inflating reader (the client's side of
-//! `-z`). Memory stays bounded whatever the size of the data. No sockets.
+//! `compress` (made on several threads, in `gzip`, with zlib-rs) and by
+//! `get -z` on the wire (`adaptive`, with miniz_oxide); and a bounded
+//! inflating reader (the client's side of `-z`, miniz_oxide: only it ever
+//! sees bytes from the wire). Memory stays bounded whatever the size of the
+//! data. No sockets.
 
 use std::io::{self, Read};
 
+use flate2::{Compress, Compression, FlushCompress};
 use miniz_oxide::deflate::core::{
     CompressorOxide, TDEFLFlush, TDEFLStatus, compress_to_output, create_comp_flags_from_zip_params,
 };
@@ -35,12 +38,6 @@ const STORED_MAX_BYTES: usize = 65_535;
 /// The end of a deflate stream after a sync flush: an empty, final stored
 /// block (BFINAL 1, BTYPE 00, LEN 0, NLEN 0xffff).
 pub const STREAM_END: [u8; 5] = [1, 0, 0, 0xff, 0xff];
-/// miniz's compression flags keep the hash-chain probe count in these bits.
-const PROBES_MASK: u32 = 0xfff;
-/// The probes of level 6: miniz's own (128) leave text about 0.2% larger
-/// than `gzip -6` does; 176 make it 0.1% smaller, for 15% more time.
-const LEVEL_6_PROBES: u32 = 176;
-
 /// The most bytes a raw deflate stream of `len` bytes can take: stored
 /// blocks cost 5 bytes per 65,535, and the bound keeps generous room.
 pub fn deflate_bound(len: u64) -> u64 {
@@ -49,13 +46,7 @@ pub fn deflate_bound(len: u64) -> u64 {
 
 /// miniz's flags for a raw deflate stream at `level` 1..=9.
 fn level_flags(level: u8) -> u32 {
-    let level = level.clamp(1, 9);
-    let flags = create_comp_flags_from_zip_params(i32::from(level), RAW_DEFLATE_WINDOW_BITS, 0);
-    if level == DEFAULT_LEVEL {
-        (flags & !PROBES_MASK) | LEVEL_6_PROBES
-    } else {
-        flags
-    }
+    create_comp_flags_from_zip_params(i32::from(level.clamp(1, 9)), RAW_DEFLATE_WINDOW_BITS, 0)
 }
 
 /// Append the header of a stored block of `len` bytes (at most
@@ -72,16 +63,41 @@ fn store_header(len: usize, out: &mut Vec<u8>) {
 /// piece ends with a sync flush, so pieces made apart (on other threads, or
 /// stored blocks between them) concatenate; `STREAM_END` ends the stream.
 pub struct BlockDeflater {
-    state: Box<CompressorOxide>,
+    engine: Engine,
     level: u8,
 }
 
+/// What deflates: miniz_oxide, or zlib-rs (`BlockDeflater::for_files`).
+enum Engine {
+    Miniz(Box<CompressorOxide>),
+    Zlib(Box<Compress>),
+}
+
+/// The zlib-rs level each of `compress`'s levels 1 to 9 uses: the cheapest
+/// whose output measured no larger than gzip's at the same level on log
+/// text, binaries and source code. zlib-rs's levels below 9 hash four bytes
+/// and miss the short matches binaries are full of, so from 3 on only its
+/// strongest search (9, with gzip's three-byte hash) keeps up; on text it
+/// is then within 0.1% of gzip -8 and -9 (miniz_oxide is further off).
+const ZLIB_LEVELS: [u32; 9] = [3, 5, 9, 9, 9, 9, 9, 9, 9];
+
 impl BlockDeflater {
-    /// A deflater at `level` 1..=9.
+    /// A deflater at `level` 1..=9, with miniz_oxide (`get -z`'s).
     pub fn new(level: u8) -> BlockDeflater {
         BlockDeflater {
-            state: Box::new(CompressorOxide::new(level_flags(level))),
+            engine: Engine::Miniz(Box::new(CompressorOxide::new(level_flags(level)))),
             level: level.clamp(1, 9),
+        }
+    }
+
+    /// A deflater at `level` 1..=9 for gzip files, with zlib-rs: as small
+    /// as gzip's at the same level and as fast as can be (`ZLIB_LEVELS`).
+    pub fn for_files(level: u8) -> BlockDeflater {
+        let level = level.clamp(1, 9);
+        let zlib = ZLIB_LEVELS[usize::from(level) - 1];
+        BlockDeflater {
+            engine: Engine::Zlib(Box::new(Compress::new(Compression::new(zlib), false))),
+            level,
         }
     }
 
@@ -94,29 +110,56 @@ impl BlockDeflater {
     /// last `WINDOW_BYTES` of it count): the piece is what one long stream
     /// would have made of `data` after `dict`, near enough. Appends to `out`.
     pub fn deflate_after(&mut self, dict: &[u8], data: &[u8], out: &mut Vec<u8>) -> io::Result<()> {
-        self.state.reset();
+        self.reset();
         let dict = &dict[dict.len().saturating_sub(WINDOW_BYTES)..];
         if !dict.is_empty() {
-            // miniz has no preset dictionary: deflating the history and
-            // dropping the result leaves its window and hash chains the same.
-            run(&mut self.state, dict, &mut |_| {})?;
+            match &mut self.engine {
+                // miniz has no preset dictionary: deflating the history and
+                // dropping the result leaves its window and hash chains the same.
+                Engine::Miniz(state) => run(state, dict, &mut |_| {})?,
+                Engine::Zlib(z) => {
+                    z.set_dictionary(dict).map_err(io::Error::other)?;
+                }
+            }
         }
-        run(&mut self.state, data, &mut |piece| {
-            out.extend_from_slice(piece)
-        })
+        self.deflate_next(data, out)
     }
 
     /// Deflate `data` as the continuation of the pieces this deflater made
     /// since the last `reset` (its window holds their data). Appends to `out`.
     pub fn deflate_next(&mut self, data: &[u8], out: &mut Vec<u8>) -> io::Result<()> {
-        run(&mut self.state, data, &mut |piece| {
-            out.extend_from_slice(piece)
-        })
+        match &mut self.engine {
+            Engine::Miniz(state) => run(state, data, &mut |piece| out.extend_from_slice(piece)),
+            Engine::Zlib(z) => run_zlib(z, data, out),
+        }
     }
 
     /// Forget the history: the next piece refers to nothing before it.
     pub fn reset(&mut self) {
-        self.state.reset();
+        match &mut self.engine {
+            Engine::Miniz(state) => state.reset(),
+            Engine::Zlib(z) => z.reset(),
+        }
+    }
+}
+
+/// `run` for zlib-rs: all of `data`, sync-flushed, appended to `out`.
+fn run_zlib(z: &mut Compress, data: &[u8], out: &mut Vec<u8>) -> io::Result<()> {
+    let start = z.total_in();
+    loop {
+        let used = usize::try_from(z.total_in() - start).unwrap_or(data.len());
+        // Room for what is left, stored at worst, and the flush's marker.
+        out.reserve(data.len() - used + data.len() / 16 + 64);
+        let before = out.len();
+        z.compress_vec(&data[used..], out, FlushCompress::Sync)
+            .map_err(io::Error::other)?;
+        // Done when all is in and the flush left room unused: it finished.
+        if z.total_in() - start == data.len() as u64 && out.len() < out.capacity() {
+            return Ok(());
+        }
+        if out.len() == before && z.total_in() - start == used as u64 {
+            return Err(io::Error::other("deflate failed"));
+        }
     }
 }
 

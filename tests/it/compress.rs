@@ -343,6 +343,50 @@ fn parallel_compress_is_one_gzip_file_no_larger_than_gzip_6() {
 }
 
 #[test]
+fn every_level_is_no_larger_than_gzip_at_that_level() {
+    let test = "every_level_is_no_larger_than_gzip_at_that_level";
+    if !have("gzip", test) {
+        return;
+    }
+    let server = Server::start(&[]);
+    // Text, and machine code (the first MiB of rftp itself).
+    let code = fs::read(env!("CARGO_BIN_EXE_rftp")).unwrap();
+    let samples = [
+        ("text.log", text(700_000, 21)),
+        ("code.bin", code[..code.len().min(1 << 20)].to_vec()),
+    ];
+    let local = TempDir::new();
+    for (name, content) in &samples {
+        server.root.write(name, content);
+        let plain = local.write(name, content);
+        for level in 1..=9 {
+            let line = format!("compress -f -{level} {name}\n");
+            server.client(local.path(), &line).expect(0);
+            let gz = server.root.join(format!("{name}.gz"));
+            let ours = fs::metadata(&gz).unwrap().len();
+            assert!(gunzip(&gz) == *content, "{name} at level {level}");
+            let theirs = Command::new("gzip")
+                .arg(format!("-{level}"))
+                .arg("-c")
+                .arg(&plain)
+                .output()
+                .unwrap();
+            assert!(theirs.status.success());
+            // Text at 8 and 9 may be up to 0.1% larger (see rftp(1)).
+            let allowed = match level {
+                8 | 9 => theirs.stdout.len() as u64 * 1001 / 1000,
+                _ => theirs.stdout.len() as u64,
+            };
+            assert!(
+                ours <= allowed,
+                "{name} at level {level}: compress made {ours} bytes, gzip {}",
+                theirs.stdout.len()
+            );
+        }
+    }
+}
+
+#[test]
 fn compress_threads_stay_within_max_clients() {
     let content = text(3 * rftp::fs::compress::BLOCK_BYTES, 10);
     let local = TempDir::new();

@@ -185,7 +185,7 @@ fn deflate_block(
 
 /// Deflate every block on this thread.
 fn deflate_here<W: Write>(from: &mut impl Read, sink: &mut Sink<W>, level: u8) -> io::Result<()> {
-    let mut deflater = BlockDeflater::new(level);
+    let mut deflater = BlockDeflater::for_files(level);
     let mut data = vec![0; BLOCK_BYTES];
     let mut history = Vec::with_capacity(WINDOW_BYTES);
     let mut out = Vec::new();
@@ -263,7 +263,7 @@ impl Drop for Alive<'_> {
 /// A worker: deflate jobs until the queue closes.
 fn work(shared: &Shared, level: u8) {
     let _alive = Alive(shared);
-    let mut deflater = BlockDeflater::new(level);
+    let mut deflater = BlockDeflater::for_files(level);
     loop {
         let mut job = {
             let mut q = shared.lock();
@@ -458,11 +458,32 @@ mod tests {
         let data = text(4 * BLOCK_BYTES);
         let with = body(&gzip_of(&data, 2)).len();
         let mut without = Vec::new();
-        let mut d = BlockDeflater::new(6);
+        let mut d = BlockDeflater::for_files(6);
         for block in data.chunks(BLOCK_BYTES) {
             d.deflate_after(&[], block, &mut without).unwrap();
         }
         assert!(with < without.len(), "{with} vs {}", without.len());
+    }
+
+    #[test]
+    fn every_level_round_trips_with_history() {
+        let data = text(3 * BLOCK_BYTES + 5);
+        for level in 1..=9 {
+            let mut d = BlockDeflater::for_files(level);
+            let mut out = Vec::new();
+            let mut before: &[u8] = &[];
+            for block in data.chunks(BLOCK_BYTES) {
+                d.deflate_after(before, block, &mut out).unwrap();
+                before = block;
+            }
+            out.extend_from_slice(&STREAM_END);
+            let mut back = Vec::new();
+            Inflater::new(&out[..], data.len() as u64)
+                .read_to_end(&mut back)
+                .unwrap();
+            assert!(back == data, "level {level}");
+            assert!(out.len() < data.len() / 2, "level {level}: {}", out.len());
+        }
     }
 
     #[test]
