@@ -7,7 +7,7 @@
 
 #![no_main]
 
-use std::io::{Read, Write};
+use std::io::{BufRead, Read, Write};
 
 use libfuzzer_sys::fuzz_target;
 use miniz_oxide::inflate::stream::{InflateState, inflate as inflate_stream};
@@ -39,6 +39,16 @@ impl Read for Trickle<'_> {
         buf[..n].copy_from_slice(&self.data[..n]);
         self.data = &self.data[n..];
         Ok(n)
+    }
+}
+
+impl BufRead for Trickle<'_> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        Ok(&self.data[..self.step.min(self.data.len())])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.data = &self.data[n..];
     }
 }
 

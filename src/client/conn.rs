@@ -6,7 +6,7 @@
 //! which, and the remote directory, kept for a new connection. Knows the
 //! wire, not the local file system.
 
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -578,6 +578,21 @@ impl Read for Incoming<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         stop_if(self.interrupt)?;
         Limited::new(&mut self.framed, self.bucket.as_deref_mut()).read(buf)
+    }
+}
+
+/// The payload in place (for `get -z`'s inflater), paced as it is used.
+impl BufRead for Incoming<'_> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        stop_if(self.interrupt)?;
+        self.framed.fill_buf()
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.framed.consume(n);
+        if let Some(bucket) = self.bucket.as_deref_mut() {
+            bucket.take(n);
+        }
     }
 }
 

@@ -6,7 +6,7 @@
 //! sees bytes from the wire). Memory stays bounded whatever the size of the
 //! data. No sockets.
 
-use std::io::{self, Read};
+use std::io::{self, BufRead, Read};
 
 use flate2::{Compress, Compression, FlushCompress};
 use miniz_oxide::deflate::core::{
@@ -21,10 +21,6 @@ mod gzip;
 pub use adaptive::WireDeflater;
 pub use gzip::{BLOCK_BYTES, Helpers, claim, cores, gzip, set_helper_budget};
 
-/// Compressed bytes read at a time by the inflater: as much as a file
-/// write takes at a time (`payload`'s copy buffer), so that stored blocks
-/// reach the file in writes as large as a plain download's.
-const IN_BUFFER_BYTES: usize = 256 * 1024;
 /// Window bits that ask miniz for a raw deflate stream (no zlib wrapper).
 const RAW_DEFLATE_WINDOW_BITS: i32 = -15;
 /// The default compression level of `compress` and gzip.
@@ -183,49 +179,27 @@ fn run(state: &mut CompressorOxide, data: &[u8], emit: &mut dyn FnMut(&[u8])) ->
 
 /// A reader that inflates a raw deflate stream from `inner`, refusing to
 /// produce more than `limit` bytes (a deflate bomb is cut off, not obeyed)
-/// and refusing a stream that ends early or does not end.
-pub struct Inflater<R: Read> {
+/// and refusing a stream that ends early or does not end. It inflates the
+/// compressed bytes where `inner` holds them, so they are copied once, by
+/// the inflater, not first into a buffer of its own.
+pub struct Inflater<R: BufRead> {
     inner: R,
     state: Box<InflateState>,
-    input: Vec<u8>,
-    start: usize,
-    end: usize,
     produced: u64,
     limit: u64,
     done: bool,
-    eof: bool,
 }
 
-impl<R: Read> Inflater<R> {
+impl<R: BufRead> Inflater<R> {
     /// Inflate from `inner`, at most `limit` bytes.
     pub fn new(inner: R, limit: u64) -> Inflater<R> {
         Inflater {
             inner,
             state: InflateState::new_boxed(DataFormat::Raw),
-            input: vec![0; IN_BUFFER_BYTES],
-            start: 0,
-            end: 0,
             produced: 0,
             limit,
             done: false,
-            eof: false,
         }
-    }
-}
-
-impl<R: Read> Inflater<R> {
-    /// Keep the unread input and append more after it.
-    fn more_input(&mut self) -> io::Result<()> {
-        self.input.copy_within(self.start..self.end, 0);
-        self.end -= self.start;
-        self.start = 0;
-        if self.end == self.input.len() {
-            return Err(bad("corrupt compressed stream"));
-        }
-        let n = self.inner.read(&mut self.input[self.end..])?;
-        self.eof = n == 0;
-        self.end += n;
-        Ok(())
     }
 }
 
@@ -233,7 +207,7 @@ fn bad(text: &'static str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, text)
 }
 
-impl<R: Read> Read for Inflater<R> {
+impl<R: BufRead> Read for Inflater<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if buf.is_empty() {
             return Ok(0);
@@ -241,8 +215,9 @@ impl<R: Read> Read for Inflater<R> {
         // One byte more than allowed is enough to see a stream run past it.
         let room = self.limit.saturating_sub(self.produced).saturating_add(1);
         let want = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
-        // miniz inflates at most its 32 KiB window per call: fill `buf` from
-        // the input in hand, so the caller's writes stay large.
+        // miniz inflates at most its 32 KiB window per call, and `inner`
+        // may hold less than that: fill `buf` from what is at hand, so the
+        // caller's writes stay large.
         let mut total = 0;
         loop {
             if self.done {
@@ -250,33 +225,16 @@ impl<R: Read> Read for Inflater<R> {
                     return Ok(total);
                 }
                 // Anything after the end of the stream is not ours to ignore.
-                if self.start < self.end
-                    || (!self.eof && self.inner.read(&mut self.input[..1])? > 0)
-                {
+                if !self.inner.fill_buf()?.is_empty() {
                     return Err(bad("data after the end of the compressed stream"));
                 }
                 return Ok(0);
             }
-            if self.start == self.end && !self.eof {
-                if total > 0 {
-                    return Ok(total);
-                }
-                self.end = self.inner.read(&mut self.input)?;
-                self.start = 0;
-                self.eof = self.end == 0;
-            }
-            let flush = if self.eof {
-                MZFlush::Finish
-            } else {
-                MZFlush::None
-            };
-            let r = inflate(
-                &mut self.state,
-                &self.input[self.start..self.end],
-                &mut buf[total..want],
-                flush,
-            );
-            self.start += r.bytes_consumed;
+            let input = self.inner.fill_buf()?;
+            let eof = input.is_empty();
+            let flush = if eof { MZFlush::Finish } else { MZFlush::None };
+            let r = inflate(&mut self.state, input, &mut buf[total..want], flush);
+            self.inner.consume(r.bytes_consumed);
             match r.status {
                 Ok(MZStatus::StreamEnd) => self.done = true,
                 Ok(_) | Err(MZError::Buf) => {}
@@ -290,15 +248,17 @@ impl<R: Read> Read for Inflater<R> {
             if total == want {
                 return Ok(total);
             }
-            if r.bytes_written == 0 && !self.done && r.bytes_consumed == 0 {
+            if r.bytes_written == 0 && r.bytes_consumed == 0 && !self.done {
                 if total > 0 {
                     return Ok(total);
                 }
-                if self.eof {
-                    return Err(bad("compressed stream ends early"));
-                }
-                // Stuck with input in hand: the inflater wants more of it.
-                self.more_input()?;
+                // miniz takes every byte it is given; no progress means
+                // there are none left, or it refused them.
+                return Err(bad(if eof {
+                    "compressed stream ends early"
+                } else {
+                    "corrupt compressed stream"
+                }));
             }
         }
     }
@@ -362,6 +322,32 @@ mod tests {
         assert_eq!(trailing.unwrap_err().kind(), io::ErrorKind::InvalidData);
         let garbage = Inflater::new(&[0xff; 100][..], 100).read_to_end(&mut Vec::new());
         assert_eq!(garbage.unwrap_err().kind(), io::ErrorKind::InvalidData);
+    }
+
+    #[test]
+    fn input_a_byte_at_a_time_inflates_the_same() {
+        // The inflater works on what its reader holds: however little that
+        // is, every byte of a stream of stored and deflated pieces gets in.
+        let data = text(150_000);
+        let mut d = BlockDeflater::new(6);
+        let mut packed = Vec::new();
+        d.deflate_next(&data[..60_000], &mut packed).unwrap();
+        for piece in data[60_000..].chunks(STORED_MAX_BYTES) {
+            store_header(piece.len(), &mut packed);
+            packed.extend_from_slice(piece);
+        }
+        packed.extend_from_slice(&STREAM_END);
+        for held in [1, 2, 3, 2048] {
+            let reader = io::BufReader::with_capacity(held, &packed[..]);
+            let mut out = Vec::new();
+            Inflater::new(reader, data.len() as u64)
+                .read_to_end(&mut out)
+                .unwrap();
+            assert!(out == data, "{held} bytes at a time");
+            let cut = io::BufReader::with_capacity(held, &packed[..packed.len() - 3]);
+            let err = Inflater::new(cut, data.len() as u64).read_to_end(&mut Vec::new());
+            assert_eq!(err.unwrap_err().kind(), io::ErrorKind::InvalidData);
+        }
     }
 
     #[test]

@@ -138,6 +138,38 @@ fn invalid(text: &'static str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, text)
 }
 
+/// The payload's bytes in place, a chunk's worth at most at a time: an
+/// inflater reads them where the socket's bytes landed, without a copy.
+impl<R: BufRead> BufRead for PayloadReader<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
+        while self.left_in_chunk == 0 && !self.done {
+            self.next_chunk()?;
+        }
+        if self.done {
+            return Ok(&[]);
+        }
+        let left = self.left_in_chunk;
+        let held = self.inner.fill_buf()?;
+        if held.is_empty() {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        Ok(&held[..held.len().min(left)])
+    }
+
+    fn consume(&mut self, n: usize) {
+        let n = n.min(self.left_in_chunk);
+        self.inner.consume(n);
+        self.left_in_chunk -= n;
+        self.total += n as u64;
+        if self.left_in_chunk == 0 && self.last_chunk {
+            self.done = true;
+        }
+    }
+}
+
 impl<R: BufRead> Read for PayloadReader<R> {
     /// Fills `buf` across chunk boundaries, stopping only at the payload's end.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
@@ -575,6 +607,43 @@ mod tests {
         let mut rest = String::new();
         r.into_inner().read_to_string(&mut rest).unwrap();
         assert_eq!(rest, "226 next\n");
+    }
+
+    #[test]
+    fn payload_in_place_is_the_same_bytes_and_keeps_the_place() {
+        for size in [0, 1, 2048, 2049, 10_000] {
+            let data: Vec<u8> = (0..size).map(|i| (i * 7) as u8).collect();
+            let mut wire = frame(&data, 1000);
+            wire.extend_from_slice(b"226 next\n");
+            let mut r = PayloadReader::new(Cursor::new(&wire[..]), size as u64);
+            let mut out = Vec::new();
+            loop {
+                let held = r.fill_buf().unwrap();
+                assert!(held.len() <= CHUNK_BYTES);
+                if held.is_empty() {
+                    break;
+                }
+                // Take a little less than is held, to cross every edge.
+                let n = held.len().div_ceil(2);
+                out.extend_from_slice(&held[..n]);
+                r.consume(n);
+            }
+            assert!(out == data, "size {size}");
+            assert_eq!(r.total(), size as u64);
+            let mut rest = String::new();
+            r.into_inner().read_to_string(&mut rest).unwrap();
+            assert_eq!(rest, "226 next\n");
+        }
+        let wire = frame(&[1; 3000], 3000);
+        let mut r = PayloadReader::new(Cursor::new(&wire[..2500]), 3000);
+        let n = r.fill_buf().unwrap().len();
+        r.consume(n);
+        let n = r.fill_buf().unwrap().len();
+        r.consume(n);
+        assert_eq!(
+            r.fill_buf().unwrap_err().kind(),
+            io::ErrorKind::UnexpectedEof
+        );
     }
 
     #[test]
