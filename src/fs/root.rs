@@ -193,27 +193,12 @@ impl Root {
         let Some((name, parent)) = v.0.split_last() else {
             return self.open_file(v);
         };
-        let dir = match last.get(parent) {
-            Some((dir, _)) => dir,
-            None => {
-                let parent = VPath(parent.to_vec());
-                let dir = if parent.0.is_empty() {
-                    self.0.fd.try_clone().ok().map(Dir)
-                } else {
-                    self.dir_beneath(&parent)
-                };
-                let Some(dir) = dir else {
-                    return self.open_file(v);
-                };
-                let dir = Arc::new(dir);
-                last.keep(parent, &dir);
-                dir
-            }
+        let shown = v.to_bytes();
+        let Ok((dir, _)) = self.kept_parent(parent, &shown, last) else {
+            return self.open_file(v);
         };
         match dir.stat(name) {
-            Ok(meta) if meta.kind == MetaKind::File => {
-                open_checked(&dir, name, &meta, &v.to_bytes())
-            }
+            Ok(meta) if meta.kind == MetaKind::File => open_checked(&dir, name, &meta, &shown),
             _ => self.open_file(v),
         }
     }
@@ -227,19 +212,33 @@ impl Root {
 
     /// `new_entry`, with the parent taken from `last` when it is the same
     /// directory as last time, and kept there for the next time; also
-    /// says whether this session made the parent (`Root::mkdir_noted`).
+    /// says whether this session made the parent (`Root::mkdir`).
     pub fn new_entry_kept(
         &self,
         v: &VPath,
         last: &mut LastDir,
     ) -> Result<(Arc<Dir>, Vec<u8>, bool), Error> {
         let (parent, name) = split_new(v)?;
-        if let Some((dir, made)) = last.get(&parent.0) {
-            return Ok((dir, name.to_vec(), made));
-        }
-        let dir = Arc::new(self.open_parent(&parent, &v.to_bytes())?);
-        let made = last.keep(parent, &dir);
+        let (dir, made) = self.kept_parent(&parent.0, &v.to_bytes(), last)?;
         Ok((dir, name.to_vec(), made))
+    }
+
+    /// The directory `parent` as kept in `last`, else opened (a new entry's
+    /// parent shown as `shown`) and kept there; and whether this session
+    /// made it.
+    fn kept_parent(
+        &self,
+        parent: &[Vec<u8>],
+        shown: &[u8],
+        last: &mut LastDir,
+    ) -> Result<(Arc<Dir>, bool), Error> {
+        if let Some(kept) = last.get(parent) {
+            return Ok(kept);
+        }
+        let parent = VPath(parent.to_vec());
+        let dir = Arc::new(self.open_parent(&parent, shown)?);
+        let made = last.keep(parent, &dir);
+        Ok((dir, made))
     }
 
     /// Open `parent`, the directory of a new entry shown as `shown`.
@@ -270,14 +269,10 @@ impl Root {
         Listing::new(Arc::clone(&self.0), v.clone(), dir, order)
     }
 
-    /// Make a directory.
-    pub fn mkdir(&self, v: &VPath) -> Result<(), Error> {
-        self.make_dir(v).map(drop)
-    }
-
-    /// `mkdir`, noting the new directory in `last` as one this session made.
-    pub fn mkdir_noted(&self, v: &VPath, last: &mut LastDir) -> Result<(), Error> {
-        let (parent, name) = self.make_dir(v)?;
+    /// Make a directory, noted in `last` as one this session made.
+    pub fn mkdir(&self, v: &VPath, last: &mut LastDir) -> Result<(), Error> {
+        let (parent, name) = self.new_entry(v)?;
+        sys::mkdir_at(parent.as_fd(), &name).map_err(|e| Error::io_path(&v.to_bytes(), &e))?;
         // Unnoted, it is only treated as any other directory.
         if let Ok(meta) = parent.stat(&name)
             && meta.kind == MetaKind::Dir
@@ -285,12 +280,6 @@ impl Root {
             last.made(meta.id);
         }
         Ok(())
-    }
-
-    fn make_dir(&self, v: &VPath) -> Result<(Dir, Vec<u8>), Error> {
-        let (parent, name) = self.new_entry(v)?;
-        sys::mkdir_at(parent.as_fd(), &name).map_err(|e| Error::io_path(&v.to_bytes(), &e))?;
-        Ok((parent, name))
     }
 
     /// Remove an empty directory (never the root).
@@ -456,7 +445,10 @@ mod tests {
             })
         ));
         assert!(root.dir(&at(b"fifo")).is_err());
-        assert!(root.mkdir(&at(b"fifo/sub")).is_err());
+        assert!(
+            root.mkdir(&at(b"fifo/sub"), &mut LastDir::default())
+                .is_err()
+        );
         assert!(root.new_entry(&at(b"fifo/x")).is_err());
         fs::remove_dir_all(dir).unwrap();
     }

@@ -187,7 +187,7 @@ fn remove(s: &Session, path: &[u8]) -> Result<Reply, Error> {
 fn mkdir(s: &mut Session, path: &[u8]) -> Result<Reply, Error> {
     s.refuse_if_read_only(path)?;
     let v = s.resolve(path)?;
-    s.cfg.root.mkdir_noted(&v, &mut s.last_dir)?;
+    s.cfg.root.mkdir(&v, &mut s.last_dir)?;
     Ok(Reply::new(code::DONE, "done"))
 }
 
