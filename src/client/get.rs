@@ -12,6 +12,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use super::conn::{check_final, lost};
+use super::land::{LAND_MAX_BYTES, Landing};
 use super::session::Client;
 use super::show::thousands;
 use super::term::Progress;
@@ -156,6 +157,9 @@ impl GetJob {
         if let Some(stream) = self.stream.take() {
             return self.finish_stream(cl, stream, length, wire_limit);
         }
+        if self.partial.is_none() && length <= LAND_MAX_BYTES && cl.lander().is_some() {
+            return self.finish_behind(cl, length, wire_limit);
+        }
         let mut partial = self.partial_file(cl, length, wire_limit)?;
         let total = self.offset.saturating_add(length);
         let name = escape(&self.remote);
@@ -189,6 +193,65 @@ impl GetJob {
         }
         progress.finish(copied.bytes);
         Ok(())
+    }
+
+    /// Read a small file whole and check it, then hand it over to be
+    /// published behind the connection (see `land`).
+    fn finish_behind(
+        &mut self,
+        cl: &mut Client,
+        length: u64,
+        wire_limit: u64,
+    ) -> Result<(), Error> {
+        let dir = match cl.local_dir(self.dir()) {
+            Ok(dir) => dir,
+            Err(e) => return Err(self.refuse(cl, wire_limit, &e)),
+        };
+        let mut progress = Progress::new("get", escape(&self.remote), 0, length, cl.quiet);
+        let mut bytes = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
+        let received = self.receive(cl, &mut bytes, length, wire_limit, &mut |n| {
+            progress.update(n);
+        });
+        let (copied, wire) = received.map_err(|e| self.cut(cl, 0, lost(e)))?;
+        let done = cl.conn.reply().map_err(|e| self.cut(cl, 0, e))?;
+        let stamp = match check_final(&done, copied.bytes, copied.crc, length)? {
+            Delivered {
+                extra: Extra::Stamp(stamp),
+                ..
+            } if cl.keep => Some(stamp),
+            _ => None,
+        };
+        if self.deflate {
+            progress.note_wire(wire);
+        }
+        self.moved = copied.bytes;
+        let landing = Landing {
+            dir,
+            name: self.name().to_vec(),
+            shown: self.shown().to_vec(),
+            bytes,
+            stamp,
+            replace: self.force,
+            none_left: self.none_left,
+            progress,
+        };
+        if let Some(lander) = cl.lander() {
+            lander.land(landing);
+        }
+        Ok(())
+    }
+
+    /// Nowhere to put the data (`e`): read the payload anyway, so that the
+    /// stream keeps its place; the error to return.
+    fn refuse(&self, cl: &mut Client, wire_limit: u64, e: &io::Error) -> Error {
+        let drained = cl
+            .conn
+            .drain_payload(wire_limit)
+            .and_then(|()| cl.conn.reply());
+        match drained {
+            Ok(_) => Error::io_path(self.shown(), e),
+            Err(lost) => lost,
+        }
     }
 
     /// The error of a download cut off by `e`, or by Ctrl-C when that is
@@ -303,11 +366,7 @@ impl GetJob {
                 Partial::create(dir, self.name(), length, self.force, self.none_left)
             }),
         };
-        opened.or_else(|e| {
-            cl.conn.drain_payload(wire_limit)?;
-            cl.conn.reply()?;
-            Err(Error::io_path(self.shown(), &e))
-        })
+        opened.map_err(|e| self.refuse(cl, wire_limit, &e))
     }
 
     /// Copy the payload (inflated with `-z`) into `file`; `note` hears
@@ -316,7 +375,7 @@ impl GetJob {
     fn receive(
         &self,
         cl: &mut Client,
-        file: &mut File,
+        file: &mut (impl io::Write + Send),
         length: u64,
         wire_limit: u64,
         note: &mut dyn FnMut(u64),

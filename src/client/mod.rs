@@ -17,6 +17,7 @@ mod conn;
 mod find;
 mod get;
 mod interrupt;
+mod land;
 mod line;
 mod link;
 mod local;

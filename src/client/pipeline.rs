@@ -136,9 +136,18 @@ fn is_fatal(e: &Error) -> bool {
 /// Run `jobs` pipelined. Returns what moved and the errors of the jobs that
 /// failed; an error that ends the connection ends the run and is returned.
 pub fn run(cl: &mut Client, jobs: Vec<Job>) -> Result<Outcome, Error> {
+    cl.start_landing();
     let ran = run_jobs(cl, jobs);
+    let not_landed = cl.finish_landing();
     cl.forget_local_dir();
-    ran
+    let mut out = ran?;
+    // Counted as moved when they arrived whole; they did not land.
+    for (e, bytes) in not_landed {
+        out.files = out.files.saturating_sub(1);
+        out.bytes = out.bytes.saturating_sub(bytes);
+        out.failed.push(e);
+    }
+    Ok(out)
 }
 
 fn run_jobs(cl: &mut Client, jobs: Vec<Job>) -> Result<Outcome, Error> {

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::conn::Conn;
+use super::land::{Failed, Lander};
 use super::link::Account;
 use crate::fs::Dir;
 
@@ -35,6 +36,9 @@ pub struct Client {
     /// files into one directory open it once. Forgotten when a run of jobs
     /// ends: a later `lcd` changes what a relative path names.
     last_dir: Option<(PathBuf, Arc<Dir>)>,
+    /// Small downloads being published behind the connection, while a run
+    /// of jobs goes.
+    lander: Option<Lander>,
 }
 
 impl Client {
@@ -53,6 +57,7 @@ impl Client {
             interrupt,
             typed_ahead: Vec::new(),
             last_dir: None,
+            lander: None,
         }
     }
 
@@ -77,5 +82,21 @@ impl Client {
     /// Forget the open local directory (a run of jobs ended).
     pub fn forget_local_dir(&mut self) {
         self.last_dir = None;
+    }
+
+    /// A run of jobs starts: small downloads may be published behind.
+    pub fn start_landing(&mut self) {
+        self.lander = Some(Lander::default());
+    }
+
+    /// Where small downloads are published behind, in a run of jobs.
+    pub fn lander(&mut self) -> Option<&mut Lander> {
+        self.lander.as_mut()
+    }
+
+    /// The run of jobs ended: wait for its small downloads to be published;
+    /// the ones that failed.
+    pub fn finish_landing(&mut self) -> Failed {
+        self.lander.take().map(Lander::finish).unwrap_or_default()
     }
 }

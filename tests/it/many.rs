@@ -242,6 +242,31 @@ fn mget_of_many_files_refuses_exactly_the_names_taken_here() {
     assert!(!local.join(".rftp-part.f30.dat").exists());
 }
 
+#[test]
+fn mget_of_two_files_for_one_name_keeps_the_first_and_counts_the_second_failed() {
+    // Small files are published behind the connection, in batches; the one
+    // that cannot land is still that file's error, and not counted moved.
+    let server = Server::start(&[]);
+    for i in 0..20 {
+        server.root.write(format!("f{i:02}.dat"), data(300, i));
+    }
+    server.root.write("sub/f05.dat", data(700, 99));
+    let local = TempDir::new();
+    let run = server.client(local.path(), "mget *.dat sub/f05.dat\n");
+    run.expect(1)
+        .stderr_has("rftp: mget: 'f05.dat': already exists (use -f to overwrite)")
+        .stderr_has("rftp: mget: 20 of 21 files moved, 1 failed, 6,000 bytes");
+    assert_eq!(files(local.path()).len(), 20, "{}", run.dump());
+    for i in 0..20 {
+        assert!(
+            fs::read(local.join(format!("f{i:02}.dat"))).unwrap() == data(300, i),
+            "f{i:02}.dat"
+        );
+    }
+    let left: Vec<_> = fs::read_dir(local.path()).unwrap().collect();
+    assert_eq!(left.len(), 20, "nothing but the files");
+}
+
 /// A tree three levels deep with empty directories and odd names.
 fn tree(dir: &TempDir, top: &str) -> Vec<(String, Vec<u8>)> {
     let files = vec![
