@@ -168,6 +168,12 @@ fn run_jobs(cl: &mut Client, jobs: Vec<Job>) -> Result<Outcome, Error> {
                     unanswered_bytes += bytes + REPLY_BYTES;
                     waiting.push_back((job, bytes + REPLY_BYTES));
                     unflushed += 1;
+                    // A server with little to do gets a batch at once, not
+                    // after the whole window is made.
+                    if unflushed >= FLUSH_REQUESTS && waiting.len() - unflushed < FLUSH_REQUESTS {
+                        cl.conn.flush()?;
+                        unflushed = 0;
+                    }
                 }
                 Err(e) if is_fatal(&e) => return Err(e),
                 Err(e) => failed.push(e),

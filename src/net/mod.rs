@@ -26,7 +26,13 @@ pub fn connect(host: &str, port: u16, note: &mut dyn FnMut(&str)) -> Result<TcpS
         zone,
         port,
     };
-    let ifs = ifaces::list();
+    // Only an IPv6 address needs this machine's interfaces: a zone to look
+    // up or choose, or to name. Asking the kernel costs a netlink exchange.
+    let ifs = if ip.contains(':') {
+        ifaces::list()
+    } else {
+        Vec::new()
+    };
     let (addrs, chosen) = addr::resolve(&spec, &ifs)?;
     if let Some(n) = chosen {
         note(&n);

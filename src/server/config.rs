@@ -40,10 +40,16 @@ pub struct Config {
 }
 
 impl Config {
+    /// Whether `log` writes anything (not `-q`): a line costs nothing to
+    /// make when it would be dropped.
+    pub fn logs(&self) -> bool {
+        self.verbosity >= Verbosity::Normal
+    }
+
     /// Write one log line: time, peer, what happened. Never fails: a line
     /// that cannot be written is dropped (see `out`).
     pub fn log(&self, peer: &SocketAddr, what: &str) {
-        if self.verbosity >= Verbosity::Normal {
+        if self.logs() {
             let now = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs());

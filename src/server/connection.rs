@@ -157,6 +157,9 @@ fn logged(
     paths: &[&[u8]],
     result: Result<Reply, Error>,
 ) -> Result<Reply, Error> {
+    if !s.cfg.logs() {
+        return result;
+    }
     let mut line = what.to_string();
     for path in paths {
         let shown = s

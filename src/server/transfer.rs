@@ -404,6 +404,9 @@ fn status(reply: &Reply) -> String {
 
 /// One log line for a transfer: what, path, bytes, duration, outcome.
 fn log_transfer(s: &Session, what: &str, path: &[u8], bytes: u64, started: Instant, status: &str) {
+    if !s.cfg.logs() {
+        return;
+    }
     let secs = started.elapsed().as_secs_f64();
     s.cfg.log(
         &s.peer,
