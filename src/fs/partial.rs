@@ -220,6 +220,12 @@ impl Partial {
         sys::unlink_at(dir.as_fd(), part, false)
     }
 
+    /// Whether it is anonymous: it has no name until published, and
+    /// nothing of it is kept if it is not.
+    pub fn is_anonymous(&self) -> bool {
+        self.anonymous
+    }
+
     /// Bytes held so far.
     pub fn kept(&self) -> io::Result<u64> {
         Ok(self.file.metadata()?.len())

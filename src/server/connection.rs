@@ -76,6 +76,11 @@ fn run(s: &mut Session) -> io::Result<()> {
 /// replies; the others return the one reply they get.
 fn dispatch(s: &mut Session, req: Request) -> io::Result<Flow> {
     let next = |()| Flow::Next;
+    // Whatever comes after an upload sees it published (STOR decides for
+    // itself whether it must wait).
+    if !matches!(req, Request::Stor { .. }) {
+        s.settle()?;
+    }
     if !matches!(req, Request::Stor { .. } | Request::Retr { .. }) {
         s.last_dir.forget();
     }

@@ -5,6 +5,7 @@
 
 mod config;
 mod connection;
+mod land;
 mod login;
 mod meta;
 mod secure_login;

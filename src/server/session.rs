@@ -9,6 +9,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use super::config::Config;
+use super::land::{self, Landed, Lander, Landing};
 use super::timed::{TimedReader, TimedWriter};
 use crate::error::{Cause, Error};
 use crate::fs::{LastDir, VPath};
@@ -38,6 +39,8 @@ pub struct Session<'a> {
     pub limiter: Option<crate::rate::Bucket>,
     /// The directory of the last transfer, while transfers come back to back.
     pub last_dir: LastDir,
+    /// Small uploads being published behind, their replies still to come.
+    landing: Lander,
     line: Vec<u8>,
 }
 
@@ -69,6 +72,7 @@ impl<'a> Session<'a> {
             cwd: VPath::root(),
             limiter: cfg.limit.map(crate::rate::Bucket::new),
             last_dir: LastDir::default(),
+            landing: land::lander(),
             line: Vec::with_capacity(256),
         })
     }
@@ -79,6 +83,7 @@ impl<'a> Session<'a> {
         loop {
             // Replies wait in the buffer while more pipelined commands are at hand.
             if self.reader.buffered_is_empty() {
+                self.settle()?;
                 self.writer.flush()?;
                 // All sent: from here the server waits on the client.
                 self.writer.get_mut().rest();
@@ -129,9 +134,60 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// Queue one reply line (sent when no more commands are waiting).
+    /// Queue one reply line (sent when no more commands are waiting),
+    /// after those of the uploads being published.
     pub fn reply(&mut self, reply: &Reply) -> io::Result<()> {
+        self.settle()?;
         reply.write_to(&mut self.writer)
+    }
+
+    /// Publish a small upload behind the session (see `land`); its reply
+    /// comes in order.
+    pub fn land(&mut self, up: Landing) -> io::Result<()> {
+        let len = up.bytes.len();
+        let done = self.landing.push(up, len);
+        self.answer_landed(done)
+    }
+
+    /// Wait until the uploads being published are, and queue their replies:
+    /// before anything else is done or answered.
+    pub fn settle(&mut self) -> io::Result<()> {
+        if self.landing.is_idle() {
+            return Ok(());
+        }
+        let done = self.landing.settle();
+        self.answer_landed(done)
+    }
+
+    fn answer_landed(&mut self, done: Vec<Landed>) -> io::Result<()> {
+        for up in done {
+            let status = status(&up.reply);
+            self.log_transfer("put", &up.shown, up.bytes, up.started, &status);
+            up.reply.write_to(&mut self.writer)?;
+        }
+        Ok(())
+    }
+
+    /// One log line for a transfer: what, path, bytes, duration, outcome.
+    pub fn log_transfer(
+        &self,
+        what: &str,
+        path: &[u8],
+        bytes: u64,
+        started: Instant,
+        status: &str,
+    ) {
+        if !self.cfg.logs() {
+            return;
+        }
+        let secs = started.elapsed().as_secs_f64();
+        self.cfg.log(
+            &self.peer,
+            &format!(
+                "{what} '{}' {bytes} bytes {secs:.3}s {status}",
+                wire::escape(path)
+            ),
+        );
     }
 
     /// A client path resolved against the current directory.
@@ -145,5 +201,14 @@ impl<'a> Session<'a> {
             return Err(Error::path(path, Cause::ReadOnly));
         }
         Ok(())
+    }
+}
+
+/// `ok`, or `failed CODE TEXT`, for the log.
+pub fn status(reply: &Reply) -> String {
+    if reply.code == code::TRANSFER_OK {
+        "ok".to_string()
+    } else {
+        format!("failed {} {}", reply.code, reply.text)
     }
 }

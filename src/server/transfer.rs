@@ -7,14 +7,15 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::session::Session;
+use super::land::{LAND_MAX_BYTES, Landing};
+use super::session::{Session, status};
 use crate::error::{Cause, Error};
 use crate::fs::compress::{self, WireDeflater};
 use crate::fs::{Dir, Partial, crc_of, umask, unchanged};
 use crate::rate::Limited;
 use crate::wire::{
     Announce, Copied, Delivered, Extra, Line, Packed, PayloadReader, PayloadWriter, Reply, Stamp,
-    StoreMode, Sums, Trailer, Working, code, escape, payload, read_line,
+    StoreMode, Sums, Trailer, Working, escape, payload, read_line,
 };
 
 /// RETR: send `path` from `offset`, deflated on the fly when `deflate`.
@@ -59,7 +60,7 @@ pub fn send_file(s: &mut Session, path: &[u8], offset: u64, deflate: bool) -> io
         Ok(c) => c,
         Err(e) => {
             let status = format!("aborted ({})", Cause::of(&e));
-            log_transfer(s, what, &v.to_bytes(), moved, started, &status);
+            s.log_transfer(what, &v.to_bytes(), moved, started, &status);
             return Err(e);
         }
     };
@@ -78,7 +79,7 @@ pub fn send_file(s: &mut Session, path: &[u8], offset: u64, deflate: bool) -> io
         }
         .reply(),
     };
-    log_transfer(s, what, &v.to_bytes(), sent, started, &status(&reply));
+    s.log_transfer(what, &v.to_bytes(), sent, started, &status(&reply));
     s.reply(&reply)
 }
 
@@ -148,44 +149,37 @@ pub fn receive_file(
     offset: Option<u64>,
 ) -> io::Result<()> {
     let started = Instant::now();
-    let prepared = prepare_upload(s, path, length, mode, offset);
-    let mut framed = PayloadReader::new(&mut s.reader, length);
-    let mut payload = Limited::new(&mut framed, s.limiter.as_mut());
-    let mut up = match prepared {
+    // A small upload may be published behind (`land`); any other waits
+    // until those before it are.
+    let small = offset.is_none() && length <= LAND_MAX_BYTES;
+    if !small {
+        s.settle()?;
+    }
+    let up = match prepare_upload(s, path, length, mode, offset) {
         Ok(up) => up,
         Err(e) => {
-            framed.drain()?;
+            PayloadReader::new(&mut s.reader, length).drain()?;
             read_trailer(s)?;
             return s.reply(&e.reply());
         }
     };
-    let copied = payload::receive_file(&mut payload, up.partial.file(), length, &mut |_| {});
+    if small && up.partial.is_anonymous() {
+        return receive_behind(s, up, length, mode, started);
+    }
+    s.settle()?;
+    let Upload { shown, mut partial } = up;
+    let mut framed = PayloadReader::new(&mut s.reader, length);
+    let mut payload = Limited::new(&mut framed, s.limiter.as_mut());
+    let copied = payload::receive_file(&mut payload, partial.file(), length, &mut |_| {});
     let got = framed.total();
     let outcome = copied.and_then(|c| read_trailer(s).map(|t| (c, t)));
     let (copied, trailer) = match outcome {
         Ok(x) => x,
-        Err(e) => return interrupted(s, up, got, started, e),
+        Err(e) => return interrupted(s, Upload { shown, partial }, got, started, e),
     };
-    let Upload { shown, mut partial } = up;
-    let outcome = match (copied.error, trailer) {
-        (Some(e), _) => Err(Error::io_path(&shown, &e)),
-        (None, Trailer::Abort) => Err(Error::Transfer(format!(
-            "'{}': the client abandoned the upload",
-            escape(&shown)
-        ))),
-        (None, Trailer::Done { length: l, crc, .. })
-            if l != copied.bytes || l != length || crc != copied.crc =>
-        {
-            Err(Error::Transfer(format!(
-                "'{}': upload damaged (length or checksum mismatch)",
-                escape(&shown)
-            )))
-        }
-        (None, Trailer::Done { stamp, .. }) => Ok(stamp),
-    };
-    let outcome = match outcome {
+    let outcome = match check_upload(&shown, &copied, trailer, length) {
         Ok(stamp) => stamp
-            .map_or(Ok(()), |st| partial.stamp(server_stamp(st)))
+            .map_or(Ok(()), |st| partial.stamp(st))
             .map_err(|e| Error::io_path(&shown, &e))
             .and_then(|()| {
                 partial
@@ -208,8 +202,72 @@ pub fn receive_file(
         .reply(),
         Err(e) => e.reply(),
     };
-    log_transfer(s, "put", &shown, copied.bytes, started, &status(&reply));
+    s.log_transfer("put", &shown, copied.bytes, started, &status(&reply));
     s.reply(&reply)
+}
+
+/// A small upload into an anonymous file: the payload read whole and
+/// checked here, then written and published behind (`land`).
+fn receive_behind(
+    s: &mut Session,
+    up: Upload,
+    length: u64,
+    mode: StoreMode,
+    started: Instant,
+) -> io::Result<()> {
+    let mut framed = PayloadReader::new(&mut s.reader, length);
+    let mut payload = Limited::new(&mut framed, s.limiter.as_mut());
+    let mut bytes = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
+    let copied = payload::receive(&mut payload, &mut bytes, length, &mut |_| {});
+    let got = framed.total();
+    let outcome = copied.and_then(|c| read_trailer(s).map(|t| (c, t)));
+    let (copied, trailer) = match outcome {
+        Ok(x) => x,
+        Err(e) => return interrupted(s, up, got, started, e),
+    };
+    match check_upload(&up.shown, &copied, trailer, length) {
+        Ok(stamp) => s.land(Landing {
+            partial: up.partial,
+            bytes,
+            crc: copied.crc,
+            stamp,
+            replace: mode == StoreMode::Replace,
+            shown: up.shown,
+            started,
+        }),
+        Err(e) => {
+            up.partial.discard();
+            let reply = e.reply();
+            s.log_transfer("put", &up.shown, copied.bytes, started, &status(&reply));
+            s.reply(&reply)
+        }
+    }
+}
+
+/// Whether what arrived is what the client says it sent (its trailer):
+/// the stamp to give the file (as the server applies it) when it is.
+fn check_upload(
+    shown: &[u8],
+    copied: &Copied,
+    trailer: Trailer,
+    length: u64,
+) -> Result<Option<Stamp>, Error> {
+    match (&copied.error, trailer) {
+        (Some(e), _) => Err(Error::io_path(shown, e)),
+        (None, Trailer::Abort) => Err(Error::Transfer(format!(
+            "'{}': the client abandoned the upload",
+            escape(shown)
+        ))),
+        (None, Trailer::Done { length: l, crc, .. })
+            if l != copied.bytes || l != length || crc != copied.crc =>
+        {
+            Err(Error::Transfer(format!(
+                "'{}': upload damaged (length or checksum mismatch)",
+                escape(shown)
+            )))
+        }
+        (None, Trailer::Done { stamp, .. }) => Ok(stamp.map(server_stamp)),
+    }
 }
 
 /// Write bits for group and other: on the server these follow its umask.
@@ -240,7 +298,7 @@ fn interrupted(
     } else {
         format!("abandoned ({})", Cause::of(&e))
     };
-    log_transfer(s, "put", &up.shown, got, started, &status);
+    s.log_transfer("put", &up.shown, got, started, &status);
     if !keep {
         up.partial.discard();
     }
@@ -391,28 +449,4 @@ fn read_trailer(s: &mut Session) -> io::Result<Trailer> {
             "bad upload trailer",
         )),
     }
-}
-
-/// `ok`, or `failed CODE TEXT`, for the log.
-fn status(reply: &Reply) -> String {
-    if reply.code == code::TRANSFER_OK {
-        "ok".to_string()
-    } else {
-        format!("failed {} {}", reply.code, reply.text)
-    }
-}
-
-/// One log line for a transfer: what, path, bytes, duration, outcome.
-fn log_transfer(s: &Session, what: &str, path: &[u8], bytes: u64, started: Instant, status: &str) {
-    if !s.cfg.logs() {
-        return;
-    }
-    let secs = started.elapsed().as_secs_f64();
-    s.cfg.log(
-        &s.peer,
-        &format!(
-            "{what} '{}' {bytes} bytes {secs:.3}s {status}",
-            escape(path)
-        ),
-    );
 }

@@ -270,7 +270,7 @@ fn mget_of_two_files_for_one_name_keeps_the_first_and_counts_the_second_failed()
 /// A tree three levels deep with empty directories and odd names.
 fn tree(dir: &TempDir, top: &str) -> Vec<(String, Vec<u8>)> {
     let files = vec![
-        (format!("{top}/top.txt"), data(3000, 1)),
+        (format!("{top}/top.txt"), data(100, 1)),
         (
             format!("{top}/two words/inner \u{1F600}.bin"),
             data(2049, 2),
@@ -373,4 +373,84 @@ fn uploads_sent_back_to_back_go_where_their_paths_lead_now() {
     assert_eq!(fs::read(root.join("taken.txt")).unwrap(), b"theirs");
     assert!(root.join("a").is_dir());
     assert_eq!(server.root.names().len(), 3, "{:?}", server.root.names());
+}
+
+#[test]
+fn a_burst_of_small_uploads_is_answered_in_order_and_seen_by_what_follows() {
+    // Small uploads are published behind the session, in batches; each
+    // reply still says what happened, in order, and a command after them
+    // sees them published.
+    use crate::fake::framed;
+    use crate::raw::{logged_in, read_reply};
+    use crate::util::crc32;
+    let server = Server::start(&[]);
+    let mut raw = logged_in(&server);
+    let stor = |path: &str, body: &[u8], mode: &str| {
+        let mut out = format!("STOR {path} {} {mode}\n", body.len()).into_bytes();
+        out.extend_from_slice(&framed(body));
+        out.extend_from_slice(format!("DONE {} {:08x}\n", body.len(), crc32(body)).as_bytes());
+        out
+    };
+    let mut burst = Vec::new();
+    for i in 0..40 {
+        burst.extend(stor(&format!("f{i:02}"), &data(100, i), "new"));
+    }
+    burst.extend(stor("f07", b"again", "new"));
+    burst.extend_from_slice(b"RETR f39\n");
+    burst.extend(stor("f08", b"replaced", "replace"));
+    burst.extend_from_slice(b"RENAME f00 g00\nSTOR f10 5 new\n");
+    burst.extend_from_slice(&framed(b"short"));
+    // A damaged one: the CRC does not match.
+    burst.extend_from_slice(b"DONE 5 00000000\nRETR f08\n");
+    raw.send(&burst);
+    for i in 0..40 {
+        let r = read_reply(&mut raw).unwrap();
+        assert!(r.line.starts_with("226 "), "f{i:02}: {}", r.line);
+    }
+    assert!(
+        read_reply(&mut raw)
+            .unwrap()
+            .line
+            .contains("already exists")
+    );
+    let got = read_reply(&mut raw).unwrap();
+    assert_eq!(
+        got.payload.as_deref(),
+        Some(&data(100, 39)[..]),
+        "{}",
+        got.line
+    );
+    assert!(read_reply(&mut raw).unwrap().line.starts_with("226 "));
+    assert!(
+        read_reply(&mut raw).unwrap().line.starts_with('2'),
+        "rename"
+    );
+    let damaged = read_reply(&mut raw).unwrap().line;
+    assert!(damaged.contains("upload damaged"), "f10: {damaged}");
+    let got = read_reply(&mut raw).unwrap();
+    assert_eq!(
+        got.payload.as_deref(),
+        Some(&b"replaced"[..]),
+        "{}",
+        got.line
+    );
+    let root = server.root.path();
+    assert!(!root.join("f00").exists());
+    assert!(fs::read(root.join("g00")).unwrap() == data(100, 0));
+    for i in 1..40 {
+        let want = if i == 8 {
+            b"replaced".to_vec()
+        } else {
+            data(100, i)
+        };
+        assert!(
+            fs::read(root.join(format!("f{i:02}"))).unwrap() == want,
+            "f{i:02}"
+        );
+    }
+    assert_eq!(
+        server.root.names().len(),
+        40,
+        "nothing else, no partial file"
+    );
 }
