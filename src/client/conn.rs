@@ -326,12 +326,12 @@ impl Conn {
         Some(why)
     }
 
-    /// Queue a request; `flush` sends it.
-    pub fn send(&mut self, req: &Request) -> Result<(), Error> {
+    /// Queue a request; `flush` sends it. Returns the length of its line.
+    pub fn send(&mut self, req: &Request) -> Result<usize, Error> {
         self.usable()?;
-        self.writer
-            .write_all(req.to_line().as_bytes())
-            .map_err(lost)
+        let line = req.to_line();
+        self.writer.write_all(line.as_bytes()).map_err(lost)?;
+        Ok(line.len())
     }
 
     /// Send everything queued.

@@ -140,8 +140,7 @@ impl GetJob {
             offset: self.offset,
             deflate: self.deflate,
         };
-        cl.conn.send(&req)?;
-        Ok(req.to_line().len())
+        cl.conn.send(&req)
     }
 
     /// Read the payload into the partial file and publish it when it checks out.

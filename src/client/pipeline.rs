@@ -112,8 +112,7 @@ impl Job {
 }
 
 fn send_request(cl: &mut Client, req: Request) -> Result<usize, Error> {
-    cl.conn.send(&req)?;
-    Ok(req.to_line().len())
+    cl.conn.send(&req)
 }
 
 /// What a pipelined run did.

@@ -146,8 +146,10 @@ impl PutJob {
 
     fn send_all(&mut self, cl: &mut Client) -> Result<usize, Error> {
         let (mut file, before) = self.open()?;
-        file.seek(SeekFrom::Start(self.offset))
-            .map_err(|e| Error::io_path(&self.local, &e))?;
+        if self.offset > 0 {
+            file.seek(SeekFrom::Start(self.offset))
+                .map_err(|e| Error::io_path(&self.local, &e))?;
+        }
         // A file that shrank below the data the server kept cannot continue.
         let length = before
             .size
@@ -159,7 +161,7 @@ impl PutJob {
             mode: StoreMode::forced(self.force),
             offset: (self.offset > 0).then_some(self.offset),
         };
-        cl.conn.send(&req)?;
+        let line_bytes = cl.conn.send(&req)?;
         let total = self.offset.saturating_add(length);
         let name = escape(&self.target);
         let mut progress = Progress::new("put", name, self.offset, total, cl.quiet);
@@ -195,7 +197,7 @@ impl PutJob {
             error,
             progress,
         });
-        Ok(req.to_line().len())
+        Ok(line_bytes)
     }
 
     /// Read the server's answer and check it against what was sent.
