@@ -3,7 +3,7 @@
 //! Nothing here is a stable API for other crates. `docs_tests` checks the
 //! manual and the README against the tables here.
 
-pub mod behind;
+pub mod backlog;
 pub mod client;
 #[cfg(test)]
 mod docs_tests;

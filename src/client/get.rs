@@ -4,7 +4,9 @@
 //! with the server's time and mode when they are kept; `-c` continues what
 //! an interrupted download kept when its first bytes match. A stream
 //! (standard output, a FIFO, a device) is written as the bytes come
-//! instead. Ctrl-C keeps what arrived, and says how much.
+//! instead. Ctrl-C keeps what arrived, and says how much. In a run of
+//! many, a small file is read whole and checked first, then published
+//! behind the connection (`land`); Ctrl-C keeps nothing of it.
 
 use std::fs::File;
 use std::io;
@@ -12,13 +14,13 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use super::conn::{check_final, lost};
-use super::land::{LAND_MAX_BYTES, Landing};
+use super::land::Landing;
 use super::session::Client;
 use super::show::thousands;
 use super::term::Progress;
 use crate::error::Error;
-use crate::fs::Partial;
 use crate::fs::compress::{Inflater, deflate_bound};
+use crate::fs::{Partial, WHOLE_MAX_BYTES};
 use crate::wire::{Copied, Delivered, Extra, Reply, Request, Sums, code, escape, payload};
 
 /// A download of `remote` to `dest`.
@@ -156,8 +158,12 @@ impl GetJob {
         if let Some(stream) = self.stream.take() {
             return self.finish_stream(cl, stream, length, wire_limit);
         }
-        if self.partial.is_none() && length <= LAND_MAX_BYTES && cl.lander().is_some() {
+        if self.partial.is_none() && length <= WHOLE_MAX_BYTES && cl.lander().is_some() {
             return self.finish_behind(cl, length, wire_limit);
+        }
+        // Files land in job order: the small ones before this go first.
+        if let Err(e) = cl.settle_landing() {
+            return Err(self.refuse(cl, wire_limit, e));
         }
         let mut partial = self.partial_file(cl, length, wire_limit)?;
         let total = self.offset.saturating_add(length);
@@ -204,7 +210,7 @@ impl GetJob {
     ) -> Result<(), Error> {
         let dir = match cl.local_dir(self.dir()) {
             Ok(dir) => dir,
-            Err(e) => return Err(self.refuse(cl, wire_limit, &e)),
+            Err(e) => return Err(self.refuse(cl, wire_limit, Error::io_path(self.shown(), &e))),
         };
         let mut progress = Progress::new("get", escape(&self.remote), 0, length, cl.quiet);
         let mut bytes = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
@@ -234,21 +240,21 @@ impl GetJob {
             none_left: self.none_left,
             progress,
         };
-        if let Some(lander) = cl.lander() {
-            lander.land(landing);
+        match cl.lander() {
+            Some(lander) => lander.land(landing),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Nowhere to put the data (`e`): read the payload anyway, so that the
     /// stream keeps its place; the error to return.
-    fn refuse(&self, cl: &mut Client, wire_limit: u64, e: &io::Error) -> Error {
+    fn refuse(&self, cl: &mut Client, wire_limit: u64, e: Error) -> Error {
         let drained = cl
             .conn
             .drain_payload(wire_limit)
             .and_then(|()| cl.conn.reply());
         match drained {
-            Ok(_) => Error::io_path(self.shown(), e),
+            Ok(_) => e,
             Err(lost) => lost,
         }
     }
@@ -365,7 +371,7 @@ impl GetJob {
                 Partial::create(dir, self.name(), length, self.force, self.none_left)
             }),
         };
-        opened.map_err(|e| self.refuse(cl, wire_limit, &e))
+        opened.map_err(|e| self.refuse(cl, wire_limit, Error::io_path(self.shown(), &e)))
     }
 
     /// Copy the payload (inflated with `-z`) into `file`; `note` hears

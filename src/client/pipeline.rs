@@ -118,7 +118,8 @@ fn send_request(cl: &mut Client, req: Request) -> Result<usize, Error> {
 /// What a pipelined run did.
 #[derive(Default)]
 pub struct Outcome {
-    /// The errors of the jobs that failed, in order.
+    /// The errors of the jobs that failed, in order (those of files
+    /// published behind the connection last).
     pub failed: Vec<Error>,
     /// Files moved.
     pub files: usize,
@@ -140,6 +141,7 @@ pub fn run(cl: &mut Client, jobs: Vec<Job>) -> Result<Outcome, Error> {
     let not_landed = cl.finish_landing();
     cl.forget_local_dir();
     let mut out = ran?;
+    let not_landed = not_landed?;
     // Counted as moved when they arrived whole; they did not land.
     for (e, bytes) in not_landed {
         out.files = out.files.saturating_sub(1);

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::conn::Conn;
 use super::land::{Failed, Lander};
 use super::link::Account;
+use crate::error::Error;
 use crate::fs::Dir;
 
 /// A logged-in client.
@@ -94,9 +95,15 @@ impl Client {
         self.lander.as_mut()
     }
 
+    /// Wait until the small downloads handed over are published, so that a
+    /// file published now comes after them.
+    pub fn settle_landing(&mut self) -> Result<(), Error> {
+        self.lander.as_mut().map_or(Ok(()), Lander::settle)
+    }
+
     /// The run of jobs ended: wait for its small downloads to be published;
     /// the ones that failed.
-    pub fn finish_landing(&mut self) -> Failed {
-        self.lander.take().map(Lander::finish).unwrap_or_default()
+    pub fn finish_landing(&mut self) -> Result<Failed, Error> {
+        self.lander.take().map_or(Ok(Failed::new()), Lander::finish)
     }
 }

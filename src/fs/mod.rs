@@ -19,8 +19,8 @@ mod walk;
 
 pub use dir::Dir;
 pub use partial::{
-    LONG_PARTIAL_PREFIX, PARTIAL_PREFIX, Partial, crc_of, is_partial_name, note_umask, umask,
-    unchanged,
+    LONG_PARTIAL_PREFIX, PARTIAL_PREFIX, Partial, WHOLE_MAX_BYTES, crc_of, is_partial_name,
+    note_umask, umask, unchanged,
 };
 pub use path::{MAX_NAME_BYTES, VPath, check_name, resolve_path};
 pub use root::{LastDir, Root};

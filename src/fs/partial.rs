@@ -5,7 +5,7 @@
 //! system calls. Used by both ends; no sockets.
 
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::fd::AsFd;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -55,6 +55,10 @@ pub struct Partial {
 /// file: for them the system calls cost more than the bytes, and one lost
 /// in a crash costs little to send again.
 const ANONYMOUS_MAX_BYTES: u64 = 256 * 1024;
+/// Largest file either end holds whole in memory, checked, to publish it
+/// behind the connection (`write_whole` on a `Backlog`'s thread); larger
+/// ones go into their partial file as they arrive.
+pub const WHOLE_MAX_BYTES: u64 = 64 * 1024;
 
 /// Cleared the first time this kernel refuses to link an anonymous file
 /// (before Linux 6.10 that takes `CAP_DAC_READ_SEARCH`); from then on every
@@ -200,6 +204,30 @@ impl Partial {
         }))
     }
 
+    /// The file `name` in `dir`, all of `bytes` at once: written into a new
+    /// partial file (`create`), given `stamp`, and published (`publish`);
+    /// on failure nothing of it is left. For a small file held whole in
+    /// memory (at most `WHOLE_MAX_BYTES`), checked already.
+    pub fn write_whole(
+        dir: Arc<Dir>,
+        name: &[u8],
+        bytes: &[u8],
+        stamp: Option<Stamp>,
+        replace: bool,
+        none_left: bool,
+    ) -> io::Result<()> {
+        let mut partial = Partial::create(dir, name, bytes.len() as u64, replace, none_left)?;
+        let written = partial
+            .file
+            .write_all(bytes)
+            .and_then(|()| stamp.map_or(Ok(()), |st| partial.stamp(st)));
+        if let Err(e) = written {
+            partial.discard();
+            return Err(e);
+        }
+        partial.publish(replace)
+    }
+
     /// Whether the partial file of `name` exists in `dir`.
     pub fn exists(dir: &Dir, name: &[u8]) -> bool {
         dir.stat(&Partial::name_for(name)).is_ok()
@@ -218,12 +246,6 @@ impl Partial {
             return Err(io::ErrorKind::ResourceBusy.into());
         }
         sys::unlink_at(dir.as_fd(), part, false)
-    }
-
-    /// Whether it is anonymous: it has no name until published, and
-    /// nothing of it is kept if it is not.
-    pub fn is_anonymous(&self) -> bool {
-        self.anonymous
     }
 
     /// Bytes held so far.

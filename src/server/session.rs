@@ -72,7 +72,7 @@ impl<'a> Session<'a> {
             cwd: VPath::root(),
             limiter: cfg.limit.map(crate::rate::Bucket::new),
             last_dir: LastDir::default(),
-            landing: land::lander(),
+            landing: land::new_lander(),
             line: Vec::with_capacity(256),
         })
     }
@@ -145,7 +145,7 @@ impl<'a> Session<'a> {
     /// comes in order.
     pub fn land(&mut self, up: Landing) -> io::Result<()> {
         let len = up.bytes.len();
-        let done = self.landing.push(up, len);
+        let done = self.landing.push(up, len)?;
         self.answer_landed(done)
     }
 
@@ -155,7 +155,7 @@ impl<'a> Session<'a> {
         if self.landing.is_idle() {
             return Ok(());
         }
-        let done = self.landing.settle();
+        let done = self.landing.settle()?;
         self.answer_landed(done)
     }
 

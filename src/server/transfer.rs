@@ -7,11 +7,11 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::land::{LAND_MAX_BYTES, Landing};
+use super::land::Landing;
 use super::session::{Session, status};
 use crate::error::{Cause, Error};
 use crate::fs::compress::{self, WireDeflater};
-use crate::fs::{Dir, Partial, crc_of, umask, unchanged};
+use crate::fs::{Dir, Partial, WHOLE_MAX_BYTES, crc_of, umask, unchanged};
 use crate::rate::Limited;
 use crate::wire::{
     Announce, Copied, Delivered, Extra, Line, Packed, PayloadReader, PayloadWriter, Reply, Stamp,
@@ -149,24 +149,16 @@ pub fn receive_file(
     offset: Option<u64>,
 ) -> io::Result<()> {
     let started = Instant::now();
-    // A small upload may be published behind (`land`); any other waits
-    // until those before it are.
-    let small = offset.is_none() && length <= LAND_MAX_BYTES;
-    if !small {
-        s.settle()?;
-    }
-    let up = match prepare_upload(s, path, length, mode, offset) {
-        Ok(up) => up,
-        Err(e) => {
-            PayloadReader::new(&mut s.reader, length).drain()?;
-            read_trailer(s)?;
-            return s.reply(&e.reply());
-        }
-    };
-    if small && up.partial.is_anonymous() {
-        return receive_behind(s, up, length, mode, started);
+    // A small new file is published behind (`land`); any other upload
+    // waits until those before it are.
+    if offset.is_none() && length <= WHOLE_MAX_BYTES && mode == StoreMode::New {
+        return receive_behind(s, path, length, started);
     }
     s.settle()?;
+    let up = match prepare_upload(s, path, length, mode, offset) {
+        Ok(up) => up,
+        Err(e) => return refuse_upload(s, length, e),
+    };
     let Upload { shown, mut partial } = up;
     let mut framed = PayloadReader::new(&mut s.reader, length);
     let mut payload = Limited::new(&mut framed, s.limiter.as_mut());
@@ -206,15 +198,27 @@ pub fn receive_file(
     s.reply(&reply)
 }
 
-/// A small upload into an anonymous file: the payload read whole and
-/// checked here, then written and published behind (`land`).
-fn receive_behind(
-    s: &mut Session,
-    up: Upload,
-    length: u64,
-    mode: StoreMode,
-    started: Instant,
-) -> io::Result<()> {
+/// An upload refused before its payload was read: read it (and its
+/// trailer) anyway, so the stream keeps its place, and answer.
+fn refuse_upload(s: &mut Session, length: u64, e: Error) -> io::Result<()> {
+    PayloadReader::new(&mut s.reader, length).drain()?;
+    read_trailer(s)?;
+    s.reply(&e.reply())
+}
+
+/// A small new file: its destination checked and its payload read whole
+/// and checked here, then written and published behind (`land`). Cut off,
+/// it leaves nothing.
+fn receive_behind(s: &mut Session, path: &[u8], length: u64, started: Instant) -> io::Result<()> {
+    let target = s.refuse_if_read_only(path).and_then(|()| {
+        let v = s.resolve(path)?;
+        let (dir, name, made_here) = s.cfg.root.new_entry_kept(&v, &mut s.last_dir)?;
+        Ok((v.to_bytes(), dir, name, made_here))
+    });
+    let (shown, dir, name, made_here) = match target {
+        Ok(t) => t,
+        Err(e) => return refuse_upload(s, length, e),
+    };
     let mut framed = PayloadReader::new(&mut s.reader, length);
     let mut payload = Limited::new(&mut framed, s.limiter.as_mut());
     let mut bytes = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
@@ -223,22 +227,26 @@ fn receive_behind(
     let outcome = copied.and_then(|c| read_trailer(s).map(|t| (c, t)));
     let (copied, trailer) = match outcome {
         Ok(x) => x,
-        Err(e) => return interrupted(s, up, got, started, e),
+        Err(e) => {
+            let status = format!("abandoned ({})", Cause::of(&e));
+            s.log_transfer("put", &shown, got, started, &status);
+            return Err(e);
+        }
     };
-    match check_upload(&up.shown, &copied, trailer, length) {
+    match check_upload(&shown, &copied, trailer, length) {
         Ok(stamp) => s.land(Landing {
-            partial: up.partial,
+            dir,
+            name,
+            made_here,
             bytes,
             crc: copied.crc,
             stamp,
-            replace: mode == StoreMode::Replace,
-            shown: up.shown,
+            shown,
             started,
         }),
         Err(e) => {
-            up.partial.discard();
             let reply = e.reply();
-            s.log_transfer("put", &up.shown, copied.bytes, started, &status(&reply));
+            s.log_transfer("put", &shown, copied.bytes, started, &status(&reply));
             s.reply(&reply)
         }
     }

@@ -267,6 +267,25 @@ fn mget_of_two_files_for_one_name_keeps_the_first_and_counts_the_second_failed()
     assert_eq!(left.len(), 20, "nothing but the files");
 }
 
+#[test]
+fn files_of_many_land_in_the_order_of_their_jobs_small_or_large() {
+    // A small file waits to be published behind the connection; a large
+    // one after it for the same name is published after it, not before,
+    // and is refused as it always was.
+    let server = Server::start(&[]);
+    server.root.write("a/x.dat", data(300, 1));
+    server.root.write("b/x.dat", data(100_000, 2));
+    let local = TempDir::new();
+    let run = server.client(local.path(), "mget a/x.dat b/x.dat\n");
+    run.expect(1)
+        .stderr_has("rftp: mget: 'x.dat': already exists (use -f to overwrite)");
+    assert!(
+        fs::read(local.join("x.dat")).unwrap() == data(300, 1),
+        "the first wins"
+    );
+    assert_eq!(fs::read_dir(local.path()).unwrap().count(), 1);
+}
+
 /// A tree three levels deep with empty directories and odd names.
 fn tree(dir: &TempDir, top: &str) -> Vec<(String, Vec<u8>)> {
     let files = vec![
@@ -398,14 +417,22 @@ fn a_burst_of_small_uploads_is_answered_in_order_and_seen_by_what_follows() {
     burst.extend(stor("f07", b"again", "new"));
     burst.extend_from_slice(b"RETR f39\n");
     burst.extend(stor("f08", b"replaced", "replace"));
-    burst.extend_from_slice(b"RENAME f00 g00\nSTOR f10 5 new\n");
+    burst.extend_from_slice(b"RENAME f00 g00\n");
+    // Damaged ones: the CRC or the length in the trailer does not match.
+    burst.extend_from_slice(b"STOR bad1 5 new\n");
     burst.extend_from_slice(&framed(b"short"));
-    // A damaged one: the CRC does not match.
-    burst.extend_from_slice(b"DONE 5 00000000\nRETR f08\n");
+    burst.extend_from_slice(b"DONE 5 00000000\nSTOR bad2 5 new\n");
+    burst.extend_from_slice(&framed(b"short"));
+    burst.extend_from_slice(format!("DONE 4 {:08x}\nRETR f08\n", crc32(b"short")).as_bytes());
     raw.send(&burst);
     for i in 0..40 {
         let r = read_reply(&mut raw).unwrap();
-        assert!(r.line.starts_with("226 "), "f{i:02}: {}", r.line);
+        let want = format!("226 100 {:08x}", crc32(&data(100, i)));
+        assert!(
+            r.line.starts_with(&want),
+            "f{i:02}: {} (want {want})",
+            r.line
+        );
     }
     assert!(
         read_reply(&mut raw)
@@ -425,8 +452,10 @@ fn a_burst_of_small_uploads_is_answered_in_order_and_seen_by_what_follows() {
         read_reply(&mut raw).unwrap().line.starts_with('2'),
         "rename"
     );
-    let damaged = read_reply(&mut raw).unwrap().line;
-    assert!(damaged.contains("upload damaged"), "f10: {damaged}");
+    for bad in ["bad1", "bad2"] {
+        let damaged = read_reply(&mut raw).unwrap().line;
+        assert!(damaged.contains("upload damaged"), "{bad}: {damaged}");
+    }
     let got = read_reply(&mut raw).unwrap();
     assert_eq!(
         got.payload.as_deref(),

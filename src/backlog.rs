@@ -1,0 +1,258 @@
+//! A backlog: work handed to one thread of its own in batches, done there
+//! in order, its results collected in order. Both ends publish small files
+//! this way, so that the file system's calls run on a second core beside
+//! the connection's. A batch wakes the thread once for all its items (a
+//! wake per item costs more than a small file takes), and at most one
+//! batch waits while another is worked on, so memory stays bounded. Where
+//! no thread can start, or when results are wanted and nothing is in
+//! flight, the work is done on the caller's thread. No sockets.
+
+use std::io;
+use std::mem;
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::thread::{self, JoinHandle};
+
+/// Items that make a batch.
+const BATCH_ITEMS: usize = 16;
+/// Bytes that make a batch (of items that say their size), at most about:
+/// an item may take it past this by its own size.
+const BATCH_BYTES: usize = 256 * 1024;
+/// Batches handed over and not yet taken up by the thread, at most.
+const QUEUE_BATCHES: usize = 1;
+
+/// The work, and the batches handed over whose results are still to come.
+pub struct Backlog<T: Send + 'static, R: Send + 'static> {
+    work: fn(T) -> R,
+    name: &'static str,
+    batch: Vec<T>,
+    bytes: usize,
+    in_flight: usize,
+    worker: Option<Worker<T, R>>,
+    /// A thread was tried (and is `worker`, unless it could not start).
+    tried: bool,
+}
+
+struct Worker<T, R> {
+    queue: SyncSender<Vec<T>>,
+    done: Receiver<Vec<R>>,
+    handle: JoinHandle<()>,
+}
+
+/// The thread is gone with work it held: what became of that work is not
+/// known, so nothing after it can be answered either.
+fn lost() -> io::Error {
+    io::Error::other("the thread publishing files failed")
+}
+
+impl<T: Send + 'static, R: Send + 'static> Backlog<T, R> {
+    /// A backlog that does `work`, on a thread called `name` once a batch
+    /// is full.
+    pub fn new(work: fn(T) -> R, name: &'static str) -> Self {
+        Backlog {
+            work,
+            name,
+            batch: Vec::new(),
+            bytes: 0,
+            in_flight: 0,
+            worker: None,
+            tried: false,
+        }
+    }
+
+    /// Nothing handed over is waiting for its result.
+    pub fn is_idle(&self) -> bool {
+        self.batch.is_empty() && self.in_flight == 0
+    }
+
+    /// Add `item`, of `bytes`; a full batch goes to the thread. Returns the
+    /// results done by now, in order.
+    pub fn push(&mut self, item: T, bytes: usize) -> io::Result<Vec<R>> {
+        self.batch.push(item);
+        self.bytes += bytes;
+        if self.batch.len() < BATCH_ITEMS && self.bytes < BATCH_BYTES {
+            return Ok(Vec::new());
+        }
+        let mut results = self.ready()?;
+        results.append(&mut self.hand_over()?);
+        Ok(results)
+    }
+
+    /// Every result still to come, in order, waiting for them.
+    pub fn settle(&mut self) -> io::Result<Vec<R>> {
+        if self.in_flight == 0 {
+            // The last batch is done here: a thread's wake would only be
+            // waited for.
+            let batch = self.take_batch();
+            return Ok(batch.into_iter().map(self.work).collect());
+        }
+        let mut results = self.hand_over()?;
+        while self.in_flight > 0 {
+            let done = self.worker.as_ref().ok_or_else(lost)?.done.recv();
+            results.append(&mut self.took(done.map_err(|_| lost())?));
+        }
+        Ok(results)
+    }
+
+    /// The results done by now, in order, without waiting.
+    fn ready(&mut self) -> io::Result<Vec<R>> {
+        let mut results = Vec::new();
+        while self.in_flight > 0 {
+            let Some(worker) = &self.worker else {
+                return Err(lost());
+            };
+            match worker.done.try_recv() {
+                Ok(done) => results.append(&mut self.took(done)),
+                Err(mpsc::TryRecvError::Empty) => break,
+                Err(mpsc::TryRecvError::Disconnected) => return Err(lost()),
+            }
+        }
+        Ok(results)
+    }
+
+    /// A batch's results came back.
+    fn took(&mut self, done: Vec<R>) -> Vec<R> {
+        self.in_flight -= 1;
+        done
+    }
+
+    fn take_batch(&mut self) -> Vec<T> {
+        self.bytes = 0;
+        mem::take(&mut self.batch)
+    }
+
+    /// Hand the batch to the thread (started the first time); where none
+    /// could start, do it here and return its results.
+    fn hand_over(&mut self) -> io::Result<Vec<R>> {
+        let batch = self.take_batch();
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        if !self.tried {
+            self.tried = true;
+            self.worker = Worker::start(self.work, self.name);
+        }
+        let Some(worker) = &self.worker else {
+            return Ok(batch.into_iter().map(self.work).collect());
+        };
+        worker.queue.send(batch).map_err(|_| lost())?;
+        self.in_flight += 1;
+        Ok(Vec::new())
+    }
+}
+
+impl<T: Send + 'static, R: Send + 'static> Worker<T, R> {
+    fn start(work: fn(T) -> R, name: &str) -> Option<Worker<T, R>> {
+        let (queue, batches) = mpsc::sync_channel::<Vec<T>>(QUEUE_BATCHES);
+        let (results, done) = mpsc::channel();
+        let handle = thread::Builder::new()
+            .name(name.into())
+            .spawn(move || {
+                for batch in batches {
+                    let out: Vec<R> = batch.into_iter().map(work).collect();
+                    if results.send(out).is_err() {
+                        return;
+                    }
+                }
+            })
+            .ok()?;
+        Some(Worker {
+            queue,
+            done,
+            handle,
+        })
+    }
+}
+
+impl<T: Send + 'static, R: Send + 'static> Drop for Backlog<T, R> {
+    /// The thread finishes what it was handed and ends; the batch not
+    /// handed over is dropped undone.
+    fn drop(&mut self) {
+        if let Some(worker) = self.worker.take() {
+            drop(worker.queue);
+            let _ = worker.handle.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn square(n: u64) -> u64 {
+        n * n
+    }
+
+    #[test]
+    fn results_come_in_order_whatever_the_batches() {
+        for size in [1, 8, 100_000] {
+            let mut b = Backlog::new(square, "test");
+            let mut got = Vec::new();
+            for n in 0..100 {
+                got.append(&mut b.push(n, size).unwrap());
+            }
+            got.append(&mut b.settle().unwrap());
+            assert!(b.is_idle());
+            assert_eq!(got, (0..100).map(square).collect::<Vec<_>>(), "{size}");
+            // And again after settling.
+            got.clear();
+            for n in 0..5 {
+                got.append(&mut b.push(n, size).unwrap());
+            }
+            got.append(&mut b.settle().unwrap());
+            assert_eq!(got, vec![0, 1, 4, 9, 16]);
+        }
+    }
+
+    #[test]
+    fn a_batch_never_handed_over_is_done_on_the_callers_thread() {
+        fn which(_: ()) -> thread::ThreadId {
+            thread::current().id()
+        }
+        let mut b = Backlog::new(which, "test");
+        assert!(b.push((), 0).unwrap().is_empty());
+        assert_eq!(b.settle().unwrap(), vec![thread::current().id()]);
+        assert!(!b.tried, "no thread for one item");
+        let mut ids = Vec::new();
+        for _ in 0..BATCH_ITEMS {
+            ids.append(&mut b.push((), 0).unwrap());
+        }
+        ids.append(&mut b.settle().unwrap());
+        assert_eq!(ids.len(), BATCH_ITEMS);
+        assert!(ids.iter().all(|id| *id != thread::current().id()));
+    }
+
+    #[test]
+    fn dropped_it_finishes_what_it_handed_over() {
+        static DONE: AtomicUsize = AtomicUsize::new(0);
+        fn count(_: ()) {
+            DONE.fetch_add(1, Ordering::SeqCst);
+        }
+        let mut b = Backlog::new(count, "test");
+        for _ in 0..BATCH_ITEMS * 3 {
+            b.push((), 0).unwrap();
+        }
+        drop(b);
+        assert_eq!(DONE.load(Ordering::SeqCst), BATCH_ITEMS * 3);
+    }
+
+    #[test]
+    fn a_thread_that_dies_is_an_error_not_lost_results() {
+        fn fragile(n: usize) -> usize {
+            assert!(n != 5, "the work failed");
+            n
+        }
+        let mut b = Backlog::new(fragile, "test");
+        let mut failed = false;
+        for n in 0..BATCH_ITEMS * 4 {
+            match b.push(n, 0) {
+                Ok(done) => assert!(done.iter().all(|&d| d >= BATCH_ITEMS), "{done:?}"),
+                Err(_) => {
+                    failed = true;
+                    break;
+                }
+            }
+        }
+        assert!(failed || b.settle().is_err());
+    }
+}
