@@ -272,16 +272,24 @@ fn send_text(s: &mut Session, bytes: &[u8]) -> io::Result<()> {
     s.reply(&done.reply())
 }
 
+/// Bytes of listing after which what is made so far goes out.
+const LISTING_FLUSH_BYTES: u64 = 32 * 1024;
+
 /// Send a listing's lines as one payload; returns their length and CRC-32.
 fn send_listing(w: &mut impl Write, entries: &mut Listing) -> io::Result<Sums> {
     let mut crc = crc32fast::Hasher::new();
-    let mut length = 0u64;
+    let (mut length, mut sent) = (0u64, 0u64);
     let mut payload = PayloadWriter::new(w);
     for e in entries {
         let line = e.to_line();
         payload.write_all(line.as_bytes())?;
         crc.update(line.as_bytes());
         length += line.len() as u64;
+        // The client reads a long listing while the rest is made.
+        if length - sent >= LISTING_FLUSH_BYTES {
+            payload.flush()?;
+            sent = length;
+        }
     }
     payload.finish()?;
     Ok(Sums {
