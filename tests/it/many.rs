@@ -483,3 +483,48 @@ fn a_burst_of_small_uploads_is_answered_in_order_and_seen_by_what_follows() {
         "nothing else, no partial file"
     );
 }
+
+#[test]
+fn a_burst_of_small_uploads_cut_off_leaves_only_whole_files() {
+    // The connection goes away with uploads waiting to be published: each
+    // file is there whole or not at all, no partial file is left, and the
+    // server serves on.
+    use crate::fake::framed;
+    use crate::raw::logged_in;
+    use crate::util::crc32;
+    let server = Server::start(&[]);
+    let mut raw = logged_in(&server);
+    let mut burst = Vec::new();
+    for i in 0..40 {
+        let body = data(1000, i);
+        burst.extend(format!("STOR f{i:02} {} new\n", body.len()).into_bytes());
+        burst.extend(framed(&body));
+        burst.extend(format!("DONE {} {:08x}\n", body.len(), crc32(&body)).into_bytes());
+    }
+    // The last upload is cut inside its payload.
+    burst.extend_from_slice(b"STOR cut 1000 new\n");
+    burst.extend_from_slice(&framed(&data(1000, 99))[..500]);
+    raw.send(&burst);
+    drop(raw);
+    assert!(
+        server.wait_log("'/cut'", std::time::Duration::from_secs(10)),
+        "{}",
+        server.log()
+    );
+    let root = server.root.path();
+    let names = server.root.names();
+    assert!(!names.contains(&b"cut".to_vec()), "{names:?}");
+    for name in &names {
+        let name = String::from_utf8_lossy(name).into_owned();
+        let i: u64 = name[1..]
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}: not an upload"));
+        assert!(
+            fs::read(root.join(&name)).unwrap() == data(1000, i),
+            "{name}"
+        );
+    }
+    // And it serves on.
+    let mut again = logged_in(&server);
+    assert_eq!(crate::raw::ask(&mut again, "PWD"), "257 /");
+}
