@@ -7,9 +7,10 @@
 //! no thread can start, or when results are wanted and nothing is in
 //! flight, the work is done on the caller's thread. No sockets.
 
+use std::collections::VecDeque;
 use std::io;
 use std::mem;
-use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 
 /// Items that make a batch.
@@ -32,9 +33,25 @@ pub struct Backlog<T: Send + 'static, R: Send + 'static> {
     tried: bool,
 }
 
+/// What the two threads share: batches to do, results done, and whether
+/// either side has gone. (A mutex and a condition variable: far less code
+/// than channels.)
+struct Shared<T, R> {
+    state: Mutex<State<T, R>>,
+    changed: Condvar,
+}
+
+struct State<T, R> {
+    todo: VecDeque<Vec<T>>,
+    done: VecDeque<Vec<R>>,
+    /// No more batches come.
+    closed: bool,
+    /// The thread has ended.
+    gone: bool,
+}
+
 struct Worker<T, R> {
-    queue: SyncSender<Vec<T>>,
-    done: Receiver<Vec<R>>,
+    shared: Arc<Shared<T, R>>,
     handle: JoinHandle<()>,
 }
 
@@ -42,6 +59,20 @@ struct Worker<T, R> {
 /// known, so nothing after it can be answered either.
 fn lost() -> io::Error {
     io::Error::other("the thread publishing files failed")
+}
+
+impl<T, R> Shared<T, R> {
+    fn lock(&self) -> io::Result<MutexGuard<'_, State<T, R>>> {
+        self.state.lock().map_err(|_| lost())
+    }
+
+    /// Wait on `state` until something changes.
+    fn wait<'a>(
+        &self,
+        state: MutexGuard<'a, State<T, R>>,
+    ) -> io::Result<MutexGuard<'a, State<T, R>>> {
+        self.changed.wait(state).map_err(|_| lost())
+    }
 }
 
 impl<T: Send + 'static, R: Send + 'static> Backlog<T, R> {
@@ -72,7 +103,7 @@ impl<T: Send + 'static, R: Send + 'static> Backlog<T, R> {
         if self.batch.len() < BATCH_ITEMS && self.bytes < BATCH_BYTES {
             return Ok(Vec::new());
         }
-        let mut results = self.ready()?;
+        let mut results = self.collect(false)?;
         results.append(&mut self.hand_over()?);
         Ok(results)
     }
@@ -86,33 +117,31 @@ impl<T: Send + 'static, R: Send + 'static> Backlog<T, R> {
             return Ok(batch.into_iter().map(self.work).collect());
         }
         let mut results = self.hand_over()?;
-        while self.in_flight > 0 {
-            let done = self.worker.as_ref().ok_or_else(lost)?.done.recv();
-            results.append(&mut self.took(done.map_err(|_| lost())?));
-        }
+        results.append(&mut self.collect(true)?);
         Ok(results)
     }
 
-    /// The results done by now, in order, without waiting.
-    fn ready(&mut self) -> io::Result<Vec<R>> {
+    /// The results done by now, in order; with `all`, waiting for every one.
+    fn collect(&mut self, all: bool) -> io::Result<Vec<R>> {
         let mut results = Vec::new();
-        while self.in_flight > 0 {
-            let Some(worker) = &self.worker else {
-                return Err(lost());
-            };
-            match worker.done.try_recv() {
-                Ok(done) => results.append(&mut self.took(done)),
-                Err(mpsc::TryRecvError::Empty) => break,
-                Err(mpsc::TryRecvError::Disconnected) => return Err(lost()),
-            }
+        if self.in_flight == 0 {
+            return Ok(results);
         }
-        Ok(results)
-    }
-
-    /// A batch's results came back.
-    fn took(&mut self, done: Vec<R>) -> Vec<R> {
-        self.in_flight -= 1;
-        done
+        let shared = &self.worker.as_ref().ok_or_else(lost)?.shared;
+        let mut state = shared.lock()?;
+        loop {
+            while let Some(mut done) = state.done.pop_front() {
+                self.in_flight -= 1;
+                results.append(&mut done);
+            }
+            if !all || self.in_flight == 0 {
+                return Ok(results);
+            }
+            if state.gone {
+                return Err(lost());
+            }
+            state = shared.wait(state)?;
+        }
     }
 
     fn take_batch(&mut self) -> Vec<T> {
@@ -120,8 +149,9 @@ impl<T: Send + 'static, R: Send + 'static> Backlog<T, R> {
         mem::take(&mut self.batch)
     }
 
-    /// Hand the batch to the thread (started the first time); where none
-    /// could start, do it here and return its results.
+    /// Hand the batch to the thread (started the first time), waiting while
+    /// `QUEUE_BATCHES` wait already; where no thread could start, do it here
+    /// and return its results.
     fn hand_over(&mut self) -> io::Result<Vec<R>> {
         let batch = self.take_batch();
         if batch.is_empty() {
@@ -134,7 +164,16 @@ impl<T: Send + 'static, R: Send + 'static> Backlog<T, R> {
         let Some(worker) = &self.worker else {
             return Ok(batch.into_iter().map(self.work).collect());
         };
-        worker.queue.send(batch).map_err(|_| lost())?;
+        let shared = &worker.shared;
+        let mut state = shared.lock()?;
+        while state.todo.len() >= QUEUE_BATCHES && !state.gone {
+            state = shared.wait(state)?;
+        }
+        if state.gone {
+            return Err(lost());
+        }
+        state.todo.push_back(batch);
+        shared.changed.notify_all();
         self.in_flight += 1;
         Ok(Vec::new())
     }
@@ -142,24 +181,62 @@ impl<T: Send + 'static, R: Send + 'static> Backlog<T, R> {
 
 impl<T: Send + 'static, R: Send + 'static> Worker<T, R> {
     fn start(work: fn(T) -> R, name: &str) -> Option<Worker<T, R>> {
-        let (queue, batches) = mpsc::sync_channel::<Vec<T>>(QUEUE_BATCHES);
-        let (results, done) = mpsc::channel();
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                todo: VecDeque::new(),
+                done: VecDeque::new(),
+                closed: false,
+                gone: false,
+            }),
+            changed: Condvar::new(),
+        });
+        let theirs = Arc::clone(&shared);
         let handle = thread::Builder::new()
             .name(name.into())
             .spawn(move || {
-                for batch in batches {
+                // However it ends, a panic included, the other side hears.
+                let _gone = Gone(&theirs);
+                while let Some(batch) = next_batch(&theirs) {
                     let out: Vec<R> = batch.into_iter().map(work).collect();
-                    if results.send(out).is_err() {
+                    let Ok(mut state) = theirs.state.lock() else {
                         return;
-                    }
+                    };
+                    state.done.push_back(out);
+                    theirs.changed.notify_all();
                 }
             })
             .ok()?;
-        Some(Worker {
-            queue,
-            done,
-            handle,
-        })
+        Some(Worker { shared, handle })
+    }
+}
+
+/// The next batch to do, waiting for one; `None` once closed and empty.
+fn next_batch<T, R>(shared: &Shared<T, R>) -> Option<Vec<T>> {
+    let mut state = shared.state.lock().ok()?;
+    loop {
+        if let Some(batch) = state.todo.pop_front() {
+            // The caller may wait for room.
+            shared.changed.notify_all();
+            return Some(batch);
+        }
+        if state.closed {
+            return None;
+        }
+        state = shared.changed.wait(state).ok()?;
+    }
+}
+
+/// Marks the thread gone when dropped.
+struct Gone<'a, T, R>(&'a Shared<T, R>);
+
+impl<T, R> Drop for Gone<'_, T, R> {
+    fn drop(&mut self) {
+        let mut state = match self.0.state.lock() {
+            Ok(state) => state,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        state.gone = true;
+        self.0.changed.notify_all();
     }
 }
 
@@ -168,7 +245,13 @@ impl<T: Send + 'static, R: Send + 'static> Drop for Backlog<T, R> {
     /// handed over is dropped undone.
     fn drop(&mut self) {
         if let Some(worker) = self.worker.take() {
-            drop(worker.queue);
+            let mut state = match worker.shared.state.lock() {
+                Ok(state) => state,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            state.closed = true;
+            worker.shared.changed.notify_all();
+            drop(state);
             let _ = worker.handle.join();
         }
     }
