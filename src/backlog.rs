@@ -31,6 +31,8 @@ pub struct Backlog<T: Send + 'static, R: Send + 'static> {
     worker: Option<Worker<T, R>>,
     /// A thread was tried (and is `worker`, unless it could not start).
     tried: bool,
+    /// Results done and not yet returned.
+    ready: Vec<R>,
 }
 
 /// What the two threads share: batches to do, results done, and whether
@@ -87,6 +89,7 @@ impl<T: Send + 'static, R: Send + 'static> Backlog<T, R> {
             in_flight: 0,
             worker: None,
             tried: false,
+            ready: Vec::new(),
         }
     }
 
@@ -96,46 +99,54 @@ impl<T: Send + 'static, R: Send + 'static> Backlog<T, R> {
     }
 
     /// Add `item`, of `bytes`; a full batch goes to the thread. Returns the
-    /// results done by now, in order.
+    /// results done by now, in order; after an error, `take_done` has them.
     pub fn push(&mut self, item: T, bytes: usize) -> io::Result<Vec<R>> {
         self.batch.push(item);
         self.bytes += bytes;
         if self.batch.len() < BATCH_ITEMS && self.bytes < BATCH_BYTES {
             return Ok(Vec::new());
         }
-        let mut results = self.collect(false)?;
-        results.append(&mut self.hand_over()?);
-        Ok(results)
+        self.collect(false)?;
+        self.hand_over()?;
+        Ok(self.take_done())
     }
 
-    /// Every result still to come, in order, waiting for them.
+    /// Every result still to come, in order, waiting for them; after an
+    /// error, `take_done` has those done before it.
     pub fn settle(&mut self) -> io::Result<Vec<R>> {
         if self.in_flight == 0 {
             // The last batch is done here: a thread's wake would only be
             // waited for.
             let batch = self.take_batch();
-            return Ok(batch.into_iter().map(self.work).collect());
+            self.ready.extend(batch.into_iter().map(self.work));
+            return Ok(self.take_done());
         }
-        let mut results = self.hand_over()?;
-        results.append(&mut self.collect(true)?);
-        Ok(results)
+        self.hand_over()?;
+        self.collect(true)?;
+        Ok(self.take_done())
     }
 
-    /// The results done by now, in order; with `all`, waiting for every one.
-    fn collect(&mut self, all: bool) -> io::Result<Vec<R>> {
-        let mut results = Vec::new();
+    /// The results done and not returned yet, in order: after an error,
+    /// those of the work done before it.
+    pub fn take_done(&mut self) -> Vec<R> {
+        mem::take(&mut self.ready)
+    }
+
+    /// Take the results done by now into `ready`, in order; with `all`,
+    /// waiting for every one.
+    fn collect(&mut self, all: bool) -> io::Result<()> {
         if self.in_flight == 0 {
-            return Ok(results);
+            return Ok(());
         }
         let shared = &self.worker.as_ref().ok_or_else(lost)?.shared;
         let mut state = shared.lock()?;
         loop {
             while let Some(mut done) = state.done.pop_front() {
                 self.in_flight -= 1;
-                results.append(&mut done);
+                self.ready.append(&mut done);
             }
             if !all || self.in_flight == 0 {
-                return Ok(results);
+                return Ok(());
             }
             if state.gone {
                 return Err(lost());
@@ -150,19 +161,20 @@ impl<T: Send + 'static, R: Send + 'static> Backlog<T, R> {
     }
 
     /// Hand the batch to the thread (started the first time), waiting while
-    /// `QUEUE_BATCHES` wait already; where no thread could start, do it here
-    /// and return its results.
-    fn hand_over(&mut self) -> io::Result<Vec<R>> {
+    /// `QUEUE_BATCHES` wait already; where no thread could start, do it
+    /// here.
+    fn hand_over(&mut self) -> io::Result<()> {
         let batch = self.take_batch();
         if batch.is_empty() {
-            return Ok(Vec::new());
+            return Ok(());
         }
         if !self.tried {
             self.tried = true;
             self.worker = Worker::start(self.work, self.name);
         }
         let Some(worker) = &self.worker else {
-            return Ok(batch.into_iter().map(self.work).collect());
+            self.ready.extend(batch.into_iter().map(self.work));
+            return Ok(());
         };
         let shared = &worker.shared;
         let mut state = shared.lock()?;
@@ -175,7 +187,7 @@ impl<T: Send + 'static, R: Send + 'static> Backlog<T, R> {
         state.todo.push_back(batch);
         shared.changed.notify_all();
         self.in_flight += 1;
-        Ok(Vec::new())
+        Ok(())
     }
 }
 
@@ -320,22 +332,33 @@ mod tests {
     }
 
     #[test]
-    fn a_thread_that_dies_is_an_error_not_lost_results() {
+    fn a_thread_that_dies_is_an_error_after_the_results_it_had() {
         fn fragile(n: usize) -> usize {
-            assert!(n != 5, "the work failed");
+            assert!(n != BATCH_ITEMS + 4, "the work failed");
             n
         }
         let mut b = Backlog::new(fragile, "test");
+        let mut got = Vec::new();
         let mut failed = false;
-        for n in 0..BATCH_ITEMS * 4 {
+        for n in 0..BATCH_ITEMS * 6 {
             match b.push(n, 0) {
-                Ok(done) => assert!(done.iter().all(|&d| d >= BATCH_ITEMS), "{done:?}"),
+                Ok(mut done) => got.append(&mut done),
                 Err(_) => {
                     failed = true;
                     break;
                 }
             }
         }
-        assert!(failed || b.settle().is_err());
+        if !failed {
+            failed = b.settle().is_err();
+        }
+        got.append(&mut b.take_done());
+        assert!(failed, "the second batch never came back");
+        assert_eq!(
+            got,
+            (0..BATCH_ITEMS).collect::<Vec<_>>(),
+            "the first did, whole"
+        );
+        assert!(b.settle().is_err(), "and it stays failed");
     }
 }

@@ -77,16 +77,25 @@ impl Lander {
     /// Publish `landing`, behind.
     pub fn land(&mut self, landing: Landing) -> Result<(), Error> {
         let len = landing.bytes.len();
-        let done = self.backlog.push(landing, len).map_err(lost)?;
-        self.failed.extend(done.into_iter().flatten());
-        Ok(())
+        let pushed = self.backlog.push(landing, len);
+        self.note(pushed)
     }
 
     /// Wait until every file handed over is published or has failed.
     pub fn settle(&mut self) -> Result<(), Error> {
-        let done = self.backlog.settle().map_err(lost)?;
+        let settled = self.backlog.settle();
+        self.note(settled)
+    }
+
+    /// Keep the failures among `done`; when the backlog failed, those among
+    /// the files it finished before, then the error.
+    fn note(&mut self, done: std::io::Result<Vec<Option<(Error, u64)>>>) -> Result<(), Error> {
+        let (done, lost_some) = match done {
+            Ok(done) => (done, None),
+            Err(e) => (self.backlog.take_done(), Some(lost(e))),
+        };
         self.failed.extend(done.into_iter().flatten());
-        Ok(())
+        lost_some.map_or(Ok(()), Err)
     }
 
     /// `settle`, then the files that failed.

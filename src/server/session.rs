@@ -145,8 +145,8 @@ impl<'a> Session<'a> {
     /// comes in order.
     pub fn land(&mut self, up: Landing) -> io::Result<()> {
         let len = up.bytes.len();
-        let done = self.landing.push(up, len)?;
-        self.answer_landed(done)
+        let pushed = self.landing.push(up, len);
+        self.answered(pushed)
     }
 
     /// Wait until the uploads being published are, and queue their replies:
@@ -155,8 +155,22 @@ impl<'a> Session<'a> {
         if self.landing.is_idle() {
             return Ok(());
         }
-        let done = self.landing.settle()?;
-        self.answer_landed(done)
+        let settled = self.landing.settle();
+        self.answered(settled)
+    }
+
+    /// Answer the uploads `done` says were published or refused; when the
+    /// lander failed, those it finished before, then the error (which ends
+    /// the connection: what became of the rest is not known).
+    fn answered(&mut self, done: io::Result<Vec<Landed>>) -> io::Result<()> {
+        match done {
+            Ok(done) => self.answer_landed(done),
+            Err(e) => {
+                let before = self.landing.take_done();
+                self.answer_landed(before)?;
+                Err(e)
+            }
+        }
     }
 
     fn answer_landed(&mut self, done: Vec<Landed>) -> io::Result<()> {
