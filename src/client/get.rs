@@ -158,7 +158,7 @@ impl GetJob {
         if let Some(stream) = self.stream.take() {
             return self.finish_stream(cl, stream, length, wire_limit);
         }
-        if self.partial.is_none() && length <= WHOLE_MAX_BYTES && cl.lander().is_some() {
+        if self.partial.is_none() && length <= WHOLE_MAX_BYTES && cl.lands_behind() {
             return self.finish_behind(cl, length, wire_limit);
         }
         // Files land in job order: the small ones before this go first.
@@ -240,10 +240,7 @@ impl GetJob {
             none_left: self.none_left,
             progress,
         };
-        match cl.lander() {
-            Some(lander) => lander.land(landing),
-            None => Ok(()),
-        }
+        cl.land(landing)
     }
 
     /// Nowhere to put the data (`e`): read the payload anyway, so that the

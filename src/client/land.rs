@@ -54,23 +54,30 @@ impl Default for Lander {
     }
 }
 
+impl Landing {
+    /// Write, stamp and publish it now, and finish its progress.
+    pub fn publish(self) -> Result<(), Error> {
+        let Landing {
+            dir,
+            name,
+            shown,
+            bytes,
+            stamp,
+            replace,
+            none_left,
+            progress,
+        } = self;
+        Partial::write_whole(dir, &name, &bytes, stamp, replace, none_left)
+            .map_err(|e| Error::publish(&shown, &e))?;
+        progress.finish(bytes.len() as u64);
+        Ok(())
+    }
+}
+
 /// Publish one; its error and bytes when it fails.
 fn land(up: Landing) -> Option<(Error, u64)> {
     let len = up.bytes.len() as u64;
-    match Partial::write_whole(
-        up.dir,
-        &up.name,
-        &up.bytes,
-        up.stamp,
-        up.replace,
-        up.none_left,
-    ) {
-        Ok(()) => {
-            up.progress.finish(len);
-            None
-        }
-        Err(e) => Some((Error::publish(&up.shown, &e), len)),
-    }
+    up.publish().err().map(|e| (e, len))
 }
 
 impl Lander {

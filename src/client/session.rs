@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::conn::Conn;
-use super::land::{Failed, Lander};
+use super::land::{Failed, Lander, Landing};
 use super::link::Account;
 use crate::error::Error;
 use crate::fs::Dir;
@@ -90,9 +90,17 @@ impl Client {
         self.lander = Some(Lander::default());
     }
 
-    /// Where small downloads are published behind, in a run of jobs.
-    pub fn lander(&mut self) -> Option<&mut Lander> {
-        self.lander.as_mut()
+    /// Whether small downloads are published behind (in a run of jobs).
+    pub fn lands_behind(&self) -> bool {
+        self.lander.is_some()
+    }
+
+    /// Publish a checked download: behind in a run of jobs, else now.
+    pub fn land(&mut self, landing: Landing) -> Result<(), Error> {
+        match &mut self.lander {
+            Some(lander) => lander.land(landing),
+            None => landing.publish(),
+        }
     }
 
     /// Wait until the small downloads handed over are published, so that a

@@ -56,22 +56,29 @@ pub fn new_lander() -> Lander {
     Backlog::new(land, "upload lander")
 }
 
+/// A STOR's final reply: the sums of what was stored, or why not.
+pub fn stored_reply(stored: Result<(), Error>, sums: Sums) -> Reply {
+    match stored {
+        Ok(()) => Delivered {
+            sums,
+            extra: Extra::Nothing,
+        }
+        .reply(),
+        Err(e) => e.reply(),
+    }
+}
+
 /// Publish one; its reply.
 fn land(up: Landing) -> Landed {
     let length = up.bytes.len() as u64;
     let published =
-        Partial::write_whole(up.dir, &up.name, &up.bytes, up.stamp, false, up.made_here);
-    let reply = match published {
-        Ok(()) => Delivered {
-            sums: Sums {
-                length,
-                crc: up.crc,
-            },
-            extra: Extra::Nothing,
-        }
-        .reply(),
-        Err(e) => Error::publish(&up.shown, &e).reply(),
+        Partial::write_whole(up.dir, &up.name, &up.bytes, up.stamp, false, up.made_here)
+            .map_err(|e| Error::publish(&up.shown, &e));
+    let sums = Sums {
+        length,
+        crc: up.crc,
     };
+    let reply = stored_reply(published, sums);
     Landed {
         reply,
         shown: up.shown,

@@ -7,7 +7,7 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::land::Landing;
+use super::land::{Landing, stored_reply};
 use super::session::{Session, status};
 use crate::error::{Cause, Error};
 use crate::fs::compress::{self, WireDeflater};
@@ -155,20 +155,20 @@ pub fn receive_file(
         return receive_behind(s, path, length, started);
     }
     s.settle()?;
-    let up = match prepare_upload(s, path, length, mode, offset) {
+    let mut up = match prepare_upload(s, path, length, mode, offset) {
         Ok(up) => up,
         Err(e) => return refuse_upload(s, length, e),
     };
-    let Upload { shown, mut partial } = up;
     let mut framed = PayloadReader::new(&mut s.reader, length);
     let mut payload = Limited::new(&mut framed, s.limiter.as_mut());
-    let copied = payload::receive_file(&mut payload, partial.file(), length, &mut |_| {});
+    let copied = payload::receive_file(&mut payload, up.partial.file(), length, &mut |_| {});
     let got = framed.total();
     let outcome = copied.and_then(|c| read_trailer(s).map(|t| (c, t)));
     let (copied, trailer) = match outcome {
         Ok(x) => x,
-        Err(e) => return interrupted(s, Upload { shown, partial }, got, started, e),
+        Err(e) => return interrupted(s, up, got, started, e),
     };
+    let Upload { shown, mut partial } = up;
     let outcome = match check_upload(&shown, &copied, trailer, length) {
         Ok(stamp) => stamp
             .map_or(Ok(()), |st| partial.stamp(st))
@@ -183,17 +183,11 @@ pub fn receive_file(
             Err(e)
         }
     };
-    let reply = match outcome {
-        Ok(()) => Delivered {
-            sums: Sums {
-                length: copied.bytes,
-                crc: copied.crc,
-            },
-            extra: Extra::Nothing,
-        }
-        .reply(),
-        Err(e) => e.reply(),
+    let sums = Sums {
+        length: copied.bytes,
+        crc: copied.crc,
     };
+    let reply = stored_reply(outcome, sums);
     s.log_transfer("put", &shown, copied.bytes, started, &status(&reply));
     s.reply(&reply)
 }
