@@ -293,9 +293,16 @@ fn inflate_gzip(gz: &[u8], len: u64) -> Vec<u8> {
 }
 
 /// The threads the server's log says the last compress used.
-fn compress_threads(server: &Server) -> usize {
+fn compress_threads(server: &Server, name: &str) -> usize {
+    // The reply can come before the log line is read from the server.
+    let needle = format!(" compress '/{name}' ");
+    assert!(
+        server.wait_log(&needle, std::time::Duration::from_secs(10)),
+        "no log line for {name}: {}",
+        server.log()
+    );
     let log = server.log();
-    let line = log.lines().rfind(|l| l.contains(" compress ")).unwrap();
+    let line = log.lines().rfind(|l| l.contains(&needle)).unwrap();
     let n = line.rsplit('(').next().unwrap().split(' ').next().unwrap();
     n.parse()
         .unwrap_or_else(|_| panic!("no thread count in {line:?}"))
@@ -317,7 +324,7 @@ fn parallel_compress_is_one_gzip_file_no_larger_than_gzip_6() {
     let packed = fs::read(&gz).unwrap();
     let cores = rftp::fs::compress::cores();
     assert_eq!(
-        compress_threads(&server),
+        compress_threads(&server, "log.txt"),
         if cores >= 2 { cores } else { 1 }
     );
     let test = Command::new("gzip").arg("-t").arg(&gz).status().unwrap();
@@ -393,7 +400,7 @@ fn compress_threads_stay_within_max_clients() {
     let one = Server::start(&["--max-clients", "1"]);
     one.root.write("a.txt", &content);
     one.client(local.path(), "compress a.txt\n").expect(0);
-    assert_eq!(compress_threads(&one), 1, "{}", one.log());
+    assert_eq!(compress_threads(&one, "a.txt"), 1, "{}", one.log());
     assert!(gunzip(&one.root.join("a.txt.gz")) == content);
     // A second compress while a first holds the server's threads (two,
     // with --max-clients 2) runs on its session's own thread alone.
@@ -412,10 +419,15 @@ fn compress_threads_stay_within_max_clients() {
     }
     assert!(partial.exists(), "the first compress never started");
     two.client(local.path(), "compress a.txt\n").expect(0);
-    assert_eq!(compress_threads(&two), 1, "{}", two.log());
+    assert_eq!(compress_threads(&two, "a.txt"), 1, "{}", two.log());
     first.join().unwrap().expect(0);
     let cores = rftp::fs::compress::cores();
-    assert_eq!(compress_threads(&two), cores.min(2), "{}", two.log());
+    assert_eq!(
+        compress_threads(&two, "big.txt"),
+        cores.min(2),
+        "{}",
+        two.log()
+    );
     assert!(gunzip(&two.root.join("a.txt.gz")) == content);
     assert!(gunzip(&two.root.join("big.txt.gz")) == big);
 }
